@@ -1,0 +1,108 @@
+"""Saving a run: ``results/<scenario>/<run-id>/`` written whole or not at all.
+
+Everything goes into a hidden temporary folder beside the final one, which is renamed into
+place only once every file is written: an interrupted run leaves no half-written folder that
+a later analysis could mistake for a result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import shutil
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from servsim.experiment import SimulationResult
+
+RESOLVED_SCENARIO = "scenario.resolved.yaml"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable, unique run id: UTC time plus a short random suffix."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def scenario_yaml(result: SimulationResult) -> str:
+    """The resolved scenario as YAML that ``servsim run`` accepts again."""
+    data = result.scenario.model_dump(mode="json", exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def write_run(
+    result: SimulationResult,
+    root: str | Path = "results",
+    command: Sequence[str] | None = None,
+    run_id: str | None = None,
+    extra_manifest: dict[str, Any] | None = None,
+) -> Path:
+    """Write a run's files atomically and return the folder.
+
+    Args:
+        result: what :func:`servsim.simulate` returned.
+        root: the results folder; the run lands in ``root/<scenario>/<run-id>``.
+        command: the command line that produced it, for the manifest.
+        run_id: a chosen id; a new one when omitted.
+        extra_manifest: more fields for ``manifest.json``.
+    """
+    from servsim import __version__
+
+    run_id = run_id or new_run_id()
+    parent = Path(root) / result.scenario.name
+    parent.mkdir(parents=True, exist_ok=True)
+    final = parent / run_id
+    if final.exists():
+        raise FileExistsError(f"{final} already exists")
+    staging = parent / f".{run_id}.partial"
+    staging.mkdir()
+    try:
+        (staging / RESOLVED_SCENARIO).write_text(scenario_yaml(result), encoding="utf-8")
+        result.replications.to_csv(staging / "replications.csv", index=False)
+        result.summary.to_csv(staging / "summary.csv", index_label="metric")
+        for name, table in result.records.as_dict().items():
+            _parquet(table, staging / f"{name}.parquet")
+        manifest = {
+            "servsim_version": __version__,
+            "scenario": result.scenario.name,
+            "run_id": run_id,
+            "seed": result.seed,
+            "replications": len(result.replications),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": list(command) if command is not None else None,
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "warnings": list(result.warnings),
+            "files": sorted([*(p.name for p in staging.iterdir()), "manifest.json"]),
+            **(extra_manifest or {}),
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def _parquet(table: pd.DataFrame, path: Path) -> None:
+    table.to_parquet(path, index=False)
+
+
+def read_run(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """Read a saved run's tables back (summary, replications and the record tables)."""
+    folder = Path(folder)
+    tables: dict[str, pd.DataFrame] = {
+        "summary": pd.read_csv(folder / "summary.csv", index_col="metric"),
+        "replications": pd.read_csv(folder / "replications.csv"),
+    }
+    for name in ("customers", "contacts", "visits", "staffing"):
+        tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+    return tables

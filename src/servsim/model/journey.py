@@ -1,0 +1,242 @@
+"""The SimPy processes: arrivals, the customer journey through the service cycle, status inquiries.
+
+A customer lives the cycle in order: at each touchpoint they queue for the pool that serves it
+(or use self-service), may abandon if present and out of patience, are served, and the visit
+fails, resolves the issue, or hands them on to the next touchpoint. Unresolved customers
+re-contact later; abandoners may retry. While the issue sits with the back office and the
+customer is away, a late resolution prompts status inquiries to the front line.
+
+These processes only append records; they compute no KPI.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from servsim.model.system import Customer, ServiceSystem
+from servsim.records import ContactRecord, CustomerRecord, VisitRecord
+
+Process = Generator[simpy.Event, Any, None]
+INFINITY = math.inf
+
+
+def arrivals(system: ServiceSystem) -> Process:
+    """Process: release each customer at their first-arrival time."""
+    env = system.env
+    draws = system.draws
+    segments = system.segments
+    for index, time in enumerate(draws.times):
+        if time > env.now:
+            yield env.timeout(time - env.now)
+        customer = Customer(
+            index, segments[draws.segments[index]], draws.request_types[index], time
+        )
+        system.active[index] = customer
+        env.process(customer_journey(system, customer))
+
+
+def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
+    """Process: one customer's contacts until their issue is resolved or they give up."""
+    env = system.env
+    rec = system.recorder
+    cycle = system.cycle
+    draws = system.draws
+    segment = customer.segment
+    index = customer.index
+    request_type = customer.request_type
+    inquiries_on = system.inquiry is not None
+    kind = "first"
+    step = 0
+    first = True
+    while True:
+        contact = customer.contacts
+        customer.contacts += 1
+        customer.attempts += 1
+        contact_started = env.now
+        repeats = customer.asked
+        customer.contact = (contact, kind, contact_started, repeats)
+        while True:
+            tp = cycle[step]
+            if tp.present:
+                if customer.away:
+                    customer.away = False
+                    customer.spell += 1
+            elif inquiries_on and not customer.away:
+                customer.away = True
+                customer.spell += 1
+                env.process(status_inquiries(system, customer, customer.spell))
+            queue = tp.queue_for(segment.name, request_type)
+            if first:
+                service = draws.service[step][index]
+                u = draws.outcome[step][index]
+                patience = draws.patience[step][index] if tp.present else INFINITY
+            else:
+                service = tp.draw_service(request_type)
+                u = tp.repeat_outcome.next()
+                patience = segment.draw_patience() if tp.present else INFINITY
+            queued = env.now
+            if queue is None:
+                customer.visit = (contact, tp, None, queued, queued)
+                yield env.timeout(service)
+                started = queued
+                pool_name = ""
+            else:
+                pool_name = queue.name
+                ticket = queue.request(patience)
+                if ticket is not None:
+                    customer.visit = (contact, tp, queue, queued, math.nan)
+                    served = yield ticket
+                    if not served:
+                        rec.visits.append(
+                            VisitRecord(
+                                index,
+                                contact,
+                                tp.name,
+                                step,
+                                pool_name,
+                                tp.present,
+                                tp.moment_of_truth,
+                                tp.responds,
+                                queued,
+                                math.nan,
+                                env.now,
+                                "abandoned",
+                            )
+                        )
+                        outcome = "abandoned"
+                        break
+                started = env.now
+                customer.visit = (contact, tp, queue, queued, started)
+                customer.asked = True
+                yield env.timeout(service)
+                queue.release()
+            p_fail, p_done = tp.outcomes[(request_type, pool_name)]
+            if u < p_fail:
+                outcome = "failed"
+            elif u < p_done:
+                outcome = "resolved"
+            elif tp.goes_on:
+                outcome = "next"
+            else:
+                outcome = "unresolved"
+            rec.visits.append(
+                VisitRecord(
+                    index,
+                    contact,
+                    tp.name,
+                    step,
+                    pool_name,
+                    tp.present,
+                    tp.moment_of_truth,
+                    tp.responds,
+                    queued,
+                    started,
+                    env.now,
+                    outcome,
+                )
+            )
+            customer.visit = None
+            if outcome != "next":
+                break
+            step += 1
+        if customer.away:
+            customer.away = False
+            customer.spell += 1
+        rec.contacts.append(
+            ContactRecord(index, contact, kind, contact_started, env.now, outcome, repeats)
+        )
+        customer.contact = None
+        first = False
+        if outcome == "resolved":
+            _leave(system, customer, "resolved")
+            return
+        spec = segment.spec
+        if outcome == "abandoned":
+            probability, delay, kind, step = spec.retry.probability, spec.retry.delay, "retry", 0
+            final = "abandoned"
+        else:
+            probability, delay, kind = spec.recontact.probability, spec.recontact.delay, "recontact"
+            step = tp.recontact_from
+            final = "unresolved"
+        if customer.attempts >= spec.max_contacts or segment.decisions.next() >= probability:
+            _leave(system, customer, final)
+            return
+        yield env.timeout(segment.draw(delay, segment.delays))
+
+
+def _leave(system: ServiceSystem, customer: Customer, outcome: str) -> None:
+    """The customer leaves for good: record them and stop any status-inquiry loop."""
+    customer.spell += 1
+    del system.active[customer.index]
+    system.recorder.customers.append(
+        CustomerRecord(
+            customer.index,
+            customer.segment.name,
+            customer.request_type,
+            customer.arrived,
+            system.env.now,
+            outcome,
+            customer.contacts,
+        )
+    )
+
+
+def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> Process:
+    """Process: a customer away while the back office works asks for news once it runs late."""
+    inquiry = system.inquiry
+    assert inquiry is not None
+    env = system.env
+    rec = system.recorder
+    segment = customer.segment
+    tp = inquiry.routes
+    due = customer.arrived + segment.spec.expectations.resolution_time - env.now
+    if due > 0:
+        yield env.timeout(due)
+    while customer.spell == spell and customer.inquiries < inquiry.max_inquiries:
+        customer.inquiries += 1
+        contact = customer.contacts
+        customer.contacts += 1
+        queued = env.now
+        customer.inquiry_contact = (contact, queued)
+        queue = tp.queue_for(segment.name, customer.request_type)
+        service = tp.draw_service(customer.request_type)
+        served = True
+        started = queued
+        customer.inquiry_visit = (contact, queue, queued, math.nan)
+        if queue is not None:
+            ticket = queue.request(segment.draw_patience())
+            if ticket is not None:
+                served = yield ticket
+        if served:
+            started = env.now
+            customer.inquiry_visit = (contact, queue, queued, started)
+            yield env.timeout(service)
+            if queue is not None:
+                queue.release()
+        outcome = "answered" if served else "abandoned"
+        rec.visits.append(
+            VisitRecord(
+                customer.index,
+                contact,
+                tp.name,
+                -1,
+                queue.name if queue else "",
+                True,
+                True,
+                tp.responds,
+                queued,
+                started if served else math.nan,
+                env.now,
+                outcome,
+            )
+        )
+        rec.contacts.append(
+            ContactRecord(customer.index, contact, "status_inquiry", queued, env.now, outcome, True)
+        )
+        customer.inquiry_visit = None
+        customer.inquiry_contact = None
+        yield env.timeout(inquiry.interval)

@@ -1,0 +1,406 @@
+"""The simulated service system of one replication: environment, staffed queues, runtime cycle.
+
+:class:`ServiceSystem` turns a resolved :class:`~servsim.scenario.Scenario` into what the SimPy
+processes in :mod:`servsim.model.journey` need: one :class:`StaffedQueue` per pool, the service
+cycle with routing and outcome probabilities looked up once, and every first-contact draw made
+up front in arrival order (so scenarios compared under one seed give each customer the same
+segment, request type, patience, service times and outcome draws: common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from servsim.distributions import AnyDistribution, quantile
+from servsim.model.arrivals import arrival_times
+from servsim.model.staffing import StaffedQueue, headcount_schedule, staff_shifts
+from servsim.records import (
+    IN_SYSTEM,
+    ContactRecord,
+    CustomerRecord,
+    Recorder,
+    RecordTables,
+    VisitRecord,
+)
+from servsim.scenario import Routing, Scenario, Segment, StaffPool, Touchpoint
+from servsim.streams import RandomStreams, UniformBuffer
+
+
+def outcome_probabilities(
+    touchpoint: Touchpoint, request_type: str, pool: StaffPool | None
+) -> tuple[float, float]:
+    """Probabilities that a visit fails, and that it resolves the issue.
+
+    The one place that decides first-contact resolution for a touchpoint, request type and the
+    pool that served it; staff proficiency will modulate it here.
+    """
+    failure = touchpoint.failure
+    resolution = touchpoint.resolution
+    p_fail = failure.get(request_type, 0.0) if isinstance(failure, dict) else failure
+    if isinstance(resolution, dict):
+        p_resolve = resolution.get(request_type, 0.0)
+    else:
+        p_resolve = resolution if resolution is not None else 0.0
+    return p_fail, p_resolve
+
+
+@dataclass(slots=True)
+class SegmentRuntime:
+    """A segment's behaviour, with its random draws made as events happen."""
+
+    name: str
+    spec: Segment
+    patience: AnyDistribution | None
+    decisions: UniformBuffer
+    delays: UniformBuffer
+    patience_draws: UniformBuffer
+
+    def draw(self, spec: AnyDistribution, buffer: UniformBuffer) -> float:
+        """One value of ``spec`` from a buffered stream."""
+        return float(quantile(spec, np.array([buffer.next()]))[0])
+
+    def draw_patience(self) -> float:
+        """Patience for a queue visit outside the first contact."""
+        if self.patience is None:
+            return math.inf
+        return self.draw(self.patience, self.patience_draws)
+
+
+@dataclass(slots=True)
+class TouchpointRuntime:
+    """A touchpoint as the customer process sees it: routes and probabilities already looked up."""
+
+    name: str
+    step: int
+    present: bool
+    moment_of_truth: bool
+    responds: bool
+    routes: dict[tuple[str, str], tuple[StaffedQueue, StaffedQueue | None]] | None
+    outcomes: dict[tuple[str, str], tuple[float, float]]
+    goes_on: bool
+    recontact_from: int
+    service_specs: dict[str, AnyDistribution]
+    repeat_service: UniformBuffer
+    repeat_outcome: UniformBuffer
+
+    def queue_for(self, segment: str, request_type: str) -> StaffedQueue | None:
+        """The queue this customer joins: the routed pool, or the fallback if nobody is on it."""
+        if self.routes is None:
+            return None
+        primary, fallback = self.routes[(segment, request_type)]
+        if primary.on_floor == 0 and fallback is not None and fallback.on_floor > 0:
+            return fallback
+        return primary
+
+    def draw_service(self, request_type: str) -> float:
+        """A service time for a visit outside the first contact."""
+        spec = self.service_specs[request_type]
+        return float(quantile(spec, np.array([self.repeat_service.next()]))[0])
+
+
+class Customer:
+    """The state of one customer's issue while it is in the system."""
+
+    __slots__ = (
+        "arrived",
+        "asked",
+        "attempts",
+        "away",
+        "contact",
+        "contacts",
+        "index",
+        "inquiries",
+        "inquiry_contact",
+        "inquiry_visit",
+        "request_type",
+        "segment",
+        "spell",
+        "visit",
+    )
+
+    def __init__(
+        self, index: int, segment: SegmentRuntime, request_type: str, arrived: float
+    ) -> None:
+        self.index = index
+        self.segment = segment
+        self.request_type = request_type
+        self.arrived = arrived
+        self.contacts = 0  # every contact, status inquiries included
+        self.attempts = 0  # contacts about the issue itself (first, re-contacts, retries)
+        self.inquiries = 0
+        self.asked = False  # has put the question to staff at least once
+        self.away = False  # the issue is with the back office while the customer is away
+        self.spell = 0  # bumps whenever the customer comes back or leaves, ends inquiry loops
+        self.contact: tuple[int, str, float, bool] | None = None
+        self.visit: tuple[int, TouchpointRuntime, StaffedQueue | None, float, float] | None = None
+        self.inquiry_contact: tuple[int, float] | None = None
+        self.inquiry_visit: tuple[int, StaffedQueue | None, float, float] | None = None
+
+
+@dataclass
+class FirstContactDraws:
+    """Per-customer draws for the first contact, made up front in arrival order."""
+
+    times: list[float]
+    segments: list[int]
+    request_types: list[str]
+    service: list[list[float]]  # [step][customer]
+    outcome: list[list[float]]  # [step][customer]
+    patience: list[list[float]]  # [step][customer]
+
+
+@dataclass
+class InquiryRuntime:
+    """Status inquiries: who answers, how long it takes, how often customers ask."""
+
+    routes: TouchpointRuntime
+    interval: float
+    max_inquiries: int
+
+
+@dataclass
+class ServiceSystem:
+    """Everything one replication runs on; build with :meth:`build`, then :meth:`run`."""
+
+    scenario: Scenario
+    streams: RandomStreams
+    env: simpy.Environment
+    recorder: Recorder
+    queues: dict[str, StaffedQueue]
+    cycle: list[TouchpointRuntime]
+    segments: list[SegmentRuntime]
+    draws: FirstContactDraws
+    inquiry: InquiryRuntime | None
+    active: dict[int, Customer] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, scenario: Scenario, streams: RandomStreams) -> ServiceSystem:
+        """Assemble the system for a resolved scenario and one replication's streams."""
+        env = simpy.Environment()
+        recorder = Recorder()
+        horizon = scenario.horizon.length
+        queues = {
+            pool.name: StaffedQueue(env, pool.name, side, recorder)
+            for side, pool in scenario.staff.pools()
+        }
+        for side_pool in scenario.staff.pools():
+            pool = side_pool[1]
+            env.process(staff_shifts(env, queues[pool.name], headcount_schedule(pool, horizon)))
+        segments = [
+            SegmentRuntime(
+                name=seg.name,
+                spec=seg,
+                patience=seg.patience,
+                decisions=streams.buffer(f"decisions:{seg.name}"),
+                delays=streams.buffer(f"delays:{seg.name}"),
+                patience_draws=streams.buffer(f"patience:{seg.name}"),
+            )
+            for seg in scenario.segments
+        ]
+        cycle = [
+            _touchpoint_runtime(scenario, i, tp, queues, streams)
+            for i, tp in enumerate(scenario.service_cycle)
+        ]
+        inquiry = None
+        if scenario.status_inquiry.enabled:
+            spec = scenario.status_inquiry
+            inquiry_tp = Touchpoint(
+                name="status_inquiry",
+                served_by=spec.served_by,
+                service_time=spec.service_time,
+                customer_present=True,
+                moment_of_truth=True,
+                first_response=spec.served_by is not None,
+                resolution=0.0,
+            )
+            inquiry = InquiryRuntime(
+                routes=_touchpoint_runtime(scenario, -1, inquiry_tp, queues, streams),
+                interval=spec.interval,
+                max_inquiries=spec.max_inquiries,
+            )
+        draws = _first_contact_draws(scenario, streams, horizon)
+        return cls(scenario, streams, env, recorder, queues, cycle, segments, draws, inquiry)
+
+    def run(self) -> RecordTables:
+        """Run to the horizon; return the records, customers still inside flagged ``in_system``."""
+        from servsim.model.journey import arrivals
+
+        self.env.process(arrivals(self))
+        self.env.run(until=self.scenario.horizon.length)
+        self.close_open_records()
+        return self.recorder.tables()
+
+    def close_open_records(self) -> None:
+        """Emit records for customers still in the system at the horizon: kept, never dropped."""
+        nan = math.nan
+        rec = self.recorder
+        for customer in self.active.values():
+            if customer.visit is not None:
+                contact, tp, queue, queued, started = customer.visit
+                rec.visits.append(
+                    VisitRecord(
+                        customer.index,
+                        contact,
+                        tp.name,
+                        tp.step,
+                        queue.name if queue else "",
+                        tp.present,
+                        tp.moment_of_truth,
+                        tp.responds,
+                        queued,
+                        started,
+                        nan,
+                        IN_SYSTEM,
+                    )
+                )
+            if customer.contact is not None:
+                contact, kind, started, repeats = customer.contact
+                rec.contacts.append(
+                    ContactRecord(customer.index, contact, kind, started, nan, IN_SYSTEM, repeats)
+                )
+            if customer.inquiry_visit is not None and self.inquiry is not None:
+                contact, queue, queued, started = customer.inquiry_visit
+                tp = self.inquiry.routes
+                rec.visits.append(
+                    VisitRecord(
+                        customer.index,
+                        contact,
+                        tp.name,
+                        -1,
+                        queue.name if queue else "",
+                        True,
+                        True,
+                        tp.responds,
+                        queued,
+                        started,
+                        nan,
+                        IN_SYSTEM,
+                    )
+                )
+            if customer.inquiry_contact is not None:
+                contact, started = customer.inquiry_contact
+                rec.contacts.append(
+                    ContactRecord(
+                        customer.index, contact, "status_inquiry", started, nan, IN_SYSTEM, True
+                    )
+                )
+            rec.customers.append(
+                CustomerRecord(
+                    customer.index,
+                    customer.segment.name,
+                    customer.request_type,
+                    customer.arrived,
+                    nan,
+                    IN_SYSTEM,
+                    customer.contacts,
+                )
+            )
+        self.active.clear()
+
+
+def _touchpoint_runtime(
+    scenario: Scenario,
+    step: int,
+    tp: Touchpoint,
+    queues: dict[str, StaffedQueue],
+    streams: RandomStreams,
+) -> TouchpointRuntime:
+    request_types = scenario.request_types
+    routes: dict[tuple[str, str], tuple[StaffedQueue, StaffedQueue | None]] | None = None
+    outcomes: dict[tuple[str, str], tuple[float, float]] = {}
+    served_by = tp.served_by
+    if served_by is not None:
+        routes = {}
+        for seg in scenario.segments:
+            for rt in request_types:
+                if isinstance(served_by, Routing):
+                    chosen = served_by.by_request_type.get(rt) or served_by.by_segment.get(seg.name)
+                    primary = queues[chosen or served_by.fallback]
+                    fallback = queues[served_by.fallback] if chosen else None
+                else:
+                    primary, fallback = queues[served_by], None
+                routes[(seg.name, rt)] = (primary, fallback)
+    pool_names = [""] if served_by is None else list(queues)
+    for rt in request_types:
+        for pool_name in pool_names:
+            pool = scenario.pool(pool_name) if pool_name else None
+            p_fail, p_resolve = outcome_probabilities(tp, rt, pool)
+            outcomes[(rt, pool_name)] = (p_fail, p_fail + p_resolve)
+    names = [t.name for t in scenario.service_cycle]
+    return TouchpointRuntime(
+        name=tp.name,
+        step=step,
+        present=bool(tp.customer_present),
+        moment_of_truth=bool(tp.moment_of_truth),
+        responds=bool(tp.first_response),
+        routes=routes,
+        outcomes=outcomes,
+        goes_on=tp.unresolved == "next" and 0 <= step < len(names) - 1,
+        recontact_from=names.index(tp.recontact_from) if tp.recontact_from in names else 0,
+        service_specs={
+            rt: tp.service_time_by_request_type.get(rt, tp.service_time) for rt in request_types
+        },
+        repeat_service=streams.buffer(f"service-repeat:{tp.name}"),
+        repeat_outcome=streams.buffer(f"outcome-repeat:{tp.name}"),
+    )
+
+
+def _first_contact_draws(
+    scenario: Scenario, streams: RandomStreams, horizon: float
+) -> FirstContactDraws:
+    times = arrival_times(scenario.arrivals, horizon, streams.generator("arrivals"))
+    n = len(times)
+    shares = np.cumsum([seg.share for seg in scenario.segments])
+    segment_index = np.minimum(
+        np.searchsorted(shares, streams.uniforms("segment", n) * shares[-1], side="right"),
+        len(scenario.segments) - 1,
+    )
+    u_request = streams.uniforms("request_type", n)
+    request_types = np.empty(n, dtype=object)
+    for s, seg in enumerate(scenario.segments):
+        mask = segment_index == s
+        names = list(seg.request_mix)
+        cumulative = np.cumsum(list(seg.request_mix.values()))
+        picks = np.minimum(
+            np.searchsorted(cumulative, u_request[mask] * cumulative[-1], side="right"),
+            len(names) - 1,
+        )
+        request_types[mask] = np.asarray(names, dtype=object)[picks]
+    steps = len(scenario.service_cycle)
+    service = np.empty((steps, n))
+    patience = np.full((steps, n), math.inf)
+    outcome = np.empty((steps, n))
+    for k, tp in enumerate(scenario.service_cycle):
+        u = streams.uniforms(f"service:{tp.name}", n)
+        for rt in scenario.request_types:
+            mask = request_types == rt
+            if mask.any():
+                service[k, mask] = quantile(
+                    tp.service_time_by_request_type.get(rt, tp.service_time), u[mask]
+                )
+        outcome[k] = streams.uniforms(f"outcome:{tp.name}", n)
+        u_patience = streams.uniforms(f"patience:{tp.name}", n)
+        for s, seg in enumerate(scenario.segments):
+            if seg.patience is not None:
+                mask = segment_index == s
+                patience[k, mask] = quantile(seg.patience, u_patience[mask])
+    return FirstContactDraws(
+        times=times.tolist(),
+        segments=segment_index.tolist(),
+        request_types=request_types.tolist(),
+        service=service.tolist(),
+        outcome=outcome.tolist(),
+        patience=patience.tolist(),
+    )
+
+
+def simulate_replication(scenario: Scenario, seed: int, replication: int) -> RecordTables:
+    """Run one replication of a resolved scenario and return its records."""
+    return ServiceSystem.build(scenario, RandomStreams(seed, replication)).run()
+
+
+__all__ = ["ServiceSystem", "outcome_probabilities", "simulate_replication"]

@@ -1,0 +1,124 @@
+"""What the model emits: flat, immutable records with a fixed column layout.
+
+The model only records facts (who arrived, who waited where, who was served when, what came of
+it); every KPI is computed from these tables by :mod:`servsim.metrics`. Records are named tuples:
+immutable, cheap to create in the customer process, and their ``_fields`` are the columns.
+Times are seconds since the start of the replication; ``nan`` marks what had not happened yet
+when the horizon ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import pandas as pd
+
+IN_SYSTEM = "in_system"
+
+
+class CustomerRecord(NamedTuple):
+    """One customer (one issue) from first arrival to departure."""
+
+    customer: int
+    segment: str
+    request_type: str
+    arrived: float
+    left: float
+    outcome: str  # resolved | unresolved | abandoned | in_system
+    contacts: int
+
+
+class ContactRecord(NamedTuple):
+    """One contact: a first contact, a re-contact, a retry after abandoning, a status inquiry."""
+
+    customer: int
+    contact: int  # 0 = the first contact
+    kind: str  # first | recontact | retry | status_inquiry
+    started: float
+    ended: float
+    outcome: str  # resolved | unresolved | failed | abandoned | answered | in_system
+    repeats_question: bool  # the customer had already put this question to staff
+
+
+class VisitRecord(NamedTuple):
+    """One visit to a touchpoint: the wait for it, its service, and what came of it."""
+
+    customer: int
+    contact: int
+    touchpoint: str
+    step: int  # position in the service cycle; -1 for a status inquiry
+    pool: str  # "" for self-service / physical support
+    customer_present: bool
+    moment_of_truth: bool
+    responds: (
+        bool  # starting this visit is a response to the customer (staff, or an automated reply)
+    )
+    queued: float
+    started: float
+    ended: float
+    outcome: str  # resolved | next | unresolved | failed | abandoned | answered | in_system
+
+
+class StaffingRecord(NamedTuple):
+    """Staff on the floor in a pool from this time on."""
+
+    pool: str
+    time: float
+    on_floor: int
+
+
+RECORD_TYPES: dict[str, type[tuple[object, ...]]] = {
+    "customers": CustomerRecord,
+    "contacts": ContactRecord,
+    "visits": VisitRecord,
+    "staffing": StaffingRecord,
+}
+
+
+class Recorder:
+    """Collects the records of one replication; the model appends, nothing else writes."""
+
+    __slots__ = ("contacts", "customers", "staffing", "visits")
+
+    def __init__(self) -> None:
+        self.customers: list[CustomerRecord] = []
+        self.contacts: list[ContactRecord] = []
+        self.visits: list[VisitRecord] = []
+        self.staffing: list[StaffingRecord] = []
+
+    def tables(self) -> RecordTables:
+        """The records as DataFrames with the fixed column layout."""
+        return RecordTables(
+            customers=_frame(self.customers, CustomerRecord),
+            contacts=_frame(self.contacts, ContactRecord),
+            visits=_frame(self.visits, VisitRecord),
+            staffing=_frame(self.staffing, StaffingRecord),
+        )
+
+
+def _frame(rows: Sequence[tuple[object, ...]], layout: type[tuple[object, ...]]) -> pd.DataFrame:
+    columns = list(layout._fields)  # type: ignore[attr-defined]
+    return (
+        pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    )
+
+
+@dataclass(frozen=True)
+class RecordTables:
+    """The four record tables of one replication (or of many, with a ``replication`` column)."""
+
+    customers: pd.DataFrame
+    contacts: pd.DataFrame
+    visits: pd.DataFrame
+    staffing: pd.DataFrame
+
+    def as_dict(self) -> dict[str, pd.DataFrame]:
+        """Table name -> DataFrame, in a fixed order."""
+        return {
+            "customers": self.customers,
+            "contacts": self.contacts,
+            "visits": self.visits,
+            "staffing": self.staffing,
+        }
