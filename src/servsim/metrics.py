@@ -143,7 +143,10 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
     outcome = customers.set_index("customer")["outcome"]
     n_contacts = customers.set_index("customer")["contacts"]
     left = outcome != IN_SYSTEM
-    settled = left | (n_contacts > 1)
+    first_contacts = contacts[contacts["contact"] == 0].set_index("customer")["outcome"]
+    first_contact_over = (first_contacts != IN_SYSTEM).reindex(outcome.index, fill_value=False)
+    # known either way: left, came back, or the first contact ended (resolved or not)
+    settled = left | (n_contacts > 1) | first_contact_over
     first_contact_resolved = (outcome == "resolved") & (n_contacts == 1)
     out["first_contact_resolution"] = _share(first_contact_resolved[settled])
 

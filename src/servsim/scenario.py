@@ -186,7 +186,7 @@ class Touchpoint(StrictModel):
         default=None,
         description=(
             "probability that the issue is resolved here, overall or per request type; "
-            "0 on every touchpoint but the last, where it is 1, when omitted"
+            "when omitted (or a type is left out): 0, but 1 on the last touchpoint"
         ),
     )
     failure: Probability | dict[str, Probability] = Field(
@@ -257,7 +257,11 @@ class RatePeriod(StrictModel):
     end: ClockTime
     per_hour: Annotated[float, Field(ge=0.0)]
     day: Annotated[int, Field(ge=1)] | None = Field(
-        default=None, description="only on this day (1 = first); every day when omitted"
+        default=None,
+        description=(
+            "only on this day (1 = first); every day when omitted. A day with periods of its "
+            "own uses only those, not the every-day ones"
+        ),
     )
 
 
@@ -623,9 +627,7 @@ def resolve_scenario(s: Scenario) -> Scenario:
             "first_response": tp.first_response
             if tp.first_response is not None
             else (present and tp.served_by is not None),
-            "resolution": tp.resolution
-            if tp.resolution is not None
-            else (1.0 if i == last else 0.0),
+            "resolution": _fill_per_type(tp.resolution, s.request_types, 1.0 if i == last else 0.0),
             "unresolved": tp.unresolved or ("recontact" if i == last else "next"),
             "recontact_from": tp.recontact_from or s.service_cycle[0].name,
             "service_time": _resolve_cv(tp.service_time, customer_variability_cv(s, present)),
@@ -654,6 +656,17 @@ def resolve_scenario(s: Scenario) -> Scenario:
     return s.model_copy(
         update={"service_cycle": cycle, "status_inquiry": inquiry, "variability": variability}
     )
+
+
+def _fill_per_type(
+    value: float | dict[str, float] | None, request_types: list[str], default: float
+) -> float | dict[str, float]:
+    """A probability per request type, every type given (the default where left out)."""
+    if value is None:
+        return default
+    if isinstance(value, dict):
+        return {rt: value.get(rt, default) for rt in request_types}
+    return value
 
 
 def _resolve_cv(spec: AnyDistribution, cv: float) -> AnyDistribution:

@@ -33,7 +33,7 @@ def arrivals(system: ServiceSystem) -> Process:
         if time > env.now:
             yield env.timeout(time - env.now)
         customer = Customer(
-            index, segments[draws.segments[index]], draws.request_types[index], time
+            index, segments[draws.segments[index]], draws.request_types[index], env.now
         )
         system.active[index] = customer
         env.process(customer_journey(system, customer))
@@ -207,6 +207,7 @@ def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> P
         served = True
         started = queued
         customer.inquiry_visit = (contact, queue, queued, math.nan)
+        system.inquiring[customer.index] = customer
         if queue is not None:
             ticket = queue.request(segment.draw_patience())
             if ticket is not None:
@@ -239,4 +240,5 @@ def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> P
         )
         customer.inquiry_visit = None
         customer.inquiry_contact = None
+        del system.inquiring[customer.index]
         yield env.timeout(inquiry.interval)

@@ -176,6 +176,7 @@ class ServiceSystem:
     draws: FirstContactDraws
     inquiry: InquiryRuntime | None
     active: dict[int, Customer] = field(default_factory=dict)
+    inquiring: dict[int, Customer] = field(default_factory=dict)
 
     @classmethod
     def build(cls, scenario: Scenario, streams: RandomStreams) -> ServiceSystem:
@@ -235,7 +236,11 @@ class ServiceSystem:
         return self.recorder.tables()
 
     def close_open_records(self) -> None:
-        """Emit records for customers still in the system at the horizon: kept, never dropped."""
+        """Emit records for customers still in the system at the horizon: kept, never dropped.
+
+        A status inquiry can still be under way after its customer's issue was resolved, so
+        open inquiries are closed for every customer, not only those still inside.
+        """
         nan = math.nan
         rec = self.recorder
         for customer in self.active.values():
@@ -262,32 +267,6 @@ class ServiceSystem:
                 rec.contacts.append(
                     ContactRecord(customer.index, contact, kind, started, nan, IN_SYSTEM, repeats)
                 )
-            if customer.inquiry_visit is not None and self.inquiry is not None:
-                contact, queue, queued, started = customer.inquiry_visit
-                tp = self.inquiry.routes
-                rec.visits.append(
-                    VisitRecord(
-                        customer.index,
-                        contact,
-                        tp.name,
-                        -1,
-                        queue.name if queue else "",
-                        True,
-                        True,
-                        tp.responds,
-                        queued,
-                        started,
-                        nan,
-                        IN_SYSTEM,
-                    )
-                )
-            if customer.inquiry_contact is not None:
-                contact, started = customer.inquiry_contact
-                rec.contacts.append(
-                    ContactRecord(
-                        customer.index, contact, "status_inquiry", started, nan, IN_SYSTEM, True
-                    )
-                )
             rec.customers.append(
                 CustomerRecord(
                     customer.index,
@@ -299,7 +278,35 @@ class ServiceSystem:
                     customer.contacts,
                 )
             )
+        for customer in self.inquiring.values():
+            if customer.inquiry_visit is None or customer.inquiry_contact is None:
+                continue
+            assert self.inquiry is not None
+            tp = self.inquiry.routes
+            contact, queue, queued, started = customer.inquiry_visit
+            rec.visits.append(
+                VisitRecord(
+                    customer.index,
+                    contact,
+                    tp.name,
+                    -1,
+                    queue.name if queue else "",
+                    True,
+                    True,
+                    tp.responds,
+                    queued,
+                    started,
+                    nan,
+                    IN_SYSTEM,
+                )
+            )
+            rec.contacts.append(
+                ContactRecord(
+                    customer.index, contact, "status_inquiry", queued, nan, IN_SYSTEM, True
+                )
+            )
         self.active.clear()
+        self.inquiring.clear()
 
 
 def _touchpoint_runtime(
