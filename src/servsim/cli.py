@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _schema() -> int:
-    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    print(json.dumps(Scenario.json_schema(), indent=2))
     return EXIT_OK
 
 

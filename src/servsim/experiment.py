@@ -175,6 +175,8 @@ def simulate(
     run_seed = seed if seed is not None else scenario.seed
     if count < 1:
         raise ValueError(f"replications must be at least 1, got {count}")
+    # the saved scenario must reproduce this run: it carries the replications and seed used
+    scenario = scenario.model_copy(update={"replications": count, "seed": run_seed})
     results: list[ReplicationResult] = []
     for replication in range(count):
         results.append(run_replication(scenario, run_seed, replication))

@@ -375,6 +375,16 @@ class Scenario(StrictModel):
             raise ValueError("\n".join(f"{path}: {message}" for path, message in problems))
         return self
 
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema editors use to check and complete scenario files.
+
+        Unions are written ``anyOf``: a distribution without ``kind`` is lognormal, and it also
+        fits the exponential branch's shape, so ``oneOf`` (exactly one) would reject it.
+        """
+        schema: dict[str, Any] = _one_of_to_any_of(cls.model_json_schema())
+        return schema
+
     def pool(self, name: str) -> StaffPool:
         """The staff pool of that name (front or back)."""
         for _, pool in self.staff.pools():
@@ -414,6 +424,18 @@ class Scenario(StrictModel):
 
 
 # --------------------------------------------------------------------------- consistency
+
+
+def _one_of_to_any_of(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            ("anyOf" if key == "oneOf" else key): _one_of_to_any_of(value)
+            for key, value in node.items()
+            if key != "discriminator"
+        }
+    if isinstance(node, list):
+        return [_one_of_to_any_of(item) for item in node]
+    return node
 
 
 def _routing_pools(served_by: str | Routing | None) -> list[str]:
@@ -512,9 +534,10 @@ def consistency_problems(s: Scenario) -> Iterable[tuple[str, str]]:
             "status inquiries are on but no front pool serves the cycle; name one",
         )
 
+    unknown_pools = reachable - set(pool_names)
     for side, pools in (("front", s.staff.front), ("back", s.staff.back)):
         for i, pool in enumerate(pools):
-            if pool.name not in reachable:
+            if pool.name not in reachable and not unknown_pools:
                 yield (
                     f"staff.{side}[{i}].name",
                     f"pool '{pool.name}' serves no touchpoint; name it in a touchpoint's served_by "
@@ -713,7 +736,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioError(source, [f"cannot be read: {exc.strerror}"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictSafeLoader)  # a SafeLoader: constructs no objects
     except yaml.YAMLError as exc:
         raise ScenarioError(source, [_yaml_problem(exc)]) from None
     if data is None:
@@ -747,10 +770,31 @@ def validate_scenario(
     return resolve_scenario(scenario)
 
 
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A mapping names the same key twice: YAML would silently keep only the last."""
+
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (no object construction) that also refuses duplicated keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DuplicateKeyError(
+                    None, None, f"the key '{key}' appears twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, DuplicateKeyError):
+        return f"{where}{problem}; give each field once"
     if isinstance(exc, yaml.constructor.ConstructorError):
         return f"{where}YAML tags that construct objects are not allowed ({problem})"
     return f"{where}not valid YAML: {problem}"
@@ -767,6 +811,15 @@ def format_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+_MODEL_TAGS = {
+    "exponential",
+    "lognormal",
+    "gamma",
+    "weibull",
+    "deterministic",
+    "empirical",
+    "Routing",
+}
 _UNION_TAGS = {
     "exponential",
     "lognormal",
@@ -789,8 +842,26 @@ def format_validation_errors(exc: ValidationError) -> list[str]:
     """One readable line per pydantic error: path, what was given, what is allowed."""
     problems: list[str] = []
     seen: set[str] = set()
-    for error in exc.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and _is_union_tag(p)))
+    errors = exc.errors(include_url=False)
+    # a mapping given where a union allows a scalar or a model: the scalar branch's complaint
+    # ("should be a valid string") is noise next to what the model branch says
+    model_branch_paths = {
+        format_path(_strip_tags(e["loc"][:i]))
+        for e in errors
+        for i, part in enumerate(e["loc"])
+        if isinstance(part, str) and part in _MODEL_TAGS
+    }
+    for error in errors:
+        raw_loc = error["loc"]
+        loc = _strip_tags(raw_loc)
+        if (
+            raw_loc
+            and isinstance(raw_loc[-1], str)
+            and _is_union_tag(raw_loc[-1])
+            and raw_loc[-1] not in _MODEL_TAGS
+            and format_path(loc) in model_branch_paths
+        ):
+            continue
         path = format_path(loc)
         kind = error["type"]
         if kind == "value_error" and not path:
@@ -800,7 +871,7 @@ def format_validation_errors(exc: ValidationError) -> list[str]:
         message = str(error["msg"]).removeprefix("Value error, ")
         given = error.get("input")
         if kind == "extra_forbidden":
-            allowed = _allowed_keys(loc[:-1])
+            allowed = _allowed_keys(raw_loc[:-1])
             field = str(loc[-1])
             hint = difflib.get_close_matches(field, allowed, n=1)
             message = (
@@ -817,6 +888,10 @@ def format_validation_errors(exc: ValidationError) -> list[str]:
             seen.add(line)
             problems.append(line)
     return problems
+
+
+def _strip_tags(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    return tuple(p for p in loc if not (isinstance(p, str) and _is_union_tag(p)))
 
 
 def _is_union_tag(part: str) -> bool:
@@ -842,6 +917,13 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
 
 def _descend(annotation: Any, part: int | str) -> Any:
     candidates = _model_candidates(annotation)
+    if isinstance(part, str) and _is_union_tag(part):
+        for candidate in candidates:  # a union member named by pydantic: kind tag or class name
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                kind = candidate.model_fields.get("kind")
+                if candidate.__name__ == part or (kind is not None and kind.default == part):
+                    return candidate
+        return annotation
     for candidate in candidates:
         if isinstance(part, int):
             if get_origin(candidate) is list:

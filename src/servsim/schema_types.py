@@ -53,11 +53,12 @@ class StrictModel(BaseModel):
 def parse_duration(value: Any) -> Any:
     """Turn ``90``, ``"90s"``, ``"1.5min"``, ``"2h"`` or ``"1d"`` into seconds.
 
-    Plain numbers are seconds. Anything else is passed on unchanged so that pydantic reports it
-    as a type error at the right field.
+    Plain numbers are seconds. YAML reads ``on``/``yes``/``true`` as booleans, which pydantic
+    would quietly take as 1: they are refused. Anything else is passed on unchanged so that
+    pydantic reports it as a type error at the right field.
     """
     if isinstance(value, bool):
-        return value
+        raise ValueError(f"a duration, not {str(value).lower()}; e.g. 90, '90s' or '3min'")
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
@@ -80,7 +81,7 @@ def parse_duration(value: Any) -> Any:
 def parse_clock(value: Any) -> Any:
     """Turn ``"09:30"`` (or ``"09:30:15"``, or a number of seconds) into seconds since midnight."""
     if isinstance(value, bool):
-        return value
+        raise ValueError(f"a time of day, not {str(value).lower()}; write HH:MM, e.g. '09:30'")
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
