@@ -82,6 +82,8 @@ def confidence_interval(
         }
     mean = float(array.mean())
     std = float(array.std(ddof=1)) if n > 1 else math.nan
+    # every metric is a count, a time, a cost or a share: an interval never goes below 0
+    floor = 0.0 if array.min() >= 0 else -math.inf
     half = (
         float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)) if n > 1 else math.nan
     )
@@ -90,7 +92,7 @@ def confidence_interval(
         "std": std,
         "n": float(n),
         "half_width": half,
-        "ci_low": mean - half,
+        "ci_low": max(mean - half, floor),
         "ci_high": mean + half,
     }
 

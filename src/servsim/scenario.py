@@ -820,21 +820,14 @@ _MODEL_TAGS = {
     "empirical",
     "Routing",
 }
-_UNION_TAGS = {
-    "exponential",
-    "lognormal",
-    "gamma",
-    "weibull",
-    "deterministic",
-    "empirical",
+_UNION_TAGS = _MODEL_TAGS | {
     "str",
-    "Routing",
     "float",
-    "dict[str,float]",
-    "constrained-str",
-    "dict[str,constrained-float]",
-    "constrained-float",
     "bool",
+    "dict[str,float]",
+    "dict[str,constrained-float]",
+    "constrained-str",
+    "constrained-float",
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import simpy
 
 from servsim.model.system import Customer, ServiceSystem
-from servsim.records import ContactRecord, CustomerRecord, VisitRecord
+from servsim.records import ContactRecord, CustomerRecord
 
 Process = Generator[simpy.Event, Any, None]
 INFINITY = math.inf
@@ -92,19 +92,8 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
                     served = yield ticket
                     if not served:
                         rec.visits.append(
-                            VisitRecord(
-                                index,
-                                contact,
-                                tp.name,
-                                step,
-                                pool_name,
-                                tp.present,
-                                tp.moment_of_truth,
-                                tp.responds,
-                                queued,
-                                math.nan,
-                                env.now,
-                                "abandoned",
+                            tp.record(
+                                index, contact, pool_name, queued, math.nan, env.now, "abandoned"
                             )
                         )
                         outcome = "abandoned"
@@ -124,20 +113,7 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
             else:
                 outcome = "unresolved"
             rec.visits.append(
-                VisitRecord(
-                    index,
-                    contact,
-                    tp.name,
-                    step,
-                    pool_name,
-                    tp.present,
-                    tp.moment_of_truth,
-                    tp.responds,
-                    queued,
-                    started,
-                    env.now,
-                    outcome,
-                )
+                tp.record(index, contact, pool_name, queued, started, env.now, outcome)
             )
             customer.visit = None
             if outcome != "next":
@@ -219,16 +195,12 @@ def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> P
             if queue is not None:
                 queue.release()
         outcome = "answered" if served else "abandoned"
+        pool_name = queue.name if queue else ""
         rec.visits.append(
-            VisitRecord(
+            tp.record(
                 customer.index,
                 contact,
-                tp.name,
-                -1,
-                queue.name if queue else "",
-                True,
-                True,
-                tp.responds,
+                pool_name,
                 queued,
                 started if served else math.nan,
                 env.now,

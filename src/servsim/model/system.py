@@ -96,6 +96,32 @@ class TouchpointRuntime:
             return fallback
         return primary
 
+    def record(
+        self,
+        customer: int,
+        contact: int,
+        pool: str,
+        queued: float,
+        started: float,
+        ended: float,
+        outcome: str,
+    ) -> VisitRecord:
+        """The record of one visit to this touchpoint."""
+        return VisitRecord(
+            customer,
+            contact,
+            self.name,
+            self.step,
+            pool,
+            self.present,
+            self.moment_of_truth,
+            self.responds,
+            queued,
+            started,
+            ended,
+            outcome,
+        )
+
     def draw_service(self, request_type: str) -> float:
         """A service time for a visit outside the first contact."""
         spec = self.service_specs[request_type]
@@ -246,21 +272,9 @@ class ServiceSystem:
         for customer in self.active.values():
             if customer.visit is not None:
                 contact, tp, queue, queued, started = customer.visit
+                pool = queue.name if queue else ""
                 rec.visits.append(
-                    VisitRecord(
-                        customer.index,
-                        contact,
-                        tp.name,
-                        tp.step,
-                        queue.name if queue else "",
-                        tp.present,
-                        tp.moment_of_truth,
-                        tp.responds,
-                        queued,
-                        started,
-                        nan,
-                        IN_SYSTEM,
-                    )
+                    tp.record(customer.index, contact, pool, queued, started, nan, IN_SYSTEM)
                 )
             if customer.contact is not None:
                 contact, kind, started, repeats = customer.contact
@@ -284,21 +298,9 @@ class ServiceSystem:
             assert self.inquiry is not None
             tp = self.inquiry.routes
             contact, queue, queued, started = customer.inquiry_visit
+            pool = queue.name if queue else ""
             rec.visits.append(
-                VisitRecord(
-                    customer.index,
-                    contact,
-                    tp.name,
-                    -1,
-                    queue.name if queue else "",
-                    True,
-                    True,
-                    tp.responds,
-                    queued,
-                    started,
-                    nan,
-                    IN_SYSTEM,
-                )
+                tp.record(customer.index, contact, pool, queued, started, nan, IN_SYSTEM)
             )
             rec.contacts.append(
                 ContactRecord(
