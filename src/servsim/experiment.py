@@ -17,7 +17,7 @@ from scipy import stats
 
 from servsim.metrics import replication_metrics
 from servsim.model import simulate_replication
-from servsim.records import IN_SYSTEM, RecordTables
+from servsim.records import IN_SYSTEM, RECORD_TYPES, RecordTables
 from servsim.scenario import Scenario
 
 CONFIDENCE = 0.95
@@ -148,12 +148,7 @@ def _stack(results: list[ReplicationResult]) -> RecordTables:
         table = pd.concat(frames, ignore_index=True)
         return table[["replication", *[c for c in table.columns if c != "replication"]]]
 
-    return RecordTables(
-        customers=stacked("customers"),
-        contacts=stacked("contacts"),
-        visits=stacked("visits"),
-        staffing=stacked("staffing"),
-    )
+    return RecordTables(**{name: stacked(name) for name in RECORD_TYPES})
 
 
 def simulate(

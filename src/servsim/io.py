@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from servsim.experiment import SimulationResult
+from servsim.records import RECORD_TYPES
 
 RESOLVED_SCENARIO = "scenario.resolved.yaml"
 
@@ -103,6 +104,6 @@ def read_run(folder: str | Path) -> dict[str, pd.DataFrame]:
         "summary": pd.read_csv(folder / "summary.csv", index_col="metric"),
         "replications": pd.read_csv(folder / "replications.csv"),
     }
-    for name in ("customers", "contacts", "visits", "staffing"):
+    for name in RECORD_TYPES:
         tables[name] = pd.read_parquet(folder / f"{name}.parquet")
     return tables

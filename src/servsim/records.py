@@ -62,11 +62,24 @@ class VisitRecord(NamedTuple):
 
 
 class StaffingRecord(NamedTuple):
-    """Staff on the floor in a pool from this time on."""
+    """A pool's state from this time on: staff on the floor, staff in training, proficiency."""
 
     pool: str
     time: float
     on_floor: int
+    in_training: int
+    proficiency: float
+
+
+class TrainingRecord(NamedTuple):
+    """A group of a pool's staff trained off the floor, and what it cost beyond wages."""
+
+    pool: str
+    programme: str
+    start: float
+    end: float
+    trainees: int
+    cost: float
 
 
 RECORD_TYPES: dict[str, type[tuple[object, ...]]] = {
@@ -74,19 +87,21 @@ RECORD_TYPES: dict[str, type[tuple[object, ...]]] = {
     "contacts": ContactRecord,
     "visits": VisitRecord,
     "staffing": StaffingRecord,
+    "training": TrainingRecord,
 }
 
 
 class Recorder:
     """Collects the records of one replication; the model appends, nothing else writes."""
 
-    __slots__ = ("contacts", "customers", "staffing", "visits")
+    __slots__ = ("contacts", "customers", "staffing", "training", "visits")
 
     def __init__(self) -> None:
         self.customers: list[CustomerRecord] = []
         self.contacts: list[ContactRecord] = []
         self.visits: list[VisitRecord] = []
         self.staffing: list[StaffingRecord] = []
+        self.training: list[TrainingRecord] = []
 
     def tables(self) -> RecordTables:
         """The records as DataFrames with the fixed column layout."""
@@ -95,6 +110,7 @@ class Recorder:
             contacts=_frame(self.contacts, ContactRecord),
             visits=_frame(self.visits, VisitRecord),
             staffing=_frame(self.staffing, StaffingRecord),
+            training=_frame(self.training, TrainingRecord),
         )
 
 
@@ -113,6 +129,7 @@ class RecordTables:
     contacts: pd.DataFrame
     visits: pd.DataFrame
     staffing: pd.DataFrame
+    training: pd.DataFrame
 
     def as_dict(self) -> dict[str, pd.DataFrame]:
         """Table name -> DataFrame, in a fixed order."""
@@ -121,4 +138,5 @@ class RecordTables:
             "contacts": self.contacts,
             "visits": self.visits,
             "staffing": self.staffing,
+            "training": self.training,
         }

@@ -39,6 +39,7 @@ from servsim.distributions import (
     Exponential,
     Lognormal,
 )
+from servsim.satisfaction_schema import Expectations, SatisfactionModel
 from servsim.schema_types import (
     SECONDS_PER_DAY,
     ClockTime,
@@ -50,6 +51,7 @@ from servsim.schema_types import (
     format_clock,
     parse_clock,
 )
+from servsim.training_schema import ProficiencyModel, Training
 
 __all__ = [
     "CONTACT_PRESETS",
@@ -123,6 +125,9 @@ class StaffPool(StrictModel):
     shifts: list[Shift] = Field(default_factory=list)
     proficiency: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
         default=0.8, description="skill level k in [0, 1] (MODEL.md section 6)"
+    )
+    empathy: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        default=0.5, description="base empathy e0 of the pool's staff (front line)"
     )
     cost_per_hour: Annotated[float, Field(ge=0.0)] = Field(
         default=0.0, description="cost of one staff member on the floor for one hour"
@@ -200,6 +205,16 @@ class Touchpoint(StrictModel):
     recontact_from: Name | None = Field(
         default=None, description="touchpoint a re-contact starts from; the first one when omitted"
     )
+    tangibles: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        default=0.7, description="quality of the physical support here (facilities, screens), 0-1"
+    )
+    importance: Annotated[float, Field(ge=0.0)] = Field(
+        default=1.0, description="stated importance of this moment to customers (weight)"
+    )
+    informed_wait: bool = Field(
+        default=False,
+        description="customers waiting here are told their position or the wait (feels shorter)",
+    )
 
 
 class Recontact(StrictModel):
@@ -214,12 +229,6 @@ class Retry(StrictModel):
 
     probability: Probability = 0.0
     delay: DistributionSpec = Field(default_factory=lambda: Exponential(mean=1800.0))
-
-
-class Expectations(StrictModel):
-    """What a segment expects; a resolution later than this prompts status inquiries."""
-
-    resolution_time: PositiveDuration = SECONDS_PER_DAY
 
 
 class Segment(StrictModel):
@@ -367,6 +376,9 @@ class Scenario(StrictModel):
     service_cycle: Annotated[list[Touchpoint], Field(min_length=1)]
     status_inquiry: StatusInquiry = Field(default_factory=StatusInquiry)
     variability: Variability = Field(default_factory=Variability)
+    satisfaction: SatisfactionModel = Field(default_factory=SatisfactionModel)
+    proficiency: ProficiencyModel = Field(default_factory=ProficiencyModel)
+    training: Training = Field(default_factory=Training)
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Scenario:
@@ -543,6 +555,10 @@ def consistency_problems(s: Scenario) -> Iterable[tuple[str, str]]:
                     f"pool '{pool.name}' serves no touchpoint; name it in a touchpoint's served_by "
                     "or remove it",
                 )
+
+    for i, programme in enumerate(s.training.programmes):
+        if programme.pool not in pool_names:
+            yield f"training.programmes[{i}].pool", _unknown("pool", programme.pool, pool_names)
 
     if s.horizon.warm_up >= s.horizon.length:
         yield (

@@ -101,9 +101,9 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
                 started = env.now
                 customer.visit = (contact, tp, queue, queued, started)
                 customer.asked = True
-                yield env.timeout(service)
+                yield env.timeout(service * queue.handle_factor)
                 queue.release()
-            p_fail, p_done = tp.outcomes[(request_type, pool_name)]
+            p_fail, p_done = tp.outcome_for(request_type, queue)
             if u < p_fail:
                 outcome = "failed"
             elif u < p_done:
@@ -191,9 +191,11 @@ def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> P
         if served:
             started = env.now
             customer.inquiry_visit = (contact, queue, queued, started)
-            yield env.timeout(service)
             if queue is not None:
+                yield env.timeout(service * queue.handle_factor)
                 queue.release()
+            else:
+                yield env.timeout(service)
         outcome = "answered" if served else "abandoned"
         pool_name = queue.name if queue else ""
         rec.visits.append(

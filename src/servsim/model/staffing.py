@@ -26,18 +26,43 @@ class StaffedQueue:
     with ``ABANDONED``, so the customer process waits on one event instead of a condition.
     """
 
-    __slots__ = ("_waiting", "busy", "env", "name", "on_floor", "recorder", "side", "waiting")
+    __slots__ = (
+        "_waiting",
+        "busy",
+        "env",
+        "handle_factor",
+        "in_training",
+        "name",
+        "on_floor",
+        "proficiency",
+        "recorder",
+        "rostered",
+        "served",
+        "side",
+        "waiting",
+    )
 
     def __init__(
-        self, env: simpy.Environment, name: str, side: PoolSide, recorder: Recorder
+        self,
+        env: simpy.Environment,
+        name: str,
+        side: PoolSide,
+        recorder: Recorder,
+        proficiency: float = 0.8,
+        handle_factor: float = 1.0,
     ) -> None:
         self.env = env
         self.name = name
         self.side = side
         self.recorder = recorder
-        self.on_floor = 0
+        self.rostered = 0  # on shift
+        self.in_training = 0  # on shift or not, off the floor for training
+        self.on_floor = 0  # rostered - in training: who can serve
         self.busy = 0
         self.waiting = 0
+        self.served = 0  # services started, for the retraining policy
+        self.proficiency = proficiency
+        self.handle_factor = handle_factor  # handle time at this proficiency / at the reference
         self._waiting: deque[simpy.Event] = deque()
 
     def request(self, patience: float) -> simpy.Event | None:
@@ -48,6 +73,7 @@ class StaffedQueue:
         """
         if self.busy < self.on_floor and not self.waiting:
             self.busy += 1
+            self.served += 1
             return None
         ticket = self.env.event()
         self._waiting.append(ticket)
@@ -75,14 +101,34 @@ class StaffedQueue:
                 continue
             self.waiting -= 1
             self.busy += 1
+            self.served += 1
             ticket.succeed(SERVED)
 
-    def set_on_floor(self, headcount: int) -> None:
-        """Change the headcount on the floor (a shift starts or ends)."""
-        self.on_floor = headcount
-        self.recorder.staffing.append(StaffingRecord(self.name, self.env.now, headcount))
+    def _changed(self) -> None:
+        self.on_floor = max(0, self.rostered - self.in_training)
+        self.recorder.staffing.append(
+            StaffingRecord(
+                self.name, self.env.now, self.on_floor, self.in_training, self.proficiency
+            )
+        )
         if self.waiting:
             self._dispatch()
+
+    def set_rostered(self, headcount: int) -> None:
+        """Change the headcount on shift (a shift starts or ends)."""
+        self.rostered = headcount
+        self._changed()
+
+    def add_in_training(self, trainees: int) -> None:
+        """Take staff off the floor for training (negative: they come back)."""
+        self.in_training += trainees
+        self._changed()
+
+    def set_proficiency(self, proficiency: float, handle_factor: float) -> None:
+        """The pool's proficiency changed (training, forgetting): new handle-time factor."""
+        self.proficiency = proficiency
+        self.handle_factor = handle_factor
+        self._changed()
 
 
 def headcount_schedule(pool: StaffPool, horizon: float) -> list[tuple[float, int]]:
@@ -121,4 +167,4 @@ def staff_shifts(
     for time, headcount in schedule:
         if time > env.now:
             yield env.timeout(time - env.now)
-        queue.set_on_floor(headcount)
+        queue.set_rostered(headcount)

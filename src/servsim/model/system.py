@@ -18,6 +18,16 @@ import simpy
 from servsim.distributions import AnyDistribution, quantile
 from servsim.model.arrivals import arrival_times
 from servsim.model.staffing import StaffedQueue, headcount_schedule, staff_shifts
+from servsim.model.training import (
+    PoolProficiency,
+    error_factor,
+    handle_time_factor,
+    proficiency_decay,
+    programme_sessions,
+    resolution_factor,
+    retraining_policy,
+    training_session,
+)
 from servsim.records import (
     IN_SYSTEM,
     ContactRecord,
@@ -26,17 +36,23 @@ from servsim.records import (
     RecordTables,
     VisitRecord,
 )
-from servsim.scenario import Routing, Scenario, Segment, StaffPool, Touchpoint
+from servsim.scenario import PoolSide, Routing, Scenario, Segment, Touchpoint
 from servsim.streams import RandomStreams, UniformBuffer
+from servsim.training_schema import ProficiencyModel
 
 
 def outcome_probabilities(
-    touchpoint: Touchpoint, request_type: str, pool: StaffPool | None
+    touchpoint: Touchpoint,
+    request_type: str,
+    side: PoolSide | None,
+    proficiency: float | None,
+    model: ProficiencyModel,
 ) -> tuple[float, float]:
     """Probabilities that a visit fails, and that it resolves the issue.
 
-    The one place that decides first-contact resolution for a touchpoint, request type and the
-    pool that served it; staff proficiency will modulate it here.
+    The one place that decides first-contact resolution: the touchpoint's numbers hold for
+    staff at the reference proficiency; a more proficient pool resolves more (FCR = 0.55 +
+    0.30 k) and, in the back office, errs less (0.10 (1 - k)). Self-service is as written.
     """
     failure = touchpoint.failure
     resolution = touchpoint.resolution
@@ -45,6 +61,12 @@ def outcome_probabilities(
         p_resolve = resolution.get(request_type, 0.0)
     else:
         p_resolve = resolution if resolution is not None else 0.0
+    if proficiency is not None:
+        if side == "back":
+            p_fail = min(1.0, p_fail * error_factor(model, proficiency))
+        if p_resolve < 1.0:
+            p_resolve = p_resolve * resolution_factor(model, proficiency)
+        p_resolve = min(p_resolve, 1.0 - p_fail)
     return p_fail, p_resolve
 
 
@@ -80,7 +102,9 @@ class TouchpointRuntime:
     moment_of_truth: bool
     responds: bool
     routes: dict[tuple[str, str], tuple[StaffedQueue, StaffedQueue | None]] | None
-    outcomes: dict[tuple[str, str], tuple[float, float]]
+    spec: Touchpoint
+    proficiency_model: ProficiencyModel
+    outcomes: dict[tuple[str, str, float], tuple[float, float]]
     goes_on: bool
     recontact_from: int
     service_specs: dict[str, AnyDistribution]
@@ -121,6 +145,22 @@ class TouchpointRuntime:
             ended,
             outcome,
         )
+
+    def outcome_for(self, request_type: str, queue: StaffedQueue | None) -> tuple[float, float]:
+        """(P(fail), P(fail) + P(resolve)) for this visit, given who served it and how well."""
+        if queue is None:
+            key = (request_type, "", -1.0)
+        else:
+            key = (request_type, queue.name, queue.proficiency)
+        cached = self.outcomes.get(key)
+        if cached is None:
+            side = None if queue is None else queue.side
+            proficiency = None if queue is None else queue.proficiency
+            p_fail, p_resolve = outcome_probabilities(
+                self.spec, request_type, side, proficiency, self.proficiency_model
+            )
+            cached = self.outcomes[key] = (p_fail, p_fail + p_resolve)
+        return cached
 
     def draw_service(self, request_type: str) -> float:
         """A service time for a visit outside the first contact."""
@@ -211,12 +251,22 @@ class ServiceSystem:
         recorder = Recorder()
         horizon = scenario.horizon.length
         queues = {
-            pool.name: StaffedQueue(env, pool.name, side, recorder)
+            pool.name: StaffedQueue(
+                env,
+                pool.name,
+                side,
+                recorder,
+                pool.proficiency,
+                handle_time_factor(scenario.proficiency, pool.proficiency),
+            )
             for side, pool in scenario.staff.pools()
         }
-        for side_pool in scenario.staff.pools():
-            pool = side_pool[1]
-            env.process(staff_shifts(env, queues[pool.name], headcount_schedule(pool, horizon)))
+        schedules = {
+            pool.name: headcount_schedule(pool, horizon) for _, pool in scenario.staff.pools()
+        }
+        for name, schedule in schedules.items():
+            env.process(staff_shifts(env, queues[name], schedule))
+        _start_training(scenario, env, queues, schedules, recorder)
         segments = [
             SegmentRuntime(
                 name=seg.name,
@@ -311,6 +361,43 @@ class ServiceSystem:
         self.inquiring.clear()
 
 
+def _start_training(
+    scenario: Scenario,
+    env: simpy.Environment,
+    queues: dict[str, StaffedQueue],
+    schedules: dict[str, list[tuple[float, int]]],
+    recorder: Recorder,
+) -> None:
+    """Start training sessions, the retraining policy and forgetting, where a scenario has them."""
+    training = scenario.training
+    sizes = {
+        name: max((level for _, level in schedule), default=0)
+        for name, schedule in schedules.items()
+    }
+    sessions = programme_sessions(scenario, sizes)
+    trained_pools = {s.pool for s in sessions} | (set(queues) if training.policy else set())
+    proficiencies = {
+        name: PoolProficiency(
+            queues[name],
+            scenario.pool(name).proficiency,
+            sizes[name],
+            scenario.proficiency,
+            training.half_life,
+        )
+        for name in trained_pools
+    }
+    for session in sessions:
+        env.process(training_session(env, session, proficiencies[session.pool], recorder.training))
+    for proficiency in proficiencies.values():
+        env.process(proficiency_decay(env, proficiency))
+        if training.policy is not None:
+            env.process(
+                retraining_policy(
+                    env, training.policy, proficiency, recorder.training, scenario.horizon.length
+                )
+            )
+
+
 def _touchpoint_runtime(
     scenario: Scenario,
     step: int,
@@ -320,7 +407,6 @@ def _touchpoint_runtime(
 ) -> TouchpointRuntime:
     request_types = scenario.request_types
     routes: dict[tuple[str, str], tuple[StaffedQueue, StaffedQueue | None]] | None = None
-    outcomes: dict[tuple[str, str], tuple[float, float]] = {}
     served_by = tp.served_by
     if served_by is not None:
         routes = {}
@@ -333,12 +419,6 @@ def _touchpoint_runtime(
                 else:
                     primary, fallback = queues[served_by], None
                 routes[(seg.name, rt)] = (primary, fallback)
-    pool_names = [""] if served_by is None else list(queues)
-    for rt in request_types:
-        for pool_name in pool_names:
-            pool = scenario.pool(pool_name) if pool_name else None
-            p_fail, p_resolve = outcome_probabilities(tp, rt, pool)
-            outcomes[(rt, pool_name)] = (p_fail, p_fail + p_resolve)
     names = [t.name for t in scenario.service_cycle]
     return TouchpointRuntime(
         name=tp.name,
@@ -347,7 +427,9 @@ def _touchpoint_runtime(
         moment_of_truth=bool(tp.moment_of_truth),
         responds=bool(tp.first_response),
         routes=routes,
-        outcomes=outcomes,
+        spec=tp,
+        proficiency_model=scenario.proficiency,
+        outcomes={},
         goes_on=tp.unresolved == "next" and 0 <= step < len(names) - 1,
         recontact_from=names.index(tp.recontact_from) if tp.recontact_from in names else 0,
         service_specs={

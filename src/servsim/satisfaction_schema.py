@@ -1,0 +1,170 @@
+"""Scenario settings for simulated satisfaction (MODEL.md section 5): zones and coefficients.
+
+Every number here is a default a scenario may override. The shape of the model (zone of
+tolerance, disconfirmation, asymmetric moment utility, peak-end cycle) is from the literature
+[LIT]; the numbers are our modelling choices [ASM] unless a field says otherwise.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from servsim.schema_types import Duration, PositiveDuration, StrictModel
+
+Dimension = Literal["tangibles", "reliability", "responsiveness", "assurance", "empathy"]
+DIMENSIONS: tuple[Dimension, ...] = (
+    "tangibles",
+    "reliability",
+    "responsiveness",
+    "assurance",
+    "empathy",
+)
+Score = Annotated[float, Field(ge=0.0, le=1.0)]
+LEVEL_NAMES = {1: "criminal", 2: "basic", 3: "expected", 4: "desired", 5: "amazing"}
+
+
+class ZoneOfTolerance(StrictModel):
+    """What a segment finds adequate (lowest acceptable) and desired, on a 0-1 performance scale."""
+
+    adequate: Score
+    desired: Score
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ZoneOfTolerance:
+        if self.desired <= self.adequate:
+            raise ValueError(
+                f"desired ({self.desired:g}) must be above adequate ({self.adequate:g})"
+            )
+        return self
+
+
+class WaitZone(StrictModel):
+    """Waits a segment finds adequate (longest acceptable) and desired (what it hopes for)."""
+
+    adequate: PositiveDuration = 300.0
+    desired: Duration = 30.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WaitZone:
+        if self.desired >= self.adequate:
+            raise ValueError(
+                f"the desired wait ({self.desired:g} s) must be shorter than the adequate wait "
+                f"({self.adequate:g} s)"
+            )
+        return self
+
+
+class Expectations(StrictModel):
+    """A segment's expectations: zone of tolerance per SERVQUAL dimension and for waits.
+
+    ``resolution_time`` is when a customer starts to find the resolution late: status
+    inquiries start then, and "on-time resolution" in the archetype counts against it.
+    """
+
+    resolution_time: PositiveDuration = 86400.0
+    wait: WaitZone = Field(default_factory=WaitZone)
+    tangibles: ZoneOfTolerance = Field(
+        default_factory=lambda: ZoneOfTolerance(adequate=0.5, desired=0.9)
+    )
+    reliability: ZoneOfTolerance = Field(
+        default_factory=lambda: ZoneOfTolerance(adequate=0.6, desired=1.0)
+    )
+    assurance: ZoneOfTolerance = Field(
+        default_factory=lambda: ZoneOfTolerance(adequate=0.5, desired=0.9)
+    )
+    empathy: ZoneOfTolerance = Field(
+        default_factory=lambda: ZoneOfTolerance(adequate=0.4, desired=0.85)
+    )
+
+
+def _default_weights() -> dict[Dimension, float]:
+    return {
+        "reliability": 0.32,
+        "responsiveness": 0.22,
+        "assurance": 0.19,
+        "empathy": 0.16,
+        "tangibles": 0.11,
+    }
+
+
+class CycleWeights(StrictModel):
+    """Weights of the whole-cycle satisfaction S (peak-end: Kahneman 1993; Verhoef 2004) [ASM]."""
+
+    mean: Annotated[float, Field(ge=0)] = 0.4
+    worst: Annotated[float, Field(ge=0)] = 0.3
+    best: Annotated[float, Field(ge=0)] = 0.15
+    last: Annotated[float, Field(ge=0)] = 0.15
+
+
+class SatisfactionModel(StrictModel):
+    """Coefficients of the satisfaction model; the defaults are MODEL.md section 5."""
+
+    dimension_weights: dict[Dimension, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=_default_weights,
+        description="SERVQUAL-style weights of the five dimensions in a moment [ASM]",
+    )
+    alpha: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=0.88, description="curvature of gains and losses (Kahneman & Tversky)"
+    )
+    loss_aversion: Annotated[float, Field(ge=1)] = Field(
+        default=2.25, description="lambda: a shortfall weighs this much more than a surplus"
+    )
+    zone_slope: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=0.3, description="kappa: utility gained across the zone of tolerance (flat inside)"
+    )
+    level_thresholds: Annotated[list[float], Field(min_length=4, max_length=4)] = Field(
+        default_factory=lambda: [-0.5, 0.5, 1.0, 1.5],
+        description="disconfirmation x at which a moment moves up to level 2, 3, 4, 5",
+    )
+    idle_wait_factor: Annotated[float, Field(ge=0.5, le=5)] = Field(
+        default=1.36, description="a present customer's idle wait feels this much longer (Maister)"
+    )
+    informed_wait_factor: Annotated[float, Field(ge=0.5, le=5)] = Field(
+        default=1.0, description="perception factor of waits at touchpoints with informed_wait"
+    )
+    failure_disconfirmation: float = Field(
+        default=-1.0, description="x of a failed moment (abandonment, error): level 1, bitter"
+    )
+    repeat_reliability: Score = Field(
+        default=0.6, description="reliability performance of a moment in a repeat contact"
+    )
+    unresolved_reliability: Score = Field(
+        default=0.3, description="reliability performance of a visit that leaves the issue open"
+    )
+    cycle: CycleWeights = Field(default_factory=CycleWeights)
+    csat_noise: Annotated[float, Field(ge=0)] = Field(
+        default=0.25, description="scale of the logistic noise on latent satisfaction"
+    )
+    csat_cut_points: Annotated[list[float], Field(min_length=4, max_length=4)] = Field(
+        default_factory=lambda: [-1.0, -0.35, 0.1, 0.45],
+        description="latent satisfaction at which CSAT moves up to 2, 3, 4, 5",
+    )
+    recommend_scale: Annotated[float, Field(gt=0)] = Field(
+        default=4.0, description="would-recommend = 7 + scale x latent, clipped to 0-10"
+    )
+    empathy_per_proficiency: float = Field(
+        default=0.3, description="empathy = e0 + this x proficiency - ... (MODEL.md section 6)"
+    )
+    empathy_occupancy_threshold: Score = Field(
+        default=0.85, description="empathy falls once the pool's occupancy stays above this"
+    )
+    empathy_occupancy_slope: Annotated[float, Field(ge=0)] = Field(
+        default=0.2, description="empathy lost per unit of occupancy above the threshold"
+    )
+    occupancy_window: PositiveDuration = Field(
+        default=3600.0, description="occupancy that moves empathy is measured over this window"
+    )
+    self_service_assurance: Score = Field(
+        default=0.7, description="assurance of a moment with no staff (clear screens, forms)"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SatisfactionModel:
+        for name in ("level_thresholds", "csat_cut_points"):
+            values = getattr(self, name)
+            if any(b <= a for a, b in itertools.pairwise(values)):
+                raise ValueError(f"{name} must increase, given {values}")
+        return self
