@@ -49,8 +49,9 @@ OTHER_METRICS: dict[str, MetricInfo] = {
     ),
     "abandonment": MetricInfo("staffed queue visits abandoned / visits that ended", "share"),
     "abandoned_before_response": MetricInfo("customers who left without any response", "share"),
-    "staff_cost": MetricInfo("staff on the floor x cost per hour, over the window", "cost"),
-    "cost_per_resolved_issue": MetricInfo("staff cost / issues resolved", "cost"),
+    "staff_cost": MetricInfo("staff paid (on the floor or training) x cost per hour", "cost"),
+    "training_cost": MetricInfo("training sessions' cost beyond wages", "cost"),
+    "cost_per_resolved_issue": MetricInfo("(staff + training cost) / issues resolved", "cost"),
     "arrivals": MetricInfo("customers arriving in the window", "count"),
     "contacts_per_issue": MetricInfo("contacts per customer", "count"),
     "resolved_share": MetricInfo("customers whose issue was resolved", "share"),
@@ -66,6 +67,7 @@ POOL_METRICS: dict[str, MetricInfo] = {
     "wait_probability": MetricInfo("visits that had to wait", "share"),
     "pool_abandonment": MetricInfo("visits to this pool abandoned", "share"),
     "staff_hours": MetricInfo("staff hours on the floor over the window", "h"),
+    "training_hours": MetricInfo("staff hours off the floor in training over the window", "h"),
 }
 
 
@@ -101,14 +103,18 @@ def overlap(start: FloatArray, end: FloatArray, window_start: float, window_end:
 
 
 def staff_seconds(
-    staffing: pd.DataFrame, pool: str, window_start: float, window_end: float
+    staffing: pd.DataFrame,
+    pool: str,
+    window_start: float,
+    window_end: float,
+    column: str = "on_floor",
 ) -> float:
-    """Integral of staff on the floor of one pool over the window (staff x seconds)."""
+    """Integral of a staffing column of one pool over the window (staff x seconds)."""
     rows = staffing[staffing["pool"] == pool].sort_values("time", kind="stable")
     if rows.empty:
         return 0.0
     times = rows["time"].to_numpy(dtype=np.float64)
-    levels = rows["on_floor"].to_numpy(dtype=np.float64)
+    levels = rows[column].to_numpy(dtype=np.float64)
     ends = np.append(times[1:], window_end)
     return float(
         (
@@ -207,15 +213,21 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
         )
         on_floor = staff_seconds(tables.staffing, name, start, end)
         out[f"occupancy[{name}]"] = busy / on_floor if on_floor > 0 else math.nan
+        training = staff_seconds(tables.staffing, name, start, end, "in_training")
         out[f"staff_hours[{name}]"] = on_floor / 3600.0
-        total_cost += on_floor / 3600.0 * pool.cost_per_hour
+        out[f"training_hours[{name}]"] = training / 3600.0
+        total_cost += (on_floor + training) / 3600.0 * pool.cost_per_hour  # trainees are paid
 
         mine = staffed[staffed["pool"] == name]
         waits = (mine["started"].fillna(mine["ended"]) - mine["queued"]).to_numpy(dtype=np.float64)
         out[f"wait_mean[{name}]"] = _mean(waits)
         out[f"wait_probability[{name}]"] = _share(waits > 0)
         out[f"pool_abandonment[{name}]"] = _share(mine["outcome"] == "abandoned")
+    sessions = tables.training
+    in_window = sessions[(sessions["start"] >= start) & (sessions["start"] < end)]
+    out["training_cost"] = float(in_window["cost"].sum())
     out["staff_cost"] = total_cost
+    total_cost += out["training_cost"]
     resolved_count = len(resolved)
     out["cost_per_resolved_issue"] = total_cost / resolved_count if resolved_count else math.nan
     return out
