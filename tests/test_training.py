@@ -276,3 +276,21 @@ def test_staff_in_training_are_paid_and_training_costs_show() -> None:
         without["staff_hours[agents]"] - 4 * 8 * 2
     )
     assert with_training["training_hours[agents]"] == pytest.approx(4 * 8 * 2)
+
+
+def test_daily_table_shows_the_dip_and_the_gain_of_the_shipped_training_plan() -> None:
+    from servsim.metrics import daily_metrics
+
+    scenario = servsim.load_scenario(ROOT / "scenarios" / "training_plan.yaml")
+    scenario = scenario.with_overrides({"horizon.days": 14})
+    result = servsim.simulate(scenario, replications=3, seed=2)
+    daily = daily_metrics(result.records, scenario)
+    agents = daily[daily["pool"] == "agents"].set_index("day")
+    week_before = agents.loc[1:7]
+    training_days = agents.loc[8:10]
+    after = agents.loc[11:14]
+    assert (training_days["training_hours"] > 0).all() and (week_before["training_hours"] == 0).all()
+    assert (training_days["staff_hours"] < week_before["staff_hours"].min()).all()
+    assert training_days["wait_mean"].mean() > 1.5 * week_before["wait_mean"].mean()
+    assert after["proficiency"].min() > week_before["proficiency"].max()
+    assert after["handle_time_mean"].mean() < week_before["handle_time_mean"].mean()

@@ -231,3 +231,60 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
     resolved_count = len(resolved)
     out["cost_per_resolved_issue"] = total_cost / resolved_count if resolved_count else math.nan
     return out
+
+
+def daily_metrics(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
+    """Per day and pool: waits, handle time, abandonment, staff and training hours, proficiency.
+
+    Whole-run averages hide what a training plan does (a dip while staff are off the floor, a
+    gain after, fading); this table shows it day by day. Visits count on the day they queued;
+    with a ``replication`` column the days are averaged over replications.
+    """
+    visits = tables.visits[tables.visits["pool"] != ""]
+    visits = visits[visits["outcome"] != IN_SYSTEM]
+    day = (visits["queued"] // 86400).astype(int) + 1
+    frame = pd.DataFrame(
+        {
+            "day": day,
+            "pool": visits["pool"],
+            "wait": visits["started"].fillna(visits["ended"]) - visits["queued"],
+            "handle_time": visits["ended"] - visits["started"],
+            "abandoned": (visits["outcome"] == "abandoned").astype(float),
+        }
+    )
+    per_day = frame.groupby(["day", "pool"]).agg(
+        visits=("wait", "size"),
+        wait_mean=("wait", "mean"),
+        handle_time_mean=("handle_time", "mean"),
+        abandonment=("abandoned", "mean"),
+    )
+    staffing_all = tables.staffing
+    if "replication" not in staffing_all:
+        staffing_all = staffing_all.assign(replication=0)
+    replications = staffing_all["replication"].nunique()
+    per_day["visits"] = per_day["visits"] / max(replications, 1)
+    rows = []
+    days = math.ceil(scenario.horizon.length / 86400)
+    for (replication, pool), staffing in staffing_all.groupby(["replication", "pool"]):
+        for d in range(1, days + 1):
+            start, end = (d - 1) * 86400.0, min(d * 86400.0, scenario.horizon.length)
+            before_end = staffing[staffing["time"] < end]
+            rows.append(
+                {
+                    "replication": replication,
+                    "day": d,
+                    "pool": pool,
+                    "staff_hours": staff_seconds(staffing, str(pool), start, end) / 3600.0,
+                    "training_hours": staff_seconds(staffing, str(pool), start, end, "in_training")
+                    / 3600.0,
+                    "proficiency": float(before_end["proficiency"].iloc[-1])
+                    if len(before_end)
+                    else math.nan,
+                }
+            )
+    staff = (
+        pd.DataFrame(rows)
+        .groupby(["day", "pool"])[["staff_hours", "training_hours", "proficiency"]]
+        .mean()
+    )
+    return staff.join(per_day, how="left").reset_index()
