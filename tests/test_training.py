@@ -289,7 +289,8 @@ def test_daily_table_shows_the_dip_and_the_gain_of_the_shipped_training_plan() -
     week_before = agents.loc[1:7]
     training_days = agents.loc[8:10]
     after = agents.loc[11:14]
-    assert (training_days["training_hours"] > 0).all() and (week_before["training_hours"] == 0).all()
+    assert (training_days["training_hours"] > 0).all()
+    assert (week_before["training_hours"] == 0).all()
     assert (training_days["staff_hours"] < week_before["staff_hours"].min()).all()
     assert training_days["wait_mean"].mean() > 1.5 * week_before["wait_mean"].mean()
     assert after["proficiency"].min() > week_before["proficiency"].max()
