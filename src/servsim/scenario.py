@@ -752,7 +752,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioError(source, [f"cannot be read: {exc.strerror}"]) from None
     try:
-        data = yaml.load(text, Loader=_StrictSafeLoader)  # a SafeLoader: constructs no objects
+        data = parse_yaml(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(source, [_yaml_problem(exc)]) from None
     if data is None:
@@ -803,6 +803,15 @@ class _StrictSafeLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML safely (no object construction) and refuse duplicated keys.
+
+    Raises:
+        yaml.YAMLError: the text is not valid YAML, or a key appears twice.
+    """
+    return yaml.load(text, Loader=_StrictSafeLoader)  # a SafeLoader: constructs no objects
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

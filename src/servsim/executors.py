@@ -1,0 +1,175 @@
+"""Where replications run: in this process, on local processes, or on a Dask cluster.
+
+Work travels as :class:`ReplicationTask` (a scenario as JSON, a seed, replication numbers) and
+comes back as plain metric dictionaries, so a task is small to send and its result small to
+return. A replication's numbers depend only on (scenario, seed, replication number), never on
+the executor or the number of workers: every executor gives the same table.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from servsim.scenario import Scenario, resolve_scenario
+
+T = TypeVar("T")
+R = TypeVar("R")
+DASK_ENVIRONMENT = "SERVSIM_DASK_SCHEDULER"
+
+
+@dataclass(frozen=True)
+class ReplicationTask:
+    """Some replications of one scenario: what a worker needs, and nothing more."""
+
+    key: int  # the caller's index for the task (a sweep point, a scenario)
+    scenario_json: str
+    seed: int
+    replications: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """Metrics per replication of a task, or the error that stopped it."""
+
+    key: int
+    metrics: tuple[tuple[int, dict[str, float]], ...]
+    error: str | None = None
+
+
+def task_for(
+    key: int, scenario: Scenario, seed: int, replications: Sequence[int]
+) -> ReplicationTask:
+    """Package replications of a scenario for any executor."""
+    return ReplicationTask(key, scenario.model_dump_json(), seed, tuple(replications))
+
+
+def run_task(task: ReplicationTask) -> TaskResult:
+    """Run a task's replications (in whichever process or worker receives it)."""
+    from servsim.experiment import run_replication
+
+    try:
+        scenario = resolve_scenario(Scenario.model_validate_json(task.scenario_json))
+        metrics = tuple(
+            (r, run_replication(scenario, task.seed, r).metrics) for r in task.replications
+        )
+    except Exception as exc:  # a failing point is reported, it does not stop the others
+        return TaskResult(task.key, (), f"{type(exc).__name__}: {exc}")
+    return TaskResult(task.key, metrics)
+
+
+class Executor(ABC):
+    """Runs a function over items and yields results as they finish (in any order)."""
+
+    workers: int = 1
+
+    @abstractmethod
+    def map_unordered(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """Yield ``function(item)`` for every item, as each finishes."""
+
+    def close(self) -> None:  # noqa: B027 - executors without resources need no cleanup
+        """Release workers and connections."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Everything in this process, in order: the reference the others must match."""
+
+    def map_unordered(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """Yield results in the items' order."""
+        for item in items:
+            yield function(item)
+
+
+class ProcessExecutor(Executor):
+    """Local worker processes, one per core by default.
+
+    Workers are forked from a clean server process that has already imported servsim
+    (``forkserver``), so they start fast and inherit no threads of the caller.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        methods = multiprocessing.get_all_start_methods()
+        method = "forkserver" if "forkserver" in methods else "spawn"
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(["servsim.experiment"])
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+
+    def map_unordered(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """Keep every worker busy and yield results as they come back."""
+        pending: set[Future[R]] = set()
+        queue = list(reversed(items))
+        try:
+            while queue or pending:
+                while queue and len(pending) < 2 * self.workers:
+                    pending.add(self._pool.submit(function, queue.pop()))
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self) -> None:
+        """Stop the workers (cancelling what has not started)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(Executor):
+    """An existing Dask distributed cluster, by scheduler address (``tcp://host:8786``).
+
+    Needs the optional extra: ``pip install "servsim[dask]"``. servsim must be installed on
+    the workers too (the same version), since they import it to run tasks.
+    """
+
+    def __init__(self, address: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - depends on the extra
+            raise RuntimeError(
+                "running on a Dask cluster needs the dask extra: pip install 'servsim[dask]'"
+            ) from exc
+        self._client: Any = Client(address)  # type: ignore[no-untyped-call]
+        info = self._client.scheduler_info()
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+    def map_unordered(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """Submit every item and yield results as workers finish them."""
+        from distributed import as_completed
+
+        futures = [self._client.submit(function, item, pure=False) for item in items]
+        try:
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        """Disconnect from the scheduler (the cluster keeps running)."""
+        self._client.close()
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """Serial for one worker, local processes for more, Dask when a scheduler is named.
+
+    ``scheduler`` falls back to the ``SERVSIM_DASK_SCHEDULER`` environment variable.
+    """
+    scheduler = scheduler or os.environ.get(DASK_ENVIRONMENT)
+    if scheduler:
+        return DaskExecutor(scheduler)
+    if workers is not None and workers <= 1:
+        return SerialExecutor()
+    return ProcessExecutor(workers)
