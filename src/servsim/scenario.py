@@ -379,6 +379,13 @@ class Scenario(StrictModel):
     satisfaction: SatisfactionModel = Field(default_factory=SatisfactionModel)
     proficiency: ProficiencyModel = Field(default_factory=ProficiencyModel)
     training: Training = Field(default_factory=Training)
+    variants: dict[Name, dict[str, Any]] = Field(
+        default_factory=dict,
+        description=(
+            "named variants of this scenario, each a mapping of dotted paths to new values, "
+            "e.g. {plus_two: {staff.front.agents.headcount: 9}}; compared by `servsim compare`"
+        ),
+    )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Scenario:
@@ -419,6 +426,14 @@ class Scenario(StrictModel):
             for request_type in segment.request_mix:
                 seen.setdefault(request_type)
         return list(seen)
+
+    def variant_scenarios(self) -> list[Scenario]:
+        """This scenario (without its variants) and each variant, named ``<name>.<variant>``."""
+        base = self.model_copy(update={"variants": {}})
+        out = [base]
+        for variant, overrides in self.variants.items():
+            out.append(base.with_overrides({**overrides, "name": f"{self.name}.{variant}"}))
+        return out
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A re-validated copy with values replaced at dotted paths.
@@ -559,6 +574,15 @@ def consistency_problems(s: Scenario) -> Iterable[tuple[str, str]]:
     for i, programme in enumerate(s.training.programmes):
         if programme.pool not in pool_names:
             yield f"training.programmes[{i}].pool", _unknown("pool", programme.pool, pool_names)
+
+    if s.variants:
+        base = s.model_copy(update={"variants": {}})
+        for variant, overrides in s.variants.items():
+            try:
+                base.with_overrides(overrides)
+            except ScenarioError as exc:
+                for problem in exc.problems:
+                    yield f"variants.{variant}", problem
 
     if s.horizon.warm_up >= s.horizon.length:
         yield (

@@ -1,0 +1,100 @@
+"""Paired comparisons under common random numbers, scenario variants, and warm-up by MSER-5."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import servsim
+from servsim.compare import compare, paired_difference
+from servsim.warmup import mser, suggest_warmup
+
+ROOT = Path(__file__).parents[1]
+TEXTBOOK = ROOT / "scenarios" / "validation" / "mmc_textbook.yaml"
+
+
+@pytest.fixture(scope="module")
+def staffing_pair() -> tuple[servsim.Scenario, servsim.Scenario]:
+    base = servsim.load_scenario(TEXTBOOK).with_overrides(
+        {"horizon.days": 0.5, "horizon.warm_up": 0}
+    )
+    return base, base.with_overrides({"name": "eight_agents", "staff.front.agents.headcount": 8})
+
+
+def test_paired_interval_is_narrower_than_unpaired(
+    staffing_pair: tuple[servsim.Scenario, servsim.Scenario],
+) -> None:
+    comparison = compare(list(staffing_pair), replications=8, seed=4)
+    differences = comparison.differences.set_index("metric")
+    for metric in ("wait_mean[agents]", "service_level", "occupancy[agents]"):
+        row = differences.loc[metric]
+        assert row["half_width"] < row["unpaired_half_width"], metric
+        assert row["significant"], metric
+    # more agents: shorter waits, a higher service level, lower occupancy
+    assert differences.loc["wait_mean[agents]", "ci_high"] < 0
+    assert differences.loc["service_level", "ci_low"] > 0
+    assert comparison.names == ("mmc_textbook", "eight_agents")
+    wide = comparison.wide(["service_level"])
+    assert list(wide.columns) == ["mmc_textbook", "eight_agents"]
+
+
+def test_paired_difference_of_identical_runs_is_zero_and_not_significant() -> None:
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    result = paired_difference(values, values.copy())
+    assert result["difference"] == 0 and not result["significant"]
+    shifted = paired_difference(values, values + 0.5)
+    assert shifted["difference"] == pytest.approx(0.5) and shifted["significant"]
+
+
+def test_variants_in_one_file_compare_against_the_base(tmp_path: Path) -> None:
+    text = TEXTBOOK.read_text(encoding="utf-8").replace(
+        "horizon: {days: 3, warm_up: 2h}", "horizon: {days: 0.5, warm_up: 0}"
+    )
+    text += (
+        "variants:\n"
+        "  plus_one: {staff.front.agents.headcount: 8}\n"
+        "  minus_one: {staff.front.agents.headcount: 6}\n"
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    scenario = servsim.load_scenario(path)
+    variants = scenario.variant_scenarios()
+    assert [v.name for v in variants] == [
+        "mmc_textbook",
+        "mmc_textbook.plus_one",
+        "mmc_textbook.minus_one",
+    ]
+    assert [v.pool("agents").headcount for v in variants] == [7, 8, 6]
+    comparison = compare(variants, replications=3, seed=1)
+    waits = comparison.differences.set_index(["scenario", "metric"])["difference"]
+    assert waits[("mmc_textbook.plus_one", "wait_mean[agents]")] < 0
+    assert waits[("mmc_textbook.minus_one", "wait_mean[agents]")] > 0
+
+
+def test_a_bad_variant_is_a_located_error(tmp_path: Path) -> None:
+    text = (
+        TEXTBOOK.read_text(encoding="utf-8")
+        + "variants:\n  broken: {staff.front.agents.headcount: -2}\n"
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(servsim.ScenarioError, match=r"variants\.broken"):
+        servsim.load_scenario(path)
+
+
+def test_mser_finds_an_initial_transient() -> None:
+    rng = np.random.default_rng(7)
+    transient = np.concatenate([np.linspace(30, 0, 300), np.zeros(3000)]) + rng.normal(0, 1, 3300)
+    deleted = mser(transient)
+    assert 200 <= deleted <= 400 and deleted % 5 == 0
+    assert mser(rng.normal(0, 1, 3000)) < 300  # a stationary series needs little or none
+
+
+def test_suggested_warmup_of_a_daily_service_is_within_the_first_day() -> None:
+    scenario = servsim.load_scenario(ROOT / "scenarios" / "bank_account_medium.yaml")
+    suggestion = suggest_warmup(scenario.with_overrides({"horizon.days": 4}), replications=2)
+    assert 0 <= suggestion.warm_up <= 2 * 86400
+    assert suggestion.customers_observed > 100
+    assert "MSER-5" in suggestion.describe()
