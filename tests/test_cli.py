@@ -28,6 +28,8 @@ RUN_FILES = {
     "summary.csv",
     "manifest.json",
     *(f"{name}.parquet" for name in RECORD_TABLES),
+    "moments.parquet",  # simulated satisfaction: visible moments of truth
+    "satisfaction.parquet",  # and one row per judged customer
 }
 
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from servsim.metrics import replication_metrics
+from servsim.analysis import Archetype, archetype_scores, classify_archetype, importance_performance
+from servsim.metrics import describe, replication_metrics
 from servsim.model import simulate_replication
 from servsim.records import IN_SYSTEM, RECORD_TYPES, RecordTables
+from servsim.satisfaction import customer_satisfaction, moment_table, satisfaction_metrics
 from servsim.scenario import Scenario
+from servsim.streams import RandomStreams
 
 CONFIDENCE = 0.95
 OVERLOAD_SHARE = 0.05
@@ -30,12 +34,14 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class ReplicationResult:
-    """The records and the KPIs of one replication."""
+    """One replication: its records, KPIs, moments of truth and customers' satisfaction."""
 
     replication: int
     metrics: dict[str, float]
     records: RecordTables
     warnings: tuple[str, ...] = ()
+    moments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,10 @@ class SimulationResult:
         replications: one row per replication, one column per metric.
         records: the record tables of every replication, with a ``replication`` column.
         warnings: things a user must know (an overloaded system, for instance).
+        moments: every visible moment of truth (:func:`servsim.satisfaction.moment_table`),
+            with a ``replication`` column.
+        satisfaction: every judged customer's satisfaction and survey answers
+            (:func:`servsim.satisfaction.customer_satisfaction`), with a ``replication`` column.
     """
 
     scenario: Scenario
@@ -57,17 +67,37 @@ class SimulationResult:
     replications: pd.DataFrame
     records: RecordTables
     warnings: tuple[str, ...] = field(default=())
+    moments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def metric(self, name: str) -> dict[str, float]:
         """The summary row of one metric: mean, ci_low, ci_high, half_width, std, n."""
         values = self.summary.loc[name].to_numpy(dtype=np.float64)
         return dict(zip(map(str, self.summary.columns), values.tolist(), strict=True))
 
+    @property
+    def archetype(self) -> Archetype:
+        """The archetype of the mean procedural and personal scores over replications."""
+        means = self.summary["mean"]
+        return classify_archetype(
+            float(means.get("procedural_score", math.nan)),
+            float(means.get("personal_score", math.nan)),
+        )
+
+    def importance_performance(
+        self, importance: Literal["stated", "derived"] = "derived"
+    ) -> pd.DataFrame:
+        """Importance-performance of the moments of truth over every replication's customers."""
+        return importance_performance(self.moments, self.satisfaction, self.scenario, importance)
+
 
 def confidence_interval(
-    values: pd.Series | np.ndarray, confidence: float = CONFIDENCE
+    values: pd.Series | np.ndarray, confidence: float = CONFIDENCE, signed: bool = False
 ) -> dict[str, float]:
-    """Student-t confidence interval of a mean over replications (NaNs left out)."""
+    """Student-t confidence interval of a mean over replications (NaNs left out).
+
+    Unless ``signed``, the interval of values that are all >= 0 is cut at 0.
+    """
     array = np.asarray(values, dtype=np.float64)
     array = array[~np.isnan(array)]
     n = array.size
@@ -82,8 +112,9 @@ def confidence_interval(
         }
     mean = float(array.mean())
     std = float(array.std(ddof=1)) if n > 1 else math.nan
-    # every metric is a count, a time, a cost or a share: an interval never goes below 0
-    floor = 0.0 if array.min() >= 0 else -math.inf
+    # every metric is a count, a time, a cost or a share: an interval never goes below 0;
+    # signed metrics (NPS, utilities) say so and keep the interval as computed
+    floor = 0.0 if array.min() >= 0 and not signed else -math.inf
     half = (
         float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)) if n > 1 else math.nan
     )
@@ -100,10 +131,18 @@ def confidence_interval(
 def summarise(replications: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
     """One row per metric column of a per-replication table, with its confidence interval."""
     metric_columns = [c for c in replications.columns if c != "replication"]
-    rows = {name: confidence_interval(replications[name], confidence) for name in metric_columns}
+    rows = {
+        name: confidence_interval(replications[name], confidence, _signed(name))
+        for name in metric_columns
+    }
     summary = pd.DataFrame.from_dict(rows, orient="index")
     summary.index.name = "metric"
     return summary[["mean", "ci_low", "ci_high", "half_width", "std", "n"]]
+
+
+def _signed(metric: str) -> bool:
+    info = describe(metric)
+    return info is not None and info.signed
 
 
 def overload_warnings(
@@ -134,11 +173,20 @@ def overload_warnings(
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
-    """Simulate one replication and compute its KPIs."""
+    """Simulate one replication and compute its KPIs, moments of truth and satisfaction.
+
+    The survey noise of customer satisfaction has a random stream of its own
+    (``"satisfaction"``), so computing satisfaction never moves the model's draws.
+    """
     tables = simulate_replication(scenario, seed, replication)
     metrics = replication_metrics(tables, scenario)
+    moments = moment_table(tables, scenario)
+    rng = RandomStreams(seed, replication).generator("satisfaction")
+    satisfaction = customer_satisfaction(moments, tables, scenario, rng)
+    metrics.update(satisfaction_metrics(moments, satisfaction, tables, scenario))
+    metrics["procedural_score"], metrics["personal_score"] = archetype_scores(metrics)
     warnings = tuple(overload_warnings(tables, metrics, scenario, replication))
-    return ReplicationResult(replication, metrics, tables, warnings)
+    return ReplicationResult(replication, metrics, tables, warnings, moments, satisfaction)
 
 
 def _stack(results: list[ReplicationResult]) -> RecordTables:
@@ -149,6 +197,16 @@ def _stack(results: list[ReplicationResult]) -> RecordTables:
         return table[["replication", *[c for c in table.columns if c != "replication"]]]
 
     return RecordTables(**{name: stacked(name) for name in RECORD_TYPES})
+
+
+def _stack_frames(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Per-replication tables stacked, with a ``replication`` column first."""
+    parts = [frame.assign(replication=r) for r, frame in frames.items()]
+    parts = [p for p in parts if not p.empty] or parts[:1]
+    if not parts:
+        return pd.DataFrame()
+    table = pd.concat(parts, ignore_index=True)
+    return table[["replication", *[c for c in table.columns if c != "replication"]]]
 
 
 def simulate(
@@ -188,4 +246,6 @@ def simulate(
         replications=per_replication,
         records=_stack(results),
         warnings=warnings,
+        moments=_stack_frames({r.replication: r.moments for r in results}),
+        satisfaction=_stack_frames({r.replication: r.satisfaction for r in results}),
     )

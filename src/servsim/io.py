@@ -25,6 +25,8 @@ from servsim.experiment import SimulationResult
 from servsim.records import RECORD_TYPES
 
 RESOLVED_SCENARIO = "scenario.resolved.yaml"
+SATISFACTION_TABLES = ("moments", "satisfaction")
+"""Tables of simulated satisfaction saved beside the records: ``<name>.parquet``."""
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -71,6 +73,8 @@ def write_run(
         result.summary.to_csv(staging / "summary.csv", index_label="metric")
         for name, table in result.records.as_dict().items():
             _parquet(table, staging / f"{name}.parquet")
+        _parquet(result.moments, staging / "moments.parquet")
+        _parquet(result.satisfaction, staging / "satisfaction.parquet")
         manifest = {
             "servsim_version": __version__,
             "scenario": result.scenario.name,
@@ -98,7 +102,10 @@ def _parquet(table: pd.DataFrame, path: Path) -> None:
 
 
 def read_run(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """Read a saved run's tables back (summary, replications and the record tables)."""
+    """Read a saved run's tables back: summary, replications, records, moments, satisfaction.
+
+    A run saved before satisfaction was simulated has no moments or satisfaction tables.
+    """
     folder = Path(folder)
     tables: dict[str, pd.DataFrame] = {
         "summary": pd.read_csv(folder / "summary.csv", index_col="metric"),
@@ -106,4 +113,8 @@ def read_run(folder: str | Path) -> dict[str, pd.DataFrame]:
     }
     for name in RECORD_TYPES:
         tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+    for name in SATISFACTION_TABLES:
+        path = folder / f"{name}.parquet"
+        if path.exists():
+            tables[name] = pd.read_parquet(path)
     return tables

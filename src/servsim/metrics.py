@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from servsim.records import IN_SYSTEM, RecordTables
+from servsim.satisfaction_schema import LEVEL_NAMES
 from servsim.scenario import Scenario
 
 PERCENTILES = (50, 90, 95)
@@ -26,10 +27,15 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class MetricInfo:
-    """What a metric means and its unit, for tables and reports."""
+    """What a metric means and its unit, for tables and reports.
+
+    ``signed``: the metric can be negative (NPS, utilities), so its confidence interval is not
+    cut at 0.
+    """
 
     description: str
     unit: str
+    signed: bool = False
 
 
 STANDARDS: dict[str, MetricInfo] = {
@@ -71,12 +77,40 @@ POOL_METRICS: dict[str, MetricInfo] = {
 }
 
 
+SATISFACTION_METRICS: dict[str, MetricInfo] = {
+    "csat_mean": MetricInfo("mean CSAT 1-5 of customers who left", "score"),
+    "csat_top2_share": MetricInfo("customers who left with CSAT 4 or 5", "share"),
+    "nps": MetricInfo("promoters (9-10) - detractors (0-6), as a share", "share", signed=True),
+    "satisfaction_mean": MetricInfo("mean cycle satisfaction S (peak-end)", "utility", True),
+    "surveyed": MetricInfo("customers who left with at least one moment", "count"),
+    **{
+        f"level_share_{k}": MetricInfo(f"moments at level {k} ({name})", "share")
+        for k, name in LEVEL_NAMES.items()
+    },
+    "stellar_moments": MetricInfo("stellar (level 5) moments per judged customer", "count"),
+    "bitter_moments": MetricInfo("bitter (level 1) moments per judged customer", "count"),
+    "stellar": MetricInfo("stellar moments at this touchpoint", "count"),
+    "bitter": MetricInfo("bitter moments at this touchpoint", "count"),
+    "moment_utility": MetricInfo("mean utility v of this touchpoint's moments", "utility", True),
+    "empathy_mean": MetricInfo("mean empathy over staffed moments, 0-1", "score"),
+    "assurance_mean": MetricInfo("mean assurance over staffed moments, 0-1", "score"),
+    "on_time_resolution": MetricInfo("resolved within the expected resolution time", "share"),
+    "procedural_score": MetricInfo("mean of SL, 1 - abandonment, FCR, on-time resolution", "score"),
+    "personal_score": MetricInfo("mean of empathy and assurance", "score"),
+}
+
+
 def describe(metric: str) -> MetricInfo | None:
     """Meaning and unit of a metric column, e.g. ``occupancy[agents]``, ``resolution_time_p90``."""
     base = metric.split("[", 1)[0]
     for suffix in (f"_p{p}" for p in PERCENTILES):
         base = base.removesuffix(suffix)
-    return STANDARDS.get(base) or OTHER_METRICS.get(base) or POOL_METRICS.get(base)
+    return (
+        STANDARDS.get(base)
+        or OTHER_METRICS.get(base)
+        or POOL_METRICS.get(base)
+        or SATISFACTION_METRICS.get(base)
+    )
 
 
 def _mean(values: pd.Series | FloatArray) -> float:

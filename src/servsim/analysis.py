@@ -1,0 +1,307 @@
+"""Analyses for the people who decide (MODEL.md section 7).
+
+* :func:`classify_archetype`: where a service sits between procedure and personal treatment
+  (seed 003): the **freezer** (poor procedures, cold treatment), the **factory** (efficient
+  procedures, impersonal), the **friendly zoo** (warm people, inconsistent procedures) and
+  **quality service** (both).
+* :func:`importance_performance`: which moments of truth to fix first (Martilla & James 1977):
+  each moment's importance to customers against how well it performs, in four quadrants.
+* :func:`contact_level_comparison`: the same service at several contact levels (Chase), side by
+  side with confidence intervals, for choosing how much contact to offer.
+
+The functions read the tables and metrics :func:`servsim.simulate` produces; they never run the
+model themselves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from servsim.metrics import STANDARDS
+from servsim.satisfaction import moment_touchpoints
+from servsim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from servsim.experiment import SimulationResult
+
+__all__ = [
+    "ARCHETYPE_THRESHOLD",
+    "COMPARISON_METRICS",
+    "QUADRANTS",
+    "Archetype",
+    "ArchetypeName",
+    "archetype_scores",
+    "classify_archetype",
+    "contact_level_comparison",
+    "importance_performance",
+    "wide_comparison",
+]
+
+ARCHETYPE_THRESHOLD = 0.6
+"""A procedural or personal score at or above this is high (MODEL.md §7) [ASM]."""
+
+ArchetypeName = Literal["freezer", "factory", "friendly zoo", "quality service"]
+
+PERSONAL_PARTS = ("empathy_mean", "assurance_mean")
+
+_ARCHETYPES: dict[tuple[bool, bool], tuple[ArchetypeName, str]] = {
+    (False, False): ("freezer", "slow, unreliable procedures and impersonal treatment"),
+    (True, False): ("factory", "efficient, reliable procedures but impersonal treatment"),
+    (False, True): ("friendly zoo", "warm but inconsistent: kind people, unreliable procedures"),
+    (True, True): ("quality service", "reliable procedures and personal treatment"),
+}
+
+
+@dataclass(frozen=True)
+class Archetype:
+    """A service's archetype from its procedural and personal scores (0-1 each).
+
+    Attributes:
+        procedural: mean of service level, 1 - abandonment, first-contact resolution and
+            on-time resolution.
+        personal: mean of empathy and assurance.
+        name: freezer, factory, friendly zoo or quality service.
+        inconsistent: True for the friendly zoo: warm treatment that procedures let down, a
+            service whose customers meet stellar and bitter moments in the same cycle.
+    """
+
+    procedural: float
+    personal: float
+    name: ArchetypeName
+    inconsistent: bool
+
+    @property
+    def description(self) -> str:
+        """One line saying what the archetype means."""
+        for name, text in _ARCHETYPES.values():
+            if name == self.name:
+                return text
+        raise AssertionError(self.name)  # pragma: no cover - names come from _ARCHETYPES
+
+
+def archetype_scores(metrics: Mapping[str, float]) -> tuple[float, float]:
+    """The procedural and personal scores of one replication's (or a mean's) metrics.
+
+    procedural = mean(service_level, 1 - abandonment, first_contact_resolution,
+    on_time_resolution); personal = mean(empathy_mean, assurance_mean) (MODEL.md §7). A part
+    that is missing or NaN (no staffed visit to abandon, no staffed moment to judge) is left out
+    of its mean; a score with no part at all is NaN, which classifies as low.
+    """
+    procedural = [
+        metrics.get("service_level", math.nan),
+        1.0 - metrics.get("abandonment", math.nan),
+        metrics.get("first_contact_resolution", math.nan),
+        metrics.get("on_time_resolution", math.nan),
+    ]
+    personal = [metrics.get(name, math.nan) for name in PERSONAL_PARTS]
+    return _nanmean(procedural), _nanmean(personal)
+
+
+def classify_archetype(
+    procedural: float, personal: float, threshold: float = ARCHETYPE_THRESHOLD
+) -> Archetype:
+    """Freezer (low, low), factory (high, low), friendly zoo (low, high), quality service.
+
+    A score is high when it reaches ``threshold`` (0.6 by default; exactly 0.6 is high). NaN is
+    low: a service with no staffed moment offers no personal treatment to speak of.
+    """
+    key = (bool(procedural >= threshold), bool(personal >= threshold))
+    name, _ = _ARCHETYPES[key]
+    return Archetype(procedural, personal, name, inconsistent=name == "friendly zoo")
+
+
+def _nanmean(values: Sequence[float]) -> float:
+    array = np.asarray(values, dtype=np.float64)
+    array = array[~np.isnan(array)]
+    return float(array.mean()) if array.size else math.nan
+
+
+# --------------------------------------------------------------------------- importance-performance
+
+QUADRANTS = ("concentrate here", "keep up the good work", "low priority", "possible overkill")
+"""Martilla & James (1977) quadrants, in the order of the priority list."""
+
+
+def importance_performance(
+    moments: pd.DataFrame,
+    satisfaction: pd.DataFrame,
+    scenario: Scenario,
+    importance: Literal["stated", "derived"] = "derived",
+) -> pd.DataFrame:
+    """Importance against performance per moment of truth, with quadrants and a priority order.
+
+    Performance is the mean utility ``v`` of the touchpoint's moments. Importance is either the
+    touchpoint's **stated** ``importance`` or **derived** from the simulated customers:
+    ``|corr(v_k, S)|`` over customers who lived the touchpoint, with ``v_k`` a customer's mean
+    utility there and ``S`` their overall satisfaction [LIT: derived importance, e.g. Oliver
+    1997]. A touchpoint whose utility never varies has no derived importance (0).
+
+    Quadrants follow Martilla & James (1977), with cross-hairs at the mean importance and the
+    mean performance over the touchpoints: **concentrate here** (importance at or above the
+    mean, performance below), **keep up the good work** (both at or above), **low priority**
+    (both below), **possible overkill** (importance below, performance at or above). The
+    ``priority`` order puts "concentrate here" first, then sorts by
+    ``importance x (mean performance - performance)``: important moments that fall furthest
+    short of the others come first.
+
+    Only customers who arrived after the warm-up count (as in :mod:`servsim.metrics`). Works on
+    one replication's tables or on stacked ones with a ``replication`` column.
+
+    Args:
+        moments: :func:`servsim.satisfaction.moment_table`'s rows.
+        satisfaction: :func:`servsim.satisfaction.customer_satisfaction`'s rows.
+        scenario: the resolved scenario (touchpoints, stated importance, warm-up).
+        importance: "stated" or "derived".
+
+    Returns:
+        One row per judged touchpoint with moments, sorted by ``priority`` (1 = first):
+        touchpoint, moments, importance, performance, gap, quadrant, priority.
+    """
+    if importance not in ("stated", "derived"):
+        raise ValueError(f"importance must be 'stated' or 'derived', given {importance!r}")
+    keys = ["replication", "customer"] if "replication" in moments.columns else ["customer"]
+    columns = ["touchpoint", "moments", "importance", "performance", "gap", "quadrant", "priority"]
+    window = satisfaction[satisfaction["arrived"] >= scenario.horizon.warm_up]
+    if moments.empty or window.empty:
+        return pd.DataFrame(columns=columns)
+    judged = moments.merge(window[keys], on=keys, how="inner")
+    order = moment_touchpoints(scenario)
+    stated = {tp.name: tp.importance for tp in scenario.service_cycle}
+    per_customer = judged.groupby([*keys, "touchpoint"], sort=False)["v"].mean().unstack()
+    overall = window.set_index(keys)["satisfaction"]
+    rows = []
+    for name in [tp for tp in order if tp in set(judged["touchpoint"])]:
+        values = judged.loc[judged["touchpoint"] == name, "v"].to_numpy(dtype=np.float64)
+        if importance == "stated":
+            weight = float(stated.get(name, 1.0))
+        else:
+            lived = per_customer[name].dropna()
+            s = overall.reindex(lived.index).to_numpy(dtype=np.float64)
+            weight = _abs_correlation(lived.to_numpy(dtype=np.float64), s)
+        rows.append(
+            {
+                "touchpoint": name,
+                "moments": len(values),
+                "importance": weight,
+                "performance": float(values.mean()),
+            }
+        )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    cross_importance = float(table["importance"].mean())
+    cross_performance = float(table["performance"].mean())
+    high = table["importance"].to_numpy() >= cross_importance
+    good = table["performance"].to_numpy() >= cross_performance
+    table["gap"] = cross_performance - table["performance"]
+    table["quadrant"] = np.select(
+        [high & ~good, high & good, ~high & ~good],
+        [QUADRANTS[0], QUADRANTS[1], QUADRANTS[2]],
+        default=QUADRANTS[3],
+    )
+    table["_first"] = table["quadrant"] != QUADRANTS[0]
+    table["_score"] = -(table["importance"] * table["gap"])
+    table = table.sort_values(["_first", "_score"], kind="stable").reset_index(drop=True)
+    table["priority"] = np.arange(1, len(table) + 1)
+    return table[columns]
+
+
+def _abs_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """|Pearson correlation|; 0 when either side does not vary (or there is one customer)."""
+    if a.size < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return 0.0
+    return float(abs(np.corrcoef(a, b)[0, 1]))
+
+
+# --------------------------------------------------------------------------- contact levels
+
+COMPARISON_METRICS = (
+    "cost_per_resolved_issue",
+    "occupancy_mean",
+    *STANDARDS,
+    "csat_mean",
+    "nps",
+    "procedural_score",
+    "personal_score",
+)
+"""Rows of :func:`contact_level_comparison`; ``occupancy_mean`` is the mean over pools."""
+
+
+def contact_level_comparison(results: Sequence[SimulationResult]) -> pd.DataFrame:
+    """The same service at several contact levels, side by side, in one tidy table.
+
+    One row per scenario and metric: ``scenario``, ``contact_level``, ``archetype`` (of the
+    scenario's mean scores), ``metric``, ``mean``, ``ci_low``, ``ci_high`` (95% over
+    replications). Metrics: cost per resolved issue, occupancy (per replication, the mean of
+    the pools' occupancies), the five service standards, CSAT, NPS, and the procedural and
+    personal scores behind the archetype. Run the scenarios under one seed so that the
+    comparison uses common random numbers; :func:`wide_comparison` gives the side-by-side view.
+    """
+    from servsim.experiment import confidence_interval
+
+    rows = []
+    for result in results:
+        table = result.replications
+        occupancy = [c for c in table.columns if c.startswith("occupancy[")]
+        per_replication = table.assign(
+            occupancy_mean=table[occupancy].mean(axis=1) if occupancy else math.nan
+        )
+        archetype = result.archetype
+        for metric in COMPARISON_METRICS:
+            values = (
+                per_replication[metric].to_numpy(dtype=np.float64)
+                if metric in per_replication.columns
+                else np.zeros(0)
+            )
+            interval = confidence_interval(values)
+            rows.append(
+                {
+                    "scenario": result.scenario.name,
+                    "contact_level": result.scenario.contact_level,
+                    "archetype": archetype.name,
+                    "metric": metric,
+                    "mean": interval["mean"],
+                    "ci_low": interval["ci_low"],
+                    "ci_high": interval["ci_high"],
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["scenario", "contact_level", "archetype", "metric", "mean", "ci_low", "ci_high"],
+    )
+
+
+def wide_comparison(
+    comparison: pd.DataFrame, formatter: Callable[[str, float], str] | None = None
+) -> pd.DataFrame:
+    """The comparison as text, one column per scenario ("name (level)"), one row per metric.
+
+    Cells read ``mean [ci_low, ci_high]``; the last row is the archetype.
+
+    Args:
+        comparison: what :func:`contact_level_comparison` returned.
+        formatter: ``formatter(metric, value)`` -> text; 3 significant digits when omitted.
+    """
+    fmt = formatter or (lambda _metric, value: "-" if math.isnan(value) else f"{value:.3g}")
+    labels: dict[str, str] = {}
+    cells: dict[str, dict[str, str]] = {}
+    for row in comparison.itertuples(index=False):
+        label = labels.setdefault(str(row.scenario), f"{row.scenario} ({row.contact_level})")
+        metric = str(row.metric)
+        mean, low, high = float(row.mean), float(row.ci_low), float(row.ci_high)  # type: ignore[arg-type]
+        text = fmt(metric, mean)
+        if not math.isnan(low):
+            text += f" [{fmt(metric, low)}, {fmt(metric, high)}]"
+        cells.setdefault(label, {})[metric] = text
+        cells[label]["archetype"] = str(row.archetype)
+    wide = pd.DataFrame(cells)
+    metrics = list(dict.fromkeys(str(m) for m in comparison["metric"]))
+    wide = wide.reindex([*metrics, "archetype"])
+    wide.index.name = "metric"
+    return wide

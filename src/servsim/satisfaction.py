@@ -1,0 +1,850 @@
+"""Simulated satisfaction: records -> moments of truth -> customers (MODEL.md section 5).
+
+The model only records what happened; this module turns the records of one replication into
+what customers felt, in three steps:
+
+1. :func:`moment_table`: every *visible* moment (a visit to a moment-of-truth touchpoint that
+   ended, status inquiries included) gets a performance per SERVQUAL dimension, the
+   normalised disconfirmation ``x_d`` of each against the segment's zone of tolerance, an
+   asymmetric moment utility ``v`` and a level 1-5 (bitter ... stellar).
+2. :func:`customer_satisfaction`: the moments of each customer's cycle are combined peak-end
+   style into the overall satisfaction ``S``, and a noisy survey answer (CSAT 1-5, would
+   recommend 0-10) is drawn from it.
+3. :func:`satisfaction_metrics`: per-replication KPIs (CSAT, top-2-box, NPS, level shares,
+   stellar and bitter moments per touchpoint, empathy and assurance, on-time resolution).
+
+Work the customer never sees (the back office, the "technical core") enters only through
+visible moments: a back-office delay becomes a longer wait where the customer waits present,
+a back-office error becomes a failed or repeated contact, a late resolution becomes status
+inquiries. Nothing here reads an invisible visit's outcome directly.
+
+Shapes and anchors are from the literature [LIT]: zone of tolerance and disconfirmation
+(Oliver 1980; Zeithaml, Berry & Parasuraman 1993), loss aversion and diminishing sensitivity
+(Kahneman & Tversky 1979), perceived waits (Maister 1985; Larson 1987), peak-end (Kahneman
+1993; Verhoef 2004). Every number is a default of :class:`~servsim.SatisfactionModel` that a
+scenario may override [ASM]; choices of ours not fixed by MODEL.md are marked [ASM] below.
+
+Everything is vectorised with numpy: no Python loop runs per visit or per customer, so the
+cost of a replication's satisfaction stays far below the cost of simulating it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import overload
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from servsim.records import IN_SYSTEM, RecordTables
+from servsim.satisfaction_schema import DIMENSIONS, CycleWeights
+from servsim.scenario import Scenario, Touchpoint
+
+__all__ = [
+    "MOMENT_COLUMNS",
+    "PERFORMANCE_DIMENSIONS",
+    "SATISFACTION_COLUMNS",
+    "STATUS_INQUIRY",
+    "customer_satisfaction",
+    "cycle_satisfaction",
+    "disconfirmation",
+    "moment_level",
+    "moment_table",
+    "moment_touchpoints",
+    "moment_utility",
+    "satisfaction_metrics",
+    "wait_disconfirmation",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+STATUS_INQUIRY = "status_inquiry"
+"""Touchpoint name of status-inquiry visits in the records (step -1)."""
+
+FAILURE_OUTCOMES = ("abandoned", "failed")
+STELLAR_LEVEL = 5
+BITTER_LEVEL = 1
+NO_STAFF = ""
+
+PERFORMANCE_DIMENSIONS = ("tangibles", "reliability", "assurance", "empathy")
+"""Dimensions with a 0-1 performance ``p_<dim>``; responsiveness is judged on the wait itself."""
+
+MOMENT_COLUMNS = (
+    "customer",
+    "contact",
+    "touchpoint",
+    "step",
+    "pool",
+    "segment",
+    "customer_present",
+    "outcome",
+    "time",
+    "wait",
+    "perceived_wait",
+    "occupancy",
+    *(f"p_{d}" for d in PERFORMANCE_DIMENSIONS),
+    *(f"x_{d}" for d in DIMENSIONS),
+    "x",
+    "v",
+    "level",
+    "stellar",
+    "bitter",
+    "failure",
+    "importance",
+)
+"""Columns of :func:`moment_table` (plus ``replication`` first when the records are stacked)."""
+
+SATISFACTION_COLUMNS = (
+    "customer",
+    "segment",
+    "arrived",
+    "outcome",
+    "n_moments",
+    "mean_v",
+    "worst_v",
+    "best_v",
+    "last_v",
+    "satisfaction",
+    "latent",
+    "csat",
+    "recommend",
+)
+"""Columns of :func:`customer_satisfaction` (plus ``replication`` first when stacked)."""
+
+
+# --------------------------------------------------------------------------- pure functions
+
+
+@overload
+def disconfirmation(p: float, adequate: float, desired: float) -> float: ...
+@overload
+def disconfirmation(
+    p: FloatArray, adequate: float | FloatArray, desired: float | FloatArray
+) -> FloatArray: ...
+def disconfirmation(
+    p: float | FloatArray, adequate: float | FloatArray, desired: float | FloatArray
+) -> float | FloatArray:
+    """Normalised disconfirmation of a performance against a zone of tolerance (MODEL.md §5).
+
+    ``x = (p - A) / (D - A)``: 0 at the adequate level A (the lowest the customer accepts),
+    1 at the desired level D; ``x < 0`` is a shortfall, ``x > 1`` delight [LIT: Oliver 1980;
+    zone of tolerance, Zeithaml, Berry & Parasuraman 1993].
+
+    Args:
+        p: performance on a 0-1 scale (scalar or array; NaN stays NaN).
+        adequate: A, scalar or array broadcastable with ``p``.
+        desired: D > A.
+    """
+    result = (np.asarray(p, dtype=np.float64) - adequate) / (
+        np.asarray(desired, dtype=np.float64) - adequate
+    )
+    return _like(result, p, adequate, desired)
+
+
+@overload
+def wait_disconfirmation(
+    wait: float, adequate: float, desired: float, factor: float = 1.0
+) -> float: ...
+@overload
+def wait_disconfirmation(
+    wait: FloatArray,
+    adequate: float | FloatArray,
+    desired: float | FloatArray,
+    factor: float | FloatArray = 1.0,
+) -> FloatArray: ...
+def wait_disconfirmation(
+    wait: float | FloatArray,
+    adequate: float | FloatArray,
+    desired: float | FloatArray,
+    factor: float | FloatArray = 1.0,
+) -> float | FloatArray:
+    """Disconfirmation of a wait against a wait zone (MODEL.md §5).
+
+    The perceived wait is ``W_p = W * m`` (m = 1.36 for an idle wait [LIT: Maister 1985;
+    Larson 1987], lower when the customer is informed or occupied), and
+    ``x = (A_w - W_p) / (A_w - D_w)``: 0 at the longest acceptable wait A_w, 1 at the desired
+    wait D_w, above 1 for a wait shorter than hoped (a zero wait gives ``A_w / (A_w - D_w)``).
+    A longer wait never raises ``x``.
+
+    Args:
+        wait: the wait in seconds (scalar or array).
+        adequate: A_w, the longest acceptable wait in seconds.
+        desired: D_w < A_w.
+        factor: m, the perception factor.
+    """
+    perceived = np.asarray(wait, dtype=np.float64) * factor
+    result = (adequate - perceived) / (adequate - np.asarray(desired, dtype=np.float64))
+    return _like(result, wait, adequate, desired, factor)
+
+
+@overload
+def moment_utility(
+    x: float, alpha: float = 0.88, loss_aversion: float = 2.25, kappa: float = 0.3
+) -> float: ...
+@overload
+def moment_utility(
+    x: FloatArray, alpha: float = 0.88, loss_aversion: float = 2.25, kappa: float = 0.3
+) -> FloatArray: ...
+def moment_utility(
+    x: float | FloatArray, alpha: float = 0.88, loss_aversion: float = 2.25, kappa: float = 0.3
+) -> float | FloatArray:
+    """Utility of a disconfirmation: asymmetric, flat inside the zone of tolerance (MODEL.md §5).
+
+    ``v = -λ(-x)^α`` for ``x < 0`` (a shortfall, weighed λ times), ``v = κx`` inside the zone
+    (``0 <= x <= 1``: customers barely notice variation they tolerate), ``v = κ + (x - 1)^α``
+    above it (delight). The function is continuous and increasing; its slope is κ inside the
+    zone and larger outside it for every |x| below thousands [LIT shape: Kahneman & Tversky
+    1979; zone of tolerance; numbers ASM: α = 0.88, λ = 2.25, κ = 0.3]. NaN stays NaN.
+
+    Args:
+        x: normalised disconfirmation (scalar or array).
+        alpha: curvature of losses and gains (0 < α <= 1).
+        loss_aversion: λ >= 1.
+        kappa: utility gained across the whole zone of tolerance.
+    """
+    array = np.asarray(x, dtype=np.float64)
+    loss = -loss_aversion * np.power(np.maximum(-array, 0.0), alpha)
+    gain = kappa + np.power(np.maximum(array - 1.0, 0.0), alpha)
+    result = np.where(array < 0, loss, np.where(array <= 1.0, kappa * array, gain))
+    return _like(result, x)
+
+
+@overload
+def moment_level(x: float, thresholds: Sequence[float] = ...) -> int: ...
+@overload
+def moment_level(x: FloatArray, thresholds: Sequence[float] = ...) -> IntArray: ...
+def moment_level(
+    x: float | FloatArray, thresholds: Sequence[float] = (-0.5, 0.5, 1.0, 1.5)
+) -> int | IntArray:
+    """Level 1-5 of a moment (criminal, basic, expected, desired, amazing) from its ``x``.
+
+    A moment moves up to level 2, 3, 4, 5 when ``x`` reaches each threshold (``x = -0.5`` is
+    level 2). Level 1 is a **bitter** moment, level 5 a **stellar** one (MODEL.md §5).
+    A failure is level 1 whatever its ``x``; :func:`moment_table` enforces that.
+
+    Raises:
+        ValueError: ``x`` holds NaN (a moment always has a responsiveness, so ``x`` exists).
+    """
+    array = np.asarray(x, dtype=np.float64)
+    if np.isnan(array).any():
+        raise ValueError("moment_level needs finite disconfirmations, got NaN")
+    levels = 1 + np.searchsorted(np.asarray(thresholds, dtype=np.float64), array, side="right")
+    result = np.asarray(levels, dtype=np.int64)
+    return int(result) if result.ndim == 0 else result
+
+
+def cycle_satisfaction(
+    v: Sequence[float] | FloatArray,
+    importance: Sequence[float] | FloatArray | None = None,
+    weights: CycleWeights | None = None,
+) -> float:
+    """Overall satisfaction S of one customer's cycle of moments, in the order lived (MODEL.md §5).
+
+    ``S = w_mean · (importance-weighted mean v) + w_worst · min v + w_best · max v +
+    w_last · v_last`` with defaults 0.4, 0.3, 0.15, 0.15: the peak, the trough and the end
+    weigh beyond their share of the cycle [LIT: peak-end, Kahneman 1993; Verhoef 2004;
+    weights ASM]. The weights are used as given (they need not sum to 1).
+
+    Args:
+        v: moment utilities in the order lived (at least one).
+        importance: weight of each moment (touchpoint importance); equal when omitted, and
+            the plain mean is used when they are all zero.
+        weights: the cycle weights; the defaults when omitted.
+
+    Raises:
+        ValueError: ``v`` is empty or ``importance`` has another length.
+    """
+    values = np.asarray(v, dtype=np.float64)
+    if values.size == 0:
+        raise ValueError("a cycle needs at least one moment")
+    w = weights or CycleWeights()
+    if importance is None:
+        mean = float(values.mean())
+    else:
+        weight = np.asarray(importance, dtype=np.float64)
+        if weight.shape != values.shape:
+            raise ValueError(f"{values.size} moments but {weight.size} importance weights")
+        total = float(weight.sum())
+        mean = float((weight * values).sum() / total) if total > 0 else float(values.mean())
+    return (
+        w.mean * mean
+        + w.worst * float(values.min())
+        + w.best * float(values.max())
+        + w.last * float(values[-1])
+    )
+
+
+def _like(result: npt.ArrayLike, *inputs: object) -> float | FloatArray:
+    """A float when every input was a scalar, else the array."""
+    array = np.asarray(result, dtype=np.float64)
+    if array.ndim == 0 and all(np.ndim(i) == 0 for i in inputs):  # type: ignore[arg-type]
+        return float(array)
+    return array
+
+
+# --------------------------------------------------------------------------- moments
+
+
+def moment_touchpoints(scenario: Scenario) -> list[str]:
+    """Names of the touchpoints customers judge: moments of truth in cycle order, then inquiries."""
+    names = [tp.name for tp in scenario.service_cycle if tp.moment_of_truth]
+    if scenario.status_inquiry.enabled:
+        names.append(STATUS_INQUIRY)
+    return names
+
+
+def moment_table(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
+    """One row per visible moment of truth, with its dimension scores, utility and level.
+
+    A visible moment is a visit with ``moment_of_truth`` that ended (``outcome != in_system``),
+    status inquiries included (touchpoint ``status_inquiry``, step -1). Rows are sorted by
+    customer and ``time`` (service start; for an abandonment, when the customer gave up), so
+    each customer's moments are in the order lived.
+
+    Performances per dimension, on a 0-1 scale (``p_<dim>``):
+
+    * **tangibles**: the touchpoint's ``tangibles``; a status inquiry has the default of
+      :class:`~servsim.scenario.Touchpoint` (0.7) [ASM].
+    * **reliability**: 0 for a failed visit; ``unresolved_reliability`` when it left the issue
+      open; ``repeat_reliability`` in any repeat contact (``contact > 0``: re-contacts, retries,
+      status inquiries: being made to come back is itself a reliability shortfall); else 1
+      [ASM]. The first rule that applies wins.
+    * **responsiveness** (no ``p``: judged on the wait): ``x`` from
+      :func:`wait_disconfirmation` against the segment's wait zone. The wait is start - queued
+      (an abandoner: left - queued); the perception factor is ``informed_wait_factor`` where the
+      touchpoint has ``informed_wait``, else ``idle_wait_factor`` for a customer waiting present,
+      and 1 for a customer not present, who does not live the wait idly [ASM].
+    * **assurance**: the serving pool's proficiency at service start (an as-of join on the
+      staffing table); self-service: ``self_service_assurance`` [ASM]. NaN for an abandoned
+      visit: the customer never met the staff [ASM].
+    * **empathy** (staffed, served visits only; NaN otherwise):
+      ``clip(e0 + empathy_per_proficiency · k - empathy_occupancy_slope · max(0, occ -
+      empathy_occupancy_threshold), 0, 1)`` (MODEL.md §6), with ``occ`` the pool's occupancy
+      over the ``occupancy_window`` before service start: busy staff-time / on-floor staff-time
+      in that window, clipped to [0, 1] (servers finishing past their shift can push it over).
+      It is computed exactly, not binned: both integrals are piecewise linear in time, built
+      once per pool from the visits and the staffing steps and read at ``t`` and
+      ``t - window`` with a binary search. The ``occupancy`` column holds ``occ``.
+
+    Each dimension's ``x_<dim>`` uses the segment's zone for that dimension. The moment's
+    ``x`` is the dimension-weighted mean of the available ``x_d`` (weights renormalised over
+    the dimensions that apply). Its utility ``v`` is the same weighted mean of
+    ``moment_utility(x_d)``, not the utility of the mean: loss aversion acts per dimension, so
+    a shortfall on one dimension is not cancelled by an equal surplus on another [ASM].
+    A failure (outcome ``abandoned`` or ``failed``) sets ``x`` to ``failure_disconfirmation``,
+    ``v`` to its utility and the level to 1 (bitter), whatever the dimensions say.
+
+    Args:
+        tables: the records of one replication, or stacked ones with a ``replication`` column
+            (each replication is then handled on its own and the rows keep the column).
+        scenario: the resolved scenario that produced the records.
+
+    Returns:
+        A DataFrame with :data:`MOMENT_COLUMNS` (``replication`` first when stacked).
+
+    Raises:
+        ValueError: a visit names a touchpoint, segment or customer the scenario or the
+            customers table does not know.
+    """
+    if "replication" in tables.visits.columns:
+        frames = [
+            _moments_of_one(part, scenario).assign(replication=replication)
+            for replication, part in _by_replication(tables)
+        ]
+        if not frames:
+            return _empty(["replication", *MOMENT_COLUMNS])
+        stacked = pd.concat(frames, ignore_index=True)
+        return stacked[["replication", *MOMENT_COLUMNS]]
+    return _moments_of_one(tables, scenario)
+
+
+def _by_replication(tables: RecordTables) -> Iterable[tuple[int, RecordTables]]:
+    visits = tables.visits
+    for replication in sorted({int(r) for r in visits["replication"].to_numpy()}):
+        parts = {
+            name: table[table["replication"].to_numpy() == replication]
+            if "replication" in table.columns
+            else table
+            for name, table in tables.as_dict().items()
+        }
+        yield replication, RecordTables(**parts)
+
+
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in columns})
+
+
+def _moments_of_one(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
+    model = scenario.satisfaction
+    all_visits = tables.visits
+    if all_visits.empty:
+        return _empty(MOMENT_COLUMNS)
+    # every pool's busy time counts for occupancy, visible or not: factorise pools once
+    all_pool_codes, pool_uniques = pd.factorize(all_visits["pool"].to_numpy(dtype=object))
+    outcome_all = all_visits["outcome"].to_numpy(dtype=object)
+    judged = all_visits["moment_of_truth"].to_numpy(dtype=bool) & (outcome_all != IN_SYSTEM)
+    if not judged.any():
+        return _empty(MOMENT_COLUMNS)
+    started_all = all_visits["started"].to_numpy(dtype=np.float64)
+    ended_all = all_visits["ended"].to_numpy(dtype=np.float64)
+
+    customer = all_visits["customer"].to_numpy(dtype=np.int64)[judged]
+    outcome = outcome_all[judged]
+    queued = all_visits["queued"].to_numpy(dtype=np.float64)[judged]
+    started = started_all[judged]
+    ended = ended_all[judged]
+    pool_code = all_pool_codes[judged]
+    present = all_visits["customer_present"].to_numpy(dtype=bool)[judged]
+    contact = all_visits["contact"].to_numpy(dtype=np.int64)[judged]
+    touchpoint = all_visits["touchpoint"].to_numpy(dtype=object)[judged]
+    step = all_visits["step"].to_numpy(dtype=np.int64)[judged]
+
+    abandoned = outcome == "abandoned"
+    failed = outcome == "failed"
+    failure = abandoned | failed
+    time = np.where(np.isnan(started), ended, started)
+    wait = time - queued
+    pool_names = [str(name) for name in pool_uniques]
+    staffed_code = np.array([name != NO_STAFF for name in pool_names], dtype=bool)
+    staffed = staffed_code[pool_code]
+    served = staffed & ~abandoned
+
+    # segment of each moment, then the segment's zones by index
+    segment = _segment_of(tables.customers, customer)
+    segment_names = [s.name for s in scenario.segments]
+    seg = _codes(segment, segment_names, "segment")
+    expectations = [s.expectations for s in scenario.segments]
+
+    # touchpoint settings by index (a status inquiry has Touchpoint's defaults)
+    tp_specs: dict[str, Touchpoint | None] = {tp.name: tp for tp in scenario.service_cycle}
+    tp_specs.setdefault(STATUS_INQUIRY, None)
+    tp = _codes(touchpoint, list(tp_specs), "touchpoint")
+    fields = Touchpoint.model_fields
+    default_tangibles = float(fields["tangibles"].default)
+    default_importance = float(fields["importance"].default)
+    tangibles_of = np.array(
+        [spec.tangibles if spec else default_tangibles for spec in tp_specs.values()]
+    )
+    importance_of = np.array(
+        [spec.importance if spec else default_importance for spec in tp_specs.values()]
+    )
+    informed_of = np.array([bool(spec and spec.informed_wait) for spec in tp_specs.values()])
+
+    # performances
+    performance: dict[str, FloatArray] = {}
+    performance["tangibles"] = tangibles_of[tp]
+    performance["reliability"] = np.select(
+        [failed, outcome == "unresolved", contact > 0],
+        [0.0, model.unresolved_reliability, model.repeat_reliability],
+        default=1.0,
+    ).astype(np.float64)
+    proficiency = np.full(len(customer), np.nan)
+    occupancy = np.full(len(customer), np.nan)
+    base_empathy = np.full(len(pool_names), np.nan)
+    staffing = tables.staffing
+    staffing_pool = staffing["pool"].to_numpy(dtype=object)
+    staffing_time = staffing["time"].to_numpy(dtype=np.float64)
+    for code, name in enumerate(pool_names):
+        rows = np.flatnonzero(served & (pool_code == code))
+        if name == NO_STAFF or rows.size == 0:
+            continue
+        spec = scenario.pool(name)
+        base_empathy[code] = spec.empathy
+        mine = np.flatnonzero(staffing_pool == name)
+        mine = mine[np.argsort(staffing_time[mine], kind="stable")]
+        in_pool = all_pool_codes == code
+        proficiency[rows], occupancy[rows] = _pool_state(
+            time[rows],
+            steps=staffing_time[mine],
+            on_floor=staffing["on_floor"].to_numpy(dtype=np.float64)[mine],
+            levels=staffing["proficiency"].to_numpy(dtype=np.float64)[mine],
+            starts=started_all[in_pool],
+            ends=ended_all[in_pool],
+            known=spec.proficiency,
+            horizon=scenario.horizon.length,
+            window=model.occupancy_window,
+        )
+    performance["assurance"] = np.where(
+        staffed, np.where(served, proficiency, np.nan), model.self_service_assurance
+    )
+    empathy = (
+        base_empathy[pool_code]
+        + model.empathy_per_proficiency * proficiency
+        - model.empathy_occupancy_slope
+        * np.maximum(0.0, np.nan_to_num(occupancy, nan=0.0) - model.empathy_occupancy_threshold)
+    )
+    performance["empathy"] = np.where(served, np.clip(empathy, 0.0, 1.0), np.nan)
+
+    # disconfirmation per dimension, against the segment's zones
+    x_dim: dict[str, FloatArray] = {}
+    for dim in PERFORMANCE_DIMENSIONS:
+        adequate = np.array([getattr(e, dim).adequate for e in expectations])[seg]
+        desired = np.array([getattr(e, dim).desired for e in expectations])[seg]
+        x_dim[dim] = disconfirmation(performance[dim], adequate, desired)
+    factor = np.where(
+        informed_of[tp], model.informed_wait_factor, np.where(present, model.idle_wait_factor, 1.0)
+    )
+    wait_adequate = np.array([e.wait.adequate for e in expectations])[seg]
+    wait_desired = np.array([e.wait.desired for e in expectations])[seg]
+    x_dim["responsiveness"] = wait_disconfirmation(wait, wait_adequate, wait_desired, factor)
+
+    # the moment: weighted means over the dimensions that apply
+    weighted_x = np.zeros(len(customer))
+    weighted_v = np.zeros(len(customer))
+    weight_sum = np.zeros(len(customer))
+    for dim in DIMENSIONS:
+        w = float(model.dimension_weights.get(dim, 0.0))
+        xs = x_dim[dim]
+        available = ~np.isnan(xs)
+        utility = moment_utility(xs, model.alpha, model.loss_aversion, model.zone_slope)
+        weighted_x += np.where(available, w * xs, 0.0)
+        weighted_v += np.where(available, w * utility, 0.0)
+        weight_sum += np.where(available, w, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = weighted_x / weight_sum
+        v = weighted_v / weight_sum
+    failure_x = model.failure_disconfirmation
+    x = np.where(failure, failure_x, x)
+    v = np.where(
+        failure,
+        moment_utility(failure_x, model.alpha, model.loss_aversion, model.zone_slope),
+        v,
+    )
+    level = np.where(failure, BITTER_LEVEL, moment_level(x, model.level_thresholds))
+
+    order = np.lexsort((np.arange(len(customer)), time, customer))
+    columns: dict[str, npt.NDArray[np.generic]] = {
+        "customer": customer,
+        "contact": contact,
+        "touchpoint": touchpoint,
+        "step": step,
+        "pool": np.asarray(pool_names, dtype=object)[pool_code],
+        "segment": segment,
+        "customer_present": present,
+        "outcome": outcome,
+        "time": time,
+        "wait": wait,
+        "perceived_wait": wait * factor,
+        "occupancy": occupancy,
+        **{f"p_{d}": performance[d] for d in PERFORMANCE_DIMENSIONS},
+        **{f"x_{d}": x_dim[d] for d in DIMENSIONS},
+        "x": x,
+        "v": v,
+        "level": level.astype(np.int64),
+        "stellar": level == STELLAR_LEVEL,
+        "bitter": level == BITTER_LEVEL,
+        "failure": failure,
+        "importance": importance_of[tp],
+    }
+    return pd.DataFrame({name: values[order] for name, values in columns.items()})
+
+
+def _segment_of(
+    customers: pd.DataFrame, customer: npt.NDArray[np.int64]
+) -> npt.NDArray[np.object_]:
+    position = _customer_rows(customers, [customer], ["customer"])
+    if (position < 0).any():
+        missing = sorted(set(customer[position < 0].tolist()))[:5]
+        raise ValueError(f"visits of customers missing from the customers table: {missing}")
+    return np.asarray(customers["segment"].to_numpy(dtype=object)[position], dtype=object)
+
+
+def _codes(values: npt.NDArray[np.object_], names: list[str], what: str) -> IntArray:
+    first_seen, uniques = pd.factorize(values)  # hash the long column once, match the few names
+    codes = pd.Index(names).get_indexer(pd.Index(uniques))[first_seen]
+    if (codes < 0).any():
+        unknown = sorted({str(v) for v in values[codes < 0]})
+        raise ValueError(f"unknown {what}(s) in the records: {', '.join(unknown)}")
+    return np.asarray(codes, dtype=np.int64)
+
+
+def _pool_state(
+    t: FloatArray,
+    *,
+    steps: FloatArray,
+    on_floor: FloatArray,
+    levels: FloatArray,
+    starts: FloatArray,
+    ends: FloatArray,
+    known: float,
+    horizon: float,
+    window: float,
+) -> tuple[FloatArray, FloatArray]:
+    """One pool's proficiency and trailing-window occupancy at each service start ``t``.
+
+    Args:
+        t: service starts.
+        steps: times of the pool's staffing records, sorted; ``on_floor`` and ``levels``
+            (proficiency) hold from each on.
+        on_floor: staff on the floor from each step on.
+        levels: proficiency from each step on.
+        starts: service starts of every visit to the pool (NaN: never served).
+        ends: their ends (NaN: still in service at the horizon).
+        known: the pool's proficiency before its first staffing record.
+        horizon: end of the replication.
+        window: length of the trailing window.
+    """
+    # as-of join: the staffing state in force at service start (the last change at or before)
+    at = np.searchsorted(steps, t, side="right") - 1
+    proficiency = (
+        np.where(at >= 0, levels[np.maximum(at, 0)], known)
+        if steps.size
+        else np.full(t.shape, known)
+    )
+    floor = _StepIntegral(steps, on_floor)
+    began = ~np.isnan(starts)
+    starts, ends = starts[began], np.nan_to_num(ends[began], nan=horizon)
+    events = np.concatenate([starts, ends])
+    deltas = np.concatenate([np.ones(starts.size), -np.ones(ends.size)])
+    sort = np.argsort(events, kind="stable")
+    busy = _StepIntegral(events[sort], np.cumsum(deltas[sort]))
+    staff_time = floor.between(t - window, t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = busy.between(t - window, t) / staff_time
+    occupancy = np.where(staff_time > 0, np.clip(share, 0.0, 1.0), np.nan)
+    return proficiency, occupancy
+
+
+class _StepIntegral:
+    """Integral over time of a step function: ``levels[k]`` holds from ``times[k]`` on."""
+
+    __slots__ = ("cumulative", "levels", "times")
+
+    def __init__(self, times: FloatArray, levels: FloatArray) -> None:
+        self.times = times
+        self.levels = levels
+        spans = np.diff(times) * levels[:-1] if times.size else np.zeros(0)
+        self.cumulative = np.concatenate([[0.0], np.cumsum(spans)])
+
+    def at(self, t: FloatArray) -> FloatArray:
+        """Integral from the start of time up to each ``t`` (0 before the first step)."""
+        if self.times.size == 0:
+            return np.zeros(len(t))
+        k = np.searchsorted(self.times, t, side="right") - 1
+        kc = np.maximum(k, 0)
+        return np.where(k >= 0, self.cumulative[kc] + self.levels[kc] * (t - self.times[kc]), 0.0)
+
+    def between(self, start: FloatArray, end: FloatArray) -> FloatArray:
+        """Integral over each [start, end]."""
+        return self.at(end) - self.at(start)
+
+
+# --------------------------------------------------------------------------- customers
+
+
+def customer_satisfaction(
+    moments: pd.DataFrame,
+    tables: RecordTables,
+    scenario: Scenario,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """One row per customer with at least one moment: the cycle's satisfaction and survey answers.
+
+    ``satisfaction`` is S of :func:`cycle_satisfaction` over the customer's moments in the
+    order lived, with each moment weighted by its touchpoint's importance in the mean
+    (``mean_v`` is that importance-weighted mean; ``worst_v``, ``best_v``, ``last_v`` the
+    other three terms). Invisible work reaches S only through the visible moments it causes
+    (longer waits, failures, repeat contacts, status inquiries), since S reads moments only.
+
+    The survey answer is drawn from a latent ``y = S + ε`` with ε logistic of scale
+    ``csat_noise`` (an ordered-logit response [ASM]), one draw per customer from ``rng`` in
+    customer order (replication first when stacked), so the same records and generator give
+    the same answers. ``csat`` is 1-5 by ``csat_cut_points`` (reaching a cut point moves up a
+    level); ``recommend`` is 0-10, ``clip(round(7 + recommend_scale · y), 0, 10)`` with halves
+    rounded up [ASM].
+
+    Args:
+        moments: what :func:`moment_table` returned.
+        tables: the same records (for each customer's segment, arrival and outcome).
+        scenario: the resolved scenario.
+        rng: the generator of the survey noise (``RandomStreams.generator("satisfaction")``).
+
+    Returns:
+        A DataFrame with :data:`SATISFACTION_COLUMNS`, sorted by customer.
+    """
+    model = scenario.satisfaction
+    stacked = "replication" in moments.columns
+    keys = ["replication", "customer"] if stacked else ["customer"]
+    columns = [*keys, *SATISFACTION_COLUMNS[1:]]
+    if moments.empty:
+        return _empty(columns)
+    key_values = [moments[k].to_numpy(dtype=np.int64) for k in keys]
+    time = moments["time"].to_numpy(dtype=np.float64)
+    order = np.lexsort((np.arange(time.size), time, *reversed(key_values)))
+    key_values = [values[order] for values in key_values]
+    changed = np.zeros(time.size, dtype=bool)
+    changed[0] = True
+    for values in key_values:
+        changed[1:] |= values[1:] != values[:-1]
+    starts = np.flatnonzero(changed)
+    stops = np.append(starts[1:], time.size)
+    v = moments["v"].to_numpy(dtype=np.float64)[order]
+    importance = moments["importance"].to_numpy(dtype=np.float64)[order]
+    count = stops - starts
+    weight = np.add.reduceat(importance, starts)
+    plain_mean = np.add.reduceat(v, starts) / count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weighted_mean = np.add.reduceat(importance * v, starts) / weight
+    mean_v = np.where(weight > 0, weighted_mean, plain_mean)
+    worst = np.minimum.reduceat(v, starts)
+    best = np.maximum.reduceat(v, starts)
+    last = v[stops - 1]
+    w = model.cycle
+    satisfaction = w.mean * mean_v + w.worst * worst + w.best * best + w.last * last
+    noise = (
+        rng.logistic(0.0, model.csat_noise, size=starts.size)
+        if model.csat_noise > 0
+        else np.zeros(starts.size)
+    )
+    latent = satisfaction + noise
+    csat = 1 + np.searchsorted(np.asarray(model.csat_cut_points), latent, side="right")
+    recommend = np.clip(np.floor(7.0 + model.recommend_scale * latent + 0.5), 0, 10)
+
+    out: dict[str, npt.NDArray[np.generic]] = {
+        k: vals[starts] for k, vals in zip(keys, key_values, strict=True)
+    }
+    position = _customer_rows(tables.customers, [out[k] for k in keys], keys)
+    found = position >= 0
+    safe = np.maximum(position, 0)
+    for name in ("segment", "outcome"):
+        picked = tables.customers[name].to_numpy(dtype=object)[safe]
+        picked[~found] = None
+        out[name] = picked
+    arrived = tables.customers["arrived"].to_numpy(dtype=np.float64)[safe]
+    out["arrived"] = np.where(found, arrived, np.nan)
+    out["n_moments"] = count.astype(np.int64)
+    out["mean_v"] = mean_v
+    out["worst_v"] = worst
+    out["best_v"] = best
+    out["last_v"] = last
+    out["satisfaction"] = satisfaction
+    out["latent"] = latent
+    out["csat"] = csat.astype(np.int64)
+    out["recommend"] = recommend.astype(np.int64)
+    return pd.DataFrame({name: out[name] for name in columns})
+
+
+def _customer_rows(
+    customers: pd.DataFrame, wanted: list[npt.NDArray[np.generic]], keys: list[str]
+) -> IntArray:
+    """Row of each wanted customer in the customers table (-1 when missing)."""
+    keys = [k for k in keys if k in customers.columns]
+    wanted = wanted[-len(keys) :]
+    if keys == ["customer"]:
+        ids = customers["customer"].to_numpy(dtype=np.int64)
+        customer = np.asarray(wanted[0], dtype=np.int64)
+        if ids.size and (ids == np.arange(ids.size)).all():  # the model numbers them 0..n-1
+            return np.where((customer >= 0) & (customer < ids.size), customer, -1)
+        return np.asarray(pd.Index(ids).get_indexer(pd.Index(customer)), dtype=np.int64)
+    index = pd.MultiIndex.from_arrays([customers[k].to_numpy() for k in keys])
+    return np.asarray(index.get_indexer(pd.MultiIndex.from_arrays(wanted)), dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def satisfaction_metrics(
+    moments: pd.DataFrame,
+    satisfaction: pd.DataFrame,
+    tables: RecordTables,
+    scenario: Scenario,
+) -> dict[str, float]:
+    """Satisfaction KPIs of one replication, over customers who arrived after the warm-up.
+
+    * ``csat_mean``, ``csat_top2_share`` (CSAT 4 or 5), ``nps`` (share of promoters, 9-10,
+      minus share of detractors, 0-6; in [-1, 1]) and ``satisfaction_mean`` (S) are survey
+      measures: over customers who **left** (the survey follows the service); customers still
+      in the system at the horizon are not surveyed [ASM], as ``surveyed`` counts.
+    * ``level_share_1`` ... ``level_share_5``: shares of the window customers' moments.
+    * ``stellar_moments``, ``bitter_moments``: per window customer with at least one moment.
+    * per judged touchpoint: ``stellar[tp]`` and ``bitter[tp]`` counts and ``moment_utility[tp]``
+      the mean utility of its moments.
+    * ``empathy_mean``, ``assurance_mean``: mean performance (0-1) over staffed moments where
+      the customer was served.
+    * ``on_time_resolution``: customers resolved within their segment's expected resolution
+      time, among those whose fate is known: they left, or their elapsed time at the horizon
+      already exceeds it.
+    """
+    start = scenario.horizon.warm_up
+    end = scenario.horizon.length
+    customers = tables.customers[tables.customers["arrived"].to_numpy(dtype=np.float64) >= start]
+    out: dict[str, float] = {}
+
+    if satisfaction.empty:
+        answers = satisfaction
+    else:
+        answers = satisfaction[satisfaction["arrived"].to_numpy(dtype=np.float64) >= start]
+    left = answers["outcome"].to_numpy(dtype=object) != IN_SYSTEM if len(answers) else []
+    csat = answers["csat"].to_numpy(dtype=np.float64)[left] if len(answers) else np.zeros(0)
+    recommend = answers["recommend"].to_numpy(dtype=np.float64)[left] if len(answers) else csat
+    out["surveyed"] = float(csat.size)
+    out["csat_mean"] = _mean(csat)
+    out["csat_top2_share"] = _mean(csat >= 4)
+    out["nps"] = _mean(recommend >= 9) - _mean(recommend <= 6) if recommend.size else math.nan
+    out["satisfaction_mean"] = (
+        _mean(answers["satisfaction"].to_numpy(dtype=np.float64)[left])
+        if len(answers)
+        else math.nan
+    )
+
+    if moments.empty:
+        mine = moments
+    else:
+        customer = moments["customer"].to_numpy(dtype=np.int64)
+        position = _customer_rows(tables.customers, [customer], ["customer"])
+        arrived = tables.customers["arrived"].to_numpy(dtype=np.float64)[np.maximum(position, 0)]
+        mine = moments[(position >= 0) & (arrived >= start)]
+    levels = mine["level"].to_numpy(dtype=np.int64) if len(mine) else np.zeros(0, np.int64)
+    for level in range(1, 6):
+        out[f"level_share_{level}"] = _mean(levels == level)
+    for name, flag in (("stellar", STELLAR_LEVEL), ("bitter", BITTER_LEVEL)):
+        out[f"{name}_moments"] = (
+            float((levels == flag).sum()) / len(answers) if len(answers) else math.nan
+        )
+    names = moment_touchpoints(scenario)
+    codes = (
+        pd.Index(names).get_indexer(pd.Index(mine["touchpoint"].to_numpy(dtype=object)))
+        if len(mine)
+        else np.zeros(0, np.int64)
+    )
+    known = codes >= 0
+    codes = codes[known]
+    size = len(names)
+    stellar = np.bincount(codes, weights=(levels == STELLAR_LEVEL)[known], minlength=size)
+    bitter = np.bincount(codes, weights=(levels == BITTER_LEVEL)[known], minlength=size)
+    count = np.bincount(codes, minlength=size)
+    v = mine["v"].to_numpy(dtype=np.float64)[known] if len(mine) else np.zeros(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        utility = np.bincount(codes, weights=v, minlength=size) / count
+    for i, tp in enumerate(names):
+        out[f"stellar[{tp}]"] = float(stellar[i])
+        out[f"bitter[{tp}]"] = float(bitter[i])
+        out[f"moment_utility[{tp}]"] = float(utility[i])
+
+    staffed = mine["pool"].to_numpy(dtype=object) != NO_STAFF
+    for name in ("empathy", "assurance"):
+        values: FloatArray = mine[f"p_{name}"].to_numpy(dtype=np.float64)[staffed]
+        out[f"{name}_mean"] = _mean(values[~np.isnan(values)])
+
+    out["on_time_resolution"] = _on_time_resolution(customers, scenario, end)
+    return out
+
+
+def _on_time_resolution(customers: pd.DataFrame, scenario: Scenario, end: float) -> float:
+    expected_by_segment = {s.name: s.expectations.resolution_time for s in scenario.segments}
+    expected = customers["segment"].map(expected_by_segment).to_numpy(dtype=np.float64)
+    arrived = customers["arrived"].to_numpy(dtype=np.float64)
+    left = customers["left"].to_numpy(dtype=np.float64)
+    outcome = customers["outcome"].to_numpy(dtype=object)
+    gone = outcome != IN_SYSTEM
+    known = gone | ((end - arrived) > expected)
+    on_time = (outcome == "resolved") & ((left - arrived) <= expected)
+    return _mean(on_time[known])
+
+
+def _mean(values: npt.ArrayLike) -> float:
+    array = np.asarray(values, dtype=np.float64)
+    return float(array.mean()) if array.size else math.nan

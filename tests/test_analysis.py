@@ -1,0 +1,312 @@
+"""Analyses for deciders (MODEL.md section 7): archetypes, importance-performance, contact levels.
+
+Classification and quadrants are checked exactly on hand-made inputs; then on simulated
+scenarios built to have a known answer (a weak, important touchpoint; the four archetype
+scenarios), with fixed seeds.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import servsim
+from servsim.analysis import (
+    COMPARISON_METRICS,
+    Archetype,
+    archetype_scores,
+    classify_archetype,
+    contact_level_comparison,
+    importance_performance,
+    wide_comparison,
+)
+from servsim.cli import main
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+
+
+# --------------------------------------------------------------------------- archetypes
+
+
+@pytest.mark.parametrize(
+    ("procedural", "personal", "name"),
+    [
+        (0.3, 0.3, "freezer"),
+        (0.9, 0.2, "factory"),
+        (0.4, 0.9, "friendly zoo"),
+        (0.8, 0.8, "quality service"),
+        (0.6, 0.6, "quality service"),  # the threshold itself is high
+        (0.5999, 0.6, "friendly zoo"),
+        (0.6, 0.5999, "factory"),
+        (0.0, 0.0, "freezer"),
+        (1.0, 1.0, "quality service"),
+        (0.9, math.nan, "factory"),  # no staffed moment: no personal treatment
+    ],
+)
+def test_archetype_classification(procedural: float, personal: float, name: str) -> None:
+    archetype = classify_archetype(procedural, personal)
+    assert archetype.name == name
+    assert archetype.inconsistent == (name == "friendly zoo")
+    assert archetype.procedural == procedural or math.isnan(procedural)
+    assert archetype.description
+
+
+def test_archetype_threshold_can_move() -> None:
+    assert classify_archetype(0.7, 0.7, threshold=0.75).name == "freezer"
+    assert classify_archetype(0.7, 0.7, threshold=0.7).name == "quality service"
+
+
+def test_friendly_zoo_is_flagged_inconsistent() -> None:
+    zoo = classify_archetype(0.3, 0.9)
+    assert zoo == Archetype(0.3, 0.9, "friendly zoo", inconsistent=True)
+    assert "inconsistent" in zoo.description
+
+
+def test_archetype_scores() -> None:
+    metrics = {
+        "service_level": 0.8,
+        "abandonment": 0.1,
+        "first_contact_resolution": 0.7,
+        "on_time_resolution": 0.6,
+        "empathy_mean": 0.5,
+        "assurance_mean": 0.9,
+        "csat_mean": 4.0,  # not part of either score
+    }
+    assert archetype_scores(metrics) == pytest.approx(((0.8 + 0.9 + 0.7 + 0.6) / 4, 0.7))
+    # a part that could not be measured is left out, not taken as 0
+    assert archetype_scores({**metrics, "empathy_mean": math.nan})[1] == pytest.approx(0.9)
+    assert math.isnan(archetype_scores({})[0])
+
+
+@pytest.mark.parametrize(
+    ("file", "name"),
+    [
+        ("freezer.yaml", "freezer"),
+        ("factory.yaml", "factory"),
+        ("friendly_zoo.yaml", "friendly zoo"),
+        ("quality_service.yaml", "quality service"),
+    ],
+)
+def test_archetype_scenarios_are_recognised(file: str, name: str) -> None:
+    scenario = servsim.load_scenario(SCENARIOS / "archetypes" / file)
+    result = servsim.simulate(scenario, replications=2)
+    archetype = result.archetype
+    assert archetype.name == name
+    assert archetype.inconsistent == (name == "friendly zoo")
+    for score in ("procedural_score", "personal_score"):
+        assert score in result.summary.index  # per replication, so with a CI
+    assert archetype.procedural == pytest.approx(result.metric("procedural_score")["mean"])
+
+
+# --------------------------------------------------------------------------- importance-performance
+
+FOUR: dict[str, Any] = {
+    "name": "four",
+    "contact_level": "high",
+    "segments": [{"name": "retail"}],
+    "arrivals": {"per_hour": 1},
+    "staff": {"front": [{"name": "agents", "headcount": 1}]},
+    "service_cycle": [
+        {"name": name, "served_by": "agents", "service_time": {"mean": 60}, "importance": imp}
+        for name, imp in (("a", 3.0), ("b", 3.0), ("c", 1.0), ("d", 1.0))
+    ],
+}
+
+
+def hand_moments(v_by_touchpoint: dict[str, list[float]]) -> pd.DataFrame:
+    rows = [
+        {"customer": customer, "touchpoint": tp, "v": v, "time": float(i)}
+        for i, (tp, values) in enumerate(v_by_touchpoint.items())
+        for customer, v in enumerate(values)
+    ]
+    return pd.DataFrame(rows)
+
+
+def hand_satisfaction(values: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"customer": range(len(values)), "satisfaction": values, "arrived": 0.0})
+
+
+def test_importance_performance_quadrants_with_stated_importance() -> None:
+    scenario = servsim.validate_scenario(FOUR)
+    # stated importance 3, 3, 1, 1 (mean 2); performance -1, 0.5, -0.5, 1 (mean 0)
+    moments = hand_moments({"a": [-1.0, -1.0], "b": [0.5, 0.5], "c": [-0.5, -0.5], "d": [1, 1]})
+    table = importance_performance(moments, hand_satisfaction([0.0, 0.1]), scenario, "stated")
+    by_tp = table.set_index("touchpoint")
+    assert by_tp["quadrant"].to_dict() == {
+        "a": "concentrate here",
+        "b": "keep up the good work",
+        "c": "low priority",
+        "d": "possible overkill",
+    }
+    assert by_tp["importance"].to_dict() == {"a": 3.0, "b": 3.0, "c": 1.0, "d": 1.0}
+    assert by_tp["performance"].to_dict() == {"a": -1.0, "b": 0.5, "c": -0.5, "d": 1.0}
+    # concentrate here first, then importance x gap: c (1 x 0.5), d (1 x -1), b (3 x -0.5)
+    assert table["touchpoint"].tolist() == ["a", "c", "d", "b"]
+    assert table["priority"].tolist() == [1, 2, 3, 4]
+
+
+def test_derived_importance_is_the_correlation_with_satisfaction() -> None:
+    scenario = servsim.validate_scenario(FOUR)
+    s = [-1.0, 0.0, 0.5, 1.0]
+    moments = hand_moments(
+        {
+            "a": [-2.0, -1.0, 0.0, 1.0],  # moves with S (not exactly linearly)
+            "b": [0.3, 0.3, 0.3, 0.3],  # never varies: no derived importance
+            "c": [1.0, 0.0, -0.5, -1.0],  # exactly against S: |corr| = 1
+        }
+    )
+    table = importance_performance(moments, hand_satisfaction(s), scenario).set_index("touchpoint")
+    assert table.loc["a", "importance"] == pytest.approx(abs(np.corrcoef(s, [-2, -1, 0, 1])[0, 1]))
+    assert table.loc["b", "importance"] == 0.0
+    assert table.loc["c", "importance"] == pytest.approx(1.0)
+    assert "d" not in table.index  # no moments there
+
+
+def test_importance_performance_uses_customers_after_the_warm_up() -> None:
+    scenario = servsim.validate_scenario({**FOUR, "horizon": {"days": 1, "warm_up": "1h"}})
+    moments = hand_moments({"a": [-3.0, 1.0], "b": [0.0, 0.0]})
+    satisfaction = hand_satisfaction([-1.0, 1.0]).assign(arrived=[0.0, 7200.0])
+    table = importance_performance(moments, satisfaction, scenario, "stated")
+    assert table.set_index("touchpoint").loc["a", "performance"] == 1.0  # customer 0 left out
+
+
+WEAK: dict[str, Any] = {
+    "name": "weak_counter",
+    "contact_level": "high",
+    "horizon": {"days": 2, "warm_up": "2h"},
+    "segments": [
+        {
+            "name": "retail",
+            "patience": {"kind": "exponential", "mean": "8min"},
+            "recontact": {"probability": 0.5, "delay": {"mean": "4h", "cv": 0.5}},
+        }
+    ],
+    "arrivals": {"per_hour": 12},
+    "staff": {
+        "front": [
+            {"name": "hosts", "headcount": 3, "proficiency": 0.9, "empathy": 0.7},
+            {"name": "clerks", "headcount": 2, "proficiency": 0.3, "empathy": 0.2},
+        ]
+    },
+    "service_cycle": [
+        {
+            "name": "welcome",
+            "served_by": "hosts",
+            "service_time": {"mean": "1min"},
+            "tangibles": 0.95,
+            "importance": 1.0,
+        },
+        {
+            "name": "counter",  # shabby, important, error-prone, understaffed
+            "served_by": "clerks",
+            "service_time": {"mean": "8min"},
+            "tangibles": 0.2,
+            "importance": 3.0,
+            "failure": 0.3,
+        },
+        {
+            "name": "farewell",
+            "served_by": "hosts",
+            "service_time": {"mean": "1min"},
+            "tangibles": 0.95,
+            "importance": 1.0,
+            "resolution": 1.0,
+        },
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def weak_result() -> servsim.SimulationResult:
+    return servsim.simulate(servsim.validate_scenario(WEAK), replications=2, seed=12)
+
+
+@pytest.mark.parametrize("importance", ["derived", "stated"])
+def test_a_weak_important_touchpoint_comes_first(
+    weak_result: servsim.SimulationResult, importance: str
+) -> None:
+    table = weak_result.importance_performance(importance)  # type: ignore[arg-type]
+    first = table.iloc[0]
+    assert first["touchpoint"] == "counter"
+    assert first["quadrant"] == "concentrate here"
+    assert first["priority"] == 1
+    others = table[table["touchpoint"] != "counter"]
+    assert (others["quadrant"] != "concentrate here").all()
+    assert first["performance"] < others["performance"].min()
+    assert first["importance"] >= others["importance"].max()
+    assert table["moments"].sum() == len(
+        weak_result.moments.merge(
+            weak_result.satisfaction[weak_result.satisfaction["arrived"] >= 7200][
+                ["replication", "customer"]
+            ]
+        )
+    )
+
+
+def test_importance_performance_rejects_an_unknown_kind(
+    weak_result: servsim.SimulationResult,
+) -> None:
+    with pytest.raises(ValueError, match="stated"):
+        weak_result.importance_performance("guessed")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- contact levels
+
+
+def test_contact_level_comparison_is_tidy(weak_result: servsim.SimulationResult) -> None:
+    low = servsim.simulate(
+        servsim.validate_scenario(
+            {**copy.deepcopy(WEAK), "name": "weak_low", "contact_level": "low"}
+        ),
+        replications=2,
+        seed=12,
+    )
+    long = contact_level_comparison([weak_result, low])
+    assert list(long.columns) == [
+        "scenario", "contact_level", "archetype", "metric", "mean", "ci_low", "ci_high",
+    ]  # fmt: skip
+    assert len(long) == 2 * len(COMPARISON_METRICS)
+    assert set(long["contact_level"]) == {"high", "low"}
+    row = long[(long["scenario"] == "weak_counter") & (long["metric"] == "csat_mean")].iloc[0]
+    assert row["mean"] == pytest.approx(weak_result.metric("csat_mean")["mean"])
+    occupancy = long[(long["scenario"] == "weak_counter") & (long["metric"] == "occupancy_mean")]
+    expected = weak_result.replications[["occupancy[hosts]", "occupancy[clerks]"]].mean(axis=1)
+    assert occupancy["mean"].iloc[0] == pytest.approx(expected.mean())
+    assert (long.groupby("scenario")["archetype"].nunique() == 1).all()
+
+    wide = wide_comparison(long)
+    assert list(wide.columns) == ["weak_counter (high)", "weak_low (low)"]
+    assert list(wide.index) == [*COMPARISON_METRICS, "archetype"]
+    assert wide.loc["archetype", "weak_counter (high)"] == weak_result.archetype.name
+    assert "[" in wide.loc["csat_mean", "weak_low (low)"]  # mean [low, high]
+
+
+def test_contact_levels_command_prints_the_three(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [SCENARIOS / f"bank_account_{level}.yaml" for level in ("high", "medium", "low")]
+    csv = tmp_path / "levels.csv"
+    code = main(["contact-levels", *map(str, files), "-r", "2", "--csv", str(csv), "-q"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for level in ("high", "medium", "low"):
+        assert f"bank_account_{level}: {level} contact, archetype" in out
+    assert "csat_mean" in out and "cost_per_resolved" in out
+    saved = pd.read_csv(csv)
+    assert set(saved["scenario"]) == {f"bank_account_{x}" for x in ("high", "medium", "low")}
+    assert (saved.groupby("scenario").size() == len(COMPARISON_METRICS)).all()
+
+
+def test_contact_levels_command_refuses_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bank = str(SCENARIOS / "bank_account_high.yaml")
+    assert main(["contact-levels", bank, "-r", "0"]) == 2
+    assert main(["contact-levels", bank, str(tmp_path / "missing.yaml")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
