@@ -301,8 +301,8 @@ def test_moment_table_exact_performances() -> None:
     # perceived waits: idle x 1.36, informed x 1.0
     assert desk["perceived_wait"] == pytest.approx(90 * 1.36)
     assert callback["perceived_wait"] == pytest.approx(60.0)
-    assert desk["x_responsiveness"] == pytest.approx((300 - 90 * 1.36) / 270)
-    assert kiosk["x_responsiveness"] == pytest.approx(300 / 270)
+    assert desk["x_responsiveness"] == pytest.approx((300 - 90 * 1.36) / 180)
+    assert kiosk["x_responsiveness"] == pytest.approx(300 / 180)
     # reliability: 1, failed 0, unresolved 0.3, repeat contact 0.6
     assert desk["p_reliability"] == 1.0
     assert moments.loc[(1, "desk"), "p_reliability"] == 0.0
@@ -408,13 +408,38 @@ def test_empathy_falls_when_occupancy_exceeds_the_threshold(
 
 
 def test_moment_table_of_stacked_records_keeps_the_replication() -> None:
-    scenario = make(horizon={"days": 0.25})
+    # without perception noise the moments are a function of the records alone
+    scenario = make(horizon={"days": 0.25}, satisfaction={"perception_noise": 0})
     result = servsim.simulate(scenario, replications=2, seed=3)
     stacked = moment_table(result.records, scenario)
     assert list(stacked.columns) == ["replication", *MOMENT_COLUMNS]
     pd.testing.assert_frame_equal(stacked, result.moments)
     assert list(result.satisfaction.columns) == ["replication", *SATISFACTION_COLUMNS]
     assert set(stacked["replication"]) == {0, 1}
+
+
+def test_perception_noise_is_common_to_scenarios_compared_under_one_seed() -> None:
+    """The same encounter is perceived the same in two scenarios that differ elsewhere."""
+    base = make(horizon={"days": 0.5})
+    more_staff = {"front": [{**BASE["staff"]["front"][0], "headcount": 3}]}
+    other = make(horizon={"days": 0.5}, staff=more_staff)  # other waits, other visit order
+    a = run_replication(base, seed=5, replication=0).moments
+    b = run_replication(other, seed=5, replication=0).moments
+    exact_a = moment_table(run_replication(base, 5, 0).records, base)
+    noise_a = (a["p_tangibles"] - exact_a["p_tangibles"]).to_numpy()
+    assert np.abs(noise_a).max() > 0.05  # there is noise
+    assert abs(noise_a.std() - base.satisfaction.perception_noise) < 0.05
+
+    # the desk visit of customer c, first contact, gets the same draw in both scenarios
+    def desk(moments: pd.DataFrame) -> pd.Series:
+        mine = moments[(moments["touchpoint"] == "desk") & (moments["contact"] == 0)]
+        return mine.set_index("customer")["p_tangibles"]
+
+    ka, kb = desk(a), desk(b)
+    assert not a["wait"].equals(b["wait"])  # the scenarios do differ
+    both = ka.index.intersection(kb.index)
+    assert len(both) > 20
+    pd.testing.assert_series_equal(ka.loc[both], kb.loc[both])
 
 
 # --------------------------------------------------------------------------- customers
@@ -479,8 +504,9 @@ def test_satisfaction_falls_when_staff_are_cut() -> None:
 
 
 def test_empathy_falls_with_load_in_a_simulation() -> None:
-    light = make(horizon={"days": 1}, arrivals={"per_hour": 8})
-    heavy = make(horizon={"days": 1}, arrivals={"per_hour": 17})
+    exact = {"perception_noise": 0}  # judge the pool's empathy level itself
+    light = make(horizon={"days": 1}, arrivals={"per_hour": 8}, satisfaction=exact)
+    heavy = make(horizon={"days": 1}, arrivals={"per_hour": 17}, satisfaction=exact)
     a = servsim.simulate(light, replications=2, seed=4)
     b = servsim.simulate(heavy, replications=2, seed=4)
     assert b.metric("occupancy[agents]")["mean"] > 0.85 > a.metric("occupancy[agents]")["mean"]
@@ -586,3 +612,43 @@ def test_moments_are_in_the_order_lived_whatever_the_record_order() -> None:
     assert moments["touchpoint"].tolist() == ["kiosk", "desk", "callback", "desk"]
     answers = customer_satisfaction(moments, tables, scenario, np.random.default_rng(0))
     assert answers.loc[0, "last_v"] == moments.loc[2, "v"]
+
+
+def test_a_run_without_customers_reports_zero_arrivals_and_no_satisfaction() -> None:
+    """An empty replication (no arrivals in the horizon) is a result, not a crash."""
+    result = servsim.simulate(make(arrivals={"per_hour": 0}, horizon={"days": 0.1}), 2, seed=1)
+    assert result.metric("arrivals")["mean"] == 0.0
+    assert math.isnan(result.metric("csat_mean")["mean"])
+    assert result.moments.empty and result.satisfaction.empty
+
+
+def test_a_late_resolution_is_lived_at_the_moment_that_resolves() -> None:
+    """A slow back office reaches a customer who never waits for it in person (low contact)."""
+    scenario = make()
+    expected = scenario.segments[0].expectations.resolution_time
+    on_time, late = 0.5 * expected, 2.0 * expected
+
+    def resolving_moment(resolved_at: float) -> pd.Series:
+        tables = records(
+            [
+                visit(0, 0.0, 0.0, 60.0, "next", touchpoint="kiosk", step=0, pool=""),
+                # the back office works unseen; the callback delivers the result without a wait
+                visit(
+                    0,
+                    resolved_at,
+                    resolved_at,
+                    resolved_at + 60,
+                    "resolved",
+                    step=2,
+                    touchpoint="callback",
+                    present=False,
+                ),
+            ]
+        )
+        return moment_table(tables, scenario).set_index("touchpoint").loc["callback"]
+
+    prompt, slow = resolving_moment(on_time), resolving_moment(late)
+    assert prompt["wait"] == slow["wait"] == 0.0
+    assert prompt["x_responsiveness"] > 1.0  # no wait: above the zone
+    assert slow["x_responsiveness"] == pytest.approx(-(late - expected) / expected)
+    assert slow["v"] < prompt["v"] and slow["level"] < prompt["level"]

@@ -175,14 +175,17 @@ def overload_warnings(
 def run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
     """Simulate one replication and compute its KPIs, moments of truth and satisfaction.
 
-    The survey noise of customer satisfaction has a random stream of its own
-    (``"satisfaction"``), so computing satisfaction never moves the model's draws.
+    The perception noise of the moments and the survey noise of customer satisfaction have
+    random streams of their own (``"perception"``, ``"satisfaction"``), so computing
+    satisfaction never moves the model's draws.
     """
     tables = simulate_replication(scenario, seed, replication)
     metrics = replication_metrics(tables, scenario)
-    moments = moment_table(tables, scenario)
-    rng = RandomStreams(seed, replication).generator("satisfaction")
-    satisfaction = customer_satisfaction(moments, tables, scenario, rng)
+    streams = RandomStreams(seed, replication)
+    moments = moment_table(tables, scenario, streams.generator("perception"))
+    satisfaction = customer_satisfaction(
+        moments, tables, scenario, streams.generator("satisfaction")
+    )
     metrics.update(satisfaction_metrics(moments, satisfaction, tables, scenario))
     metrics["procedural_score"], metrics["personal_score"] = archetype_scores(metrics)
     warnings = tuple(overload_warnings(tables, metrics, scenario, replication))

@@ -9,6 +9,7 @@ when the horizon ended.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -114,10 +115,20 @@ class Recorder:
         )
 
 
+_DTYPES = {"float": "float64", "int": "int64", "bool": "bool", "str": "object"}
+
+
 def _frame(rows: Sequence[tuple[object, ...]], layout: type[tuple[object, ...]]) -> pd.DataFrame:
+    """The rows as a DataFrame; an empty one still has each field's dtype, so masks work."""
     columns = list(layout._fields)  # type: ignore[attr-defined]
-    return (
-        pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    if rows:
+        return pd.DataFrame.from_records(rows, columns=columns)
+    hints = typing.get_type_hints(layout)
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype=_DTYPES.get(getattr(hints.get(c), "__name__", ""), "object"))
+            for c in columns
+        }
     )
 
 

@@ -72,6 +72,9 @@ NO_STAFF = ""
 PERFORMANCE_DIMENSIONS = ("tangibles", "reliability", "assurance", "empathy")
 """Dimensions with a 0-1 performance ``p_<dim>``; responsiveness is judged on the wait itself."""
 
+PERCEIVED_DIMENSIONS = ("tangibles", "assurance", "empathy")
+"""Dimensions perceived with moment-to-moment noise; reliability and waits are facts."""
+
 MOMENT_COLUMNS = (
     "customer",
     "contact",
@@ -296,7 +299,9 @@ def moment_touchpoints(scenario: Scenario) -> list[str]:
     return names
 
 
-def moment_table(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
+def moment_table(
+    tables: RecordTables, scenario: Scenario, rng: np.random.Generator | None = None
+) -> pd.DataFrame:
     """One row per visible moment of truth, with its dimension scores, utility and level.
 
     A visible moment is a visit with ``moment_of_truth`` that ended (``outcome != in_system``),
@@ -328,6 +333,15 @@ def moment_table(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
       It is computed exactly, not binned: both integrals are piecewise linear in time, built
       once per pool from the visits and the staffing steps and read at ``t`` and
       ``t - window`` with a binary search. The ``occupancy`` column holds ``occ``.
+    * **perception**: tangibles, assurance and empathy are what the customer perceives of the
+      pool's level in this one encounter: each gets ``perception_noise`` times a standard
+      normal draw from ``rng``, clipped to [0, 1] (who served, their mood, the customer's own
+      reading) [ASM]. Without ``rng`` every moment is perceived at the level itself.
+    * **timeliness**: the moment that resolves the issue (visit outcome ``resolved``) is also
+      where a late resolution is lived: when the time since the customer arrived exceeds the
+      segment's ``resolution_time`` R, its responsiveness is the lower of the wait's ``x`` and
+      ``-(elapsed - R) / R``. That is how a slow back office reaches a customer who never
+      waits for it in person [ASM].
 
     Each dimension's ``x_<dim>`` uses the segment's zone for that dimension. The moment's
     ``x`` is the dimension-weighted mean of the available ``x_d`` (weights renormalised over
@@ -341,6 +355,9 @@ def moment_table(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
         tables: the records of one replication, or stacked ones with a ``replication`` column
             (each replication is then handled on its own and the rows keep the column).
         scenario: the resolved scenario that produced the records.
+        rng: the generator of the perception noise (``RandomStreams.generator("perception")``);
+            draws are taken in the order of the visits table, so the same records and
+            generator give the same moments.
 
     Returns:
         A DataFrame with :data:`MOMENT_COLUMNS` (``replication`` first when stacked).
@@ -351,14 +368,14 @@ def moment_table(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
     """
     if "replication" in tables.visits.columns:
         frames = [
-            _moments_of_one(part, scenario).assign(replication=replication)
+            _moments_of_one(part, scenario, rng).assign(replication=replication)
             for replication, part in _by_replication(tables)
         ]
         if not frames:
             return _empty(["replication", *MOMENT_COLUMNS])
         stacked = pd.concat(frames, ignore_index=True)
         return stacked[["replication", *MOMENT_COLUMNS]]
-    return _moments_of_one(tables, scenario)
+    return _moments_of_one(tables, scenario, rng)
 
 
 def _by_replication(tables: RecordTables) -> Iterable[tuple[int, RecordTables]]:
@@ -377,7 +394,9 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in columns})
 
 
-def _moments_of_one(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
+def _moments_of_one(
+    tables: RecordTables, scenario: Scenario, rng: np.random.Generator | None
+) -> pd.DataFrame:
     model = scenario.satisfaction
     all_visits = tables.visits
     if all_visits.empty:
@@ -477,6 +496,12 @@ def _moments_of_one(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
         * np.maximum(0.0, np.nan_to_num(occupancy, nan=0.0) - model.empathy_occupancy_threshold)
     )
     performance["empathy"] = np.where(served, np.clip(empathy, 0.0, 1.0), np.nan)
+    if rng is not None and model.perception_noise > 0:
+        key = int(rng.integers(2**63))
+        for column, dim in enumerate(PERCEIVED_DIMENSIONS):
+            noise = _keyed_normals(key, (customer, contact, step + 1, np.full_like(step, column)))
+            perceived = performance[dim] + model.perception_noise * noise
+            performance[dim] = np.clip(perceived, 0.0, 1.0)  # NaN stays NaN
 
     # disconfirmation per dimension, against the segment's zones
     x_dim: dict[str, FloatArray] = {}
@@ -490,6 +515,16 @@ def _moments_of_one(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
     wait_adequate = np.array([e.wait.adequate for e in expectations])[seg]
     wait_desired = np.array([e.wait.desired for e in expectations])[seg]
     x_dim["responsiveness"] = wait_disconfirmation(wait, wait_adequate, wait_desired, factor)
+    resolving = outcome == "resolved"
+    if resolving.any():
+        position = _customer_rows(tables.customers, [customer], ["customer"])
+        arrived = tables.customers["arrived"].to_numpy(dtype=np.float64)[np.maximum(position, 0)]
+        expected = np.array([e.resolution_time for e in expectations])[seg]
+        lateness = (time - arrived - expected) / expected
+        late = resolving & (lateness > 0)
+        x_dim["responsiveness"] = np.where(
+            late, np.minimum(x_dim["responsiveness"], -lateness), x_dim["responsiveness"]
+        )
 
     # the moment: weighted means over the dimensions that apply
     weighted_x = np.zeros(len(customer))
@@ -540,6 +575,36 @@ def _moments_of_one(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
         "importance": importance_of[tp],
     }
     return pd.DataFrame({name: values[order] for name, values in columns.items()})
+
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _keyed_normals(key: int, fields: tuple[IntArray, ...]) -> FloatArray:
+    """Standard normals that depend only on a key and each row's identity (counter-based).
+
+    Drawing in row order would tie a moment's noise to how many moments came before it, so two
+    scenarios compared under one seed would perceive the same encounter differently. Here the
+    draw of (customer, contact, step, dimension) is a hash of those numbers and the stream's
+    key (SplitMix64 finaliser, Steele et al. 2014), turned into a normal by the inverse CDF:
+    the same encounter feels the same in every scenario of a comparison (common random
+    numbers), whatever else changed.
+    """
+    from scipy.special import ndtri
+
+    with np.errstate(over="ignore"):
+        h = np.full(len(fields[0]), np.uint64(key) & _MASK64, dtype=np.uint64)
+        for values in fields:
+            h = _splitmix(h ^ np.asarray(values, dtype=np.int64).astype(np.uint64))
+    uniform = ((h >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+    return np.asarray(ndtri(uniform), dtype=np.float64)
+
+
+def _splitmix(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    h = h + np.uint64(0x9E3779B97F4A7C15)
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
 
 
 def _segment_of(

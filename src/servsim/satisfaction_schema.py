@@ -45,7 +45,7 @@ class WaitZone(StrictModel):
     """Waits a segment finds adequate (longest acceptable) and desired (what it hopes for)."""
 
     adequate: PositiveDuration = 300.0
-    desired: Duration = 30.0
+    desired: Duration = 120.0
 
     @model_validator(mode="after")
     def _ordered(self) -> WaitZone:
@@ -61,22 +61,27 @@ class Expectations(StrictModel):
     """A segment's expectations: zone of tolerance per SERVQUAL dimension and for waits.
 
     ``resolution_time`` is when a customer starts to find the resolution late: status
-    inquiries start then, and "on-time resolution" in the archetype counts against it.
+    inquiries start then, "on-time resolution" in the archetype counts against it, and the
+    moment that resolves a late issue is judged late.
+
+    The default zones [ASM] put "desired" below a flawless 1.0 (customers hope for very good,
+    not perfect, service), so an excellent encounter lands above the zone of tolerance and can
+    be stellar (x >= 1.5), while an ordinary good one sits inside it.
     """
 
     resolution_time: PositiveDuration = 86400.0
     wait: WaitZone = Field(default_factory=WaitZone)
     tangibles: ZoneOfTolerance = Field(
-        default_factory=lambda: ZoneOfTolerance(adequate=0.5, desired=0.9)
+        default_factory=lambda: ZoneOfTolerance(adequate=0.5, desired=0.8)
     )
     reliability: ZoneOfTolerance = Field(
-        default_factory=lambda: ZoneOfTolerance(adequate=0.6, desired=1.0)
+        default_factory=lambda: ZoneOfTolerance(adequate=0.6, desired=0.875)
     )
     assurance: ZoneOfTolerance = Field(
-        default_factory=lambda: ZoneOfTolerance(adequate=0.5, desired=0.9)
+        default_factory=lambda: ZoneOfTolerance(adequate=0.5, desired=0.8)
     )
     empathy: ZoneOfTolerance = Field(
-        default_factory=lambda: ZoneOfTolerance(adequate=0.4, desired=0.85)
+        default_factory=lambda: ZoneOfTolerance(adequate=0.4, desired=0.7)
     )
 
 
@@ -159,6 +164,13 @@ class SatisfactionModel(StrictModel):
     )
     self_service_assurance: Score = Field(
         default=0.7, description="assurance of a moment with no staff (clear screens, forms)"
+    )
+    perception_noise: Annotated[float, Field(ge=0, le=0.5)] = Field(
+        default=0.15,
+        description=(
+            "standard deviation of the moment-to-moment variation of perceived tangibles, "
+            "assurance and empathy around the pool's level (who served, the customer's mood)"
+        ),
     )
 
     @model_validator(mode="after")
