@@ -151,6 +151,21 @@ def test_importance_performance_quadrants_with_stated_importance() -> None:
     assert table["priority"].tolist() == [1, 2, 3, 4]
 
 
+def test_a_touchpoint_below_adequate_is_never_performing_well() -> None:
+    """All four below the zone of tolerance: the better-than-average ones are not overkill."""
+    scenario = servsim.validate_scenario(FOUR)
+    moments = hand_moments({"a": [-2.0, -2.0], "b": [-0.5, -0.5], "c": [-1.5, -1.5], "d": [-0.2]})
+    table = importance_performance(moments, hand_satisfaction([0.0, 0.1]), scenario, "stated")
+    assert table.set_index("touchpoint")["quadrant"].to_dict() == {
+        "a": "concentrate here",
+        "b": "concentrate here",
+        "c": "low priority",
+        "d": "low priority",
+    }
+    # among the "concentrate here", the one furthest below the others comes first
+    assert table["touchpoint"].tolist()[:2] == ["a", "b"]
+
+
 def test_derived_importance_is_the_correlation_with_satisfaction() -> None:
     scenario = servsim.validate_scenario(FOUR)
     s = [-1.0, 0.0, 0.5, 1.0]

@@ -145,7 +145,11 @@ def importance_performance(
     Quadrants follow Martilla & James (1977), with cross-hairs at the mean importance and the
     mean performance over the touchpoints: **concentrate here** (importance at or above the
     mean, performance below), **keep up the good work** (both at or above), **low priority**
-    (both below), **possible overkill** (importance below, performance at or above). The
+    (both below), **possible overkill** (importance below, performance at or above). Our
+    utility scale has a meaningful zero, the adequate edge of the zone of tolerance, so a
+    touchpoint whose mean utility is below it (``v < 0``) never counts as performing well,
+    whatever the other touchpoints do: it cannot be "possible overkill" or "keep up the good
+    work" [ASM; on data- versus scale-centred cross-hairs, Bacon 2003]. The
     ``priority`` order puts "concentrate here" first, then sorts by
     ``importance x (mean performance - performance)``: important moments that fall furthest
     short of the others come first.
@@ -198,7 +202,8 @@ def importance_performance(
     cross_importance = float(table["importance"].mean())
     cross_performance = float(table["performance"].mean())
     high = table["importance"].to_numpy() >= cross_importance
-    good = table["performance"].to_numpy() >= cross_performance
+    performance = table["performance"].to_numpy()
+    good = (performance >= cross_performance) & (performance >= 0.0)
     table["gap"] = cross_performance - table["performance"]
     table["quadrant"] = np.select(
         [high & ~good, high & good, ~high & ~good],
