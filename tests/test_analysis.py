@@ -93,15 +93,22 @@ def test_archetype_scores() -> None:
         ("quality_service.yaml", "quality service"),
     ],
 )
-def test_archetype_scenarios_are_recognised(file: str, name: str) -> None:
+@pytest.mark.parametrize("seed", [11, 22, 33])
+def test_archetype_scenarios_are_recognised(file: str, name: str, seed: int) -> None:
     scenario = servsim.load_scenario(SCENARIOS / "archetypes" / file)
-    result = servsim.simulate(scenario, replications=2)
+    result = servsim.simulate(scenario, replications=2, seed=seed)
     archetype = result.archetype
     assert archetype.name == name
     assert archetype.inconsistent == (name == "friendly zoo")
     for score in ("procedural_score", "personal_score"):
         assert score in result.summary.index  # per replication, so with a CI
     assert archetype.procedural == pytest.approx(result.metric("procedural_score")["mean"])
+    # stellar moments take excellent procedures and warm, able staff: only quality service
+    stellar = result.metric("level_share_5")["mean"]
+    if name == "quality service":
+        assert stellar > 0.05
+    else:
+        assert stellar < 0.01
 
 
 # --------------------------------------------------------------------------- importance-performance
