@@ -1,8 +1,9 @@
-"""The ``servsim`` command line: validate, run, contact-levels, schema.
+"""The ``servsim`` command line: run, compare, sweep, contact-levels, validate, schema.
 
-Exit codes: 0 success, 2 a scenario or argument problem (reported without a traceback),
-130 interrupted. Tables and progress go to the terminal through rich; with ``--quiet`` or when
-output is not a terminal, no progress bar is drawn.
+Exit codes: 0 success, 1 the simulation itself failed (a comparison whose scenario crashed, a
+sweep in which every point failed), 2 a scenario or argument problem (reported without a
+traceback), 130 interrupted. Tables and progress go to the terminal through rich; with
+``--quiet`` or when output is not a terminal, no progress bar is drawn.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from rich.console import Console
@@ -21,6 +24,8 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
@@ -33,11 +38,25 @@ from servsim.satisfaction_schema import LEVEL_NAMES
 from servsim.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
+    from servsim.compare import Comparison
+    from servsim.executors import Executor
     from servsim.experiment import SimulationResult
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+COMPARE_HEADLINE = (
+    "service_level",
+    "abandonment",
+    "staff_cost",
+    "cost_per_resolved_issue",
+    "csat_mean",
+    "nps",
+)
+"""Shown by ``compare`` after the five standards (and occupancy per pool): what a staffing or
+design change is usually judged on, cost and satisfaction included. ``--all-metrics`` shows all."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +65,35 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (workers, replications)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_parallel_options(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--workers`` and ``--scheduler``, shared by every command that can run in parallel."""
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help=f"local worker processes; 1 runs in this process ({default})",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help=(
+            "run on a Dask cluster, e.g. tcp://host:8786 (default: the "
+            "SERVSIM_DASK_SCHEDULER environment variable; needs servsim[dask])"
+        ),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +124,87 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-save", action="store_true", help="print only, write nothing")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help="run replications on N local processes (default: in this process)",
+    )
+    run.add_argument(
+        "--suggest-warmup",
+        action="store_true",
+        help=(
+            "only suggest a warm-up: run a pilot without warm-up (3 replications, or -r), apply "
+            "MSER-5 to customers' first waits, print the suggestion and exit without running "
+            "or saving the full simulation"
+        ),
+    )
+
+    compare = sub.add_parser(
+        "compare",
+        help="compare scenarios under common random numbers, with paired differences",
+        description=(
+            "Run every scenario with the same seed and replication numbers (common random "
+            "numbers), print each metric side by side with its 95% CI and the paired "
+            "difference to the first scenario with its own CI, marking the significant ones. "
+            "A file with `variants:` contributes its base and each variant, so one such file "
+            "is enough. Saves the tables under RESULTS/compare/<name>/<run-id>/."
+        ),
+    )
+    compare.add_argument(
+        "scenarios", type=Path, nargs="+", help="scenario YAML files; the first is the reference"
+    )
+    compare.add_argument(
+        "-r",
+        "--replications",
+        type=_positive,
+        help="replications of each (the reference scenario's own by default)",
+    )
+    compare.add_argument(
+        "-s", "--seed", type=int, help="seed of all (the reference scenario's own by default)"
+    )
+    _add_parallel_options(compare, "default: every core")
+    compare.add_argument(
+        "-o",
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="results folder (default: results)",
+    )
+    compare.add_argument(
+        "--all-metrics", action="store_true", help="show every metric, percentiles included"
+    )
+    compare.add_argument("--no-save", action="store_true", help="print only, write nothing")
+    compare.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep file and write its tidy tables",
+        description=(
+            "Run every point of a sweep file (a base scenario, parameters by dotted path) and "
+            "write RESULTS/sweeps/<name>/: table.csv and table.parquet (one row per point and "
+            "replication), summary.csv (mean and 95% CI per point and metric), failures.csv, "
+            "and points/, one file per finished point. A point that fails is reported and "
+            "never stops the others. Exit code 0 when at least one point ran (failures are "
+            "listed), 1 when every point failed, 2 for a bad sweep file or an existing sweep "
+            "folder without --resume, 130 when interrupted (finished points are kept)."
+        ),
+    )
+    sweep.add_argument("sweep", type=Path, help="sweep YAML file")
+    _add_parallel_options(sweep, "default: every core")
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted sweep: keep the finished points, run only the missing ones",
+    )
+    sweep.add_argument(
+        "-o",
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="results folder (default: results); the sweep goes to RESULTS/sweeps/<name>/",
+    )
+    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     levels = sub.add_parser(
         "contact-levels",
@@ -108,7 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.scenarios, console, errors)
         if args.command == "contact-levels":
             return _contact_levels(args, console, errors)
-        return _run(args, console, errors, list(argv) if argv is not None else sys.argv[1:])
+        command = list(argv) if argv is not None else sys.argv[1:]
+        if args.command == "compare":
+            return _compare(args, console, errors, command)
+        if args.command == "sweep":
+            return _sweep(args, console, errors)
+        return _run(args, console, errors, command)
     except ScenarioError as exc:
         errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
@@ -142,6 +276,78 @@ def _validate(paths: list[Path], console: Console, errors: Console) -> int:
     return status
 
 
+class _RateColumn(ProgressColumn):
+    """Items per second (rich's own speed column counts bytes)."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        """``1.25 points/s``, or ``?`` until rich has a speed estimate."""
+        speed = task.finished_speed or task.speed
+        if speed is None:
+            return Text(f"? {self.unit}/s", style="progress.data.speed")
+        return Text(f"{speed:.2f} {self.unit}/s", style="progress.data.speed")
+
+
+def _progress(console: Console, unit: str, show: bool, rate: bool = False) -> Progress:
+    """The progress bar of every command: description, bar, done/total, [rate], time left.
+
+    Drawn on ``console`` (stderr, so stdout keeps only results) and only when ``show``: never
+    with ``--quiet`` or when output is not a terminal. It disappears once done.
+    """
+    columns: list[ProgressColumn] = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+    ]
+    if rate:
+        columns.append(_RateColumn(unit))
+    columns.append(TimeRemainingColumn())
+    return Progress(*columns, console=console, disable=not show, transient=True)
+
+
+def _updater(progress: Progress, task: TaskID) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback for the library, drawing on a rich task.
+
+    The first call resets the task, so items found already done (a resumed sweep) count as
+    done without inflating the rate and time-remaining estimates.
+    """
+    first = True
+
+    def update(done: int, total: int) -> None:
+        nonlocal first
+        if first:
+            progress.reset(task, total=total, completed=done)
+            first = False
+        else:
+            progress.update(task, completed=done, total=total)
+
+    return update
+
+
+def _fixed_replications(scenario: Scenario, given: int | None) -> int | None:
+    """Replications as a number, or None when the scenario only says ``auto``.
+
+    A comparison or a sweep needs the same number of replications everywhere (common random
+    numbers), so ``replications: auto`` without ``-r`` cannot be honoured there.
+    """
+    if given is not None:
+        return given
+    value = scenario.replications
+    return value if isinstance(value, int) else None
+
+
+def _auto_problem(scenario: Scenario, purpose: str) -> str:
+    return (
+        f"replications: auto is for `servsim run`; {purpose} needs the same number of "
+        f"replications everywhere: give one with --replications N (or replications: N in "
+        f"'{scenario.name}')"
+    )
+
+
 def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list[str]) -> int:
     from servsim.experiment import simulate
     from servsim.io import write_run
@@ -150,32 +356,62 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
         errors.print("--replications must be at least 1")
         return EXIT_USAGE
     scenario = load_scenario(args.scenario)
+    if args.suggest_warmup:
+        return _suggest_warmup(args, scenario, console, errors)
     replications = args.replications or scenario.replications
     show_progress = not args.quiet and console.is_terminal
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("replications"),
-        TimeRemainingColumn(),
-        console=errors,
-        disable=not show_progress,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(scenario.name, total=replications)
+    extra: dict[str, Any] = {} if args.workers is None else {"workers": args.workers}
+    with _progress(errors, "replications", show_progress) as progress:
+        task = progress.add_task(
+            scenario.name, total=replications if isinstance(replications, int) else None
+        )
         result = simulate(
             scenario,
             replications=replications,
             seed=args.seed,
-            progress=lambda done, _total: progress.update(task, completed=done),
+            progress=_updater(progress, task),
+            **extra,
         )
-    _print_summary(result.summary, scenario, replications, result.seed, console, args.all_metrics)
+    count = len(result.replications)
+    _print_summary(result.summary, scenario, count, result.seed, console, args.all_metrics)
+    stopping = getattr(result, "stopping", None)
+    if stopping is not None:
+        console.print(Text(stopping.describe()))
     _print_satisfaction(result, console)
     for warning in result.warnings:
         errors.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if not args.no_save:
         folder = write_run(result, root=args.results, command=["servsim", *argv])
         console.print(f"results written to {folder}", highlight=False)
+    return EXIT_OK
+
+
+def _suggest_warmup(
+    args: argparse.Namespace, scenario: Scenario, console: Console, errors: Console
+) -> int:
+    """Print an MSER-5 warm-up suggestion from a pilot run, beside the scenario's own warm-up.
+
+    The full run is not made: a warm-up is chosen before the run that uses it, and a run with
+    the old warm-up would only have to be thrown away.
+    """
+    from servsim.warmup import suggest_warmup
+
+    pilots = args.replications or 3
+    status = (
+        errors.status(f"{scenario.name}: {pilots} pilot replications without warm-up")
+        if not args.quiet and console.is_terminal
+        else nullcontext()
+    )
+    with status:
+        suggestion = suggest_warmup(scenario, seed=args.seed, replications=pilots)
+    console.print(Text(suggestion.describe()))
+    current = scenario.horizon.warm_up
+    console.print(
+        Text(
+            f"the scenario's warm-up is {_format(float(current), 's')}; set horizon.warm_up "
+            f"in {args.scenario} and run without --suggest-warmup"
+        )
+    )
     return EXIT_OK
 
 
@@ -197,6 +433,32 @@ def _format(value: float, unit: str) -> str:
     return f"{value:,.2f}"
 
 
+def _shown_metrics(
+    available: Sequence[str],
+    everything: bool,
+    headline: Iterable[str],
+    pool_families: tuple[str, ...],
+) -> list[str]:
+    """The metrics a table shows: the five standards, then ``headline``, then per-pool families.
+
+    One rule for every command, so ``run`` and ``compare`` lead with the same standards; each
+    command chooses its headline (``compare`` a shorter one, since every row has a column per
+    scenario and per difference). Everything, in the run's order, with ``--all-metrics``.
+    """
+    names = list(available)
+    if everything:
+        return names
+    present = set(names)
+    wanted = [m for m in (*STANDARDS, *headline) if m in present]
+    pools = [n for n in names if "[" in n and n.split("[")[0] in pool_families]
+    return list(dict.fromkeys([*wanted, *pools]))
+
+
+def _unit(metric: str) -> str:
+    info = describe(metric)
+    return info.unit if info else ""
+
+
 def _print_summary(
     summary: pd.DataFrame,
     scenario: Scenario,
@@ -215,19 +477,17 @@ def _print_summary(
     table.add_column("metric")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
-    names = list(summary.index)
-    if not everything:
-        headline = list(STANDARDS) + [m for m in OTHER_METRICS if m in summary.index]
-        pools = [n for n in names if "[" in n and n.split("[")[0] in ("occupancy", "queue_length")]
-        names = [n for n in headline if n in summary.index] + pools
+    names = _shown_metrics(
+        list(summary.index), everything, OTHER_METRICS, ("occupancy", "queue_length")
+    )
+    rows = summary.to_dict("index")
     for name in names:
-        row = summary.loc[name]
-        info = describe(name)
-        unit = info.unit if info else ""
-        low, high = row["ci_low"], row["ci_high"]
+        row = rows[name]
+        unit = _unit(name)
+        low, high = float(row["ci_low"]), float(row["ci_high"])
         interval = "-" if math.isnan(low) else f"{_format(low, unit)} .. {_format(high, unit)}"
         style = "bold" if name in STANDARDS else None
-        table.add_row(Text(name), _format(row["mean"], unit), interval, style=style)
+        table.add_row(Text(name), _format(float(row["mean"]), unit), interval, style=style)
     console.print(table)
 
 
@@ -327,13 +587,6 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
     console.print(grid)
 
 
-def _updater(progress: Progress, task: TaskID) -> Callable[[int, int], None]:
-    def update(done: int, _total: int) -> None:
-        progress.update(task, completed=done)
-
-    return update
-
-
 def _contact_levels(args: argparse.Namespace, console: Console, errors: Console) -> int:
     """Run each scenario under one seed and print the contact-level comparison."""
     from servsim.analysis import contact_level_comparison, wide_comparison
@@ -343,20 +596,14 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
         errors.print("--replications must be at least 1")
         return EXIT_USAGE
     scenarios = [load_scenario(path) for path in args.scenarios]  # all checked before running
-    replications = args.replications or scenarios[0].replications
+    replications = _fixed_replications(scenarios[0], args.replications)
+    if replications is None:
+        errors.print(Text(_auto_problem(scenarios[0], "a contact-level comparison")))
+        return EXIT_USAGE
     seed = args.seed if args.seed is not None else scenarios[0].seed
     show_progress = not args.quiet and console.is_terminal
     results = []
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("replications"),
-        TimeRemainingColumn(),
-        console=errors,
-        disable=not show_progress,
-        transient=True,
-    ) as progress:
+    with _progress(errors, "replications", show_progress) as progress:
         for scenario in scenarios:
             task = progress.add_task(scenario.name, total=replications)
             results.append(
@@ -402,3 +649,301 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
         comparison.to_csv(args.csv, index=False)
         console.print(f"comparison written to {args.csv}", highlight=False)
     return EXIT_OK
+
+
+# --------------------------------------------------------------------------- compare and sweep
+
+
+def _executor(workers: int | None, scheduler: str | None, errors: Console) -> Executor | None:
+    """The executor for ``--workers``/``--scheduler``: every core when neither is given.
+
+    None (after saying why) when a Dask scheduler cannot be used: not installed, unreachable.
+    """
+    from servsim.executors import DASK_ENVIRONMENT, make_executor
+
+    try:
+        return make_executor(workers if workers is not None else os.cpu_count() or 1, scheduler)
+    except (RuntimeError, OSError, ValueError) as exc:
+        address = scheduler or os.environ.get(DASK_ENVIRONMENT)
+        errors.print(Text(f"cannot use the Dask scheduler at {address}: {exc}"), soft_wrap=True)
+        return None
+
+
+def _where(executor: Executor) -> str:
+    from servsim.executors import DaskExecutor, SerialExecutor
+
+    if isinstance(executor, SerialExecutor):
+        return "in this process"
+    if isinstance(executor, DaskExecutor):
+        return f"on Dask ({executor.workers} worker threads)"
+    return f"on {executor.workers} local processes"
+
+
+def _formatter(reference: float, unit: str, signed: bool = False) -> Callable[[float], str]:
+    """Format a value and its interval alike: times in the unit that suits ``reference``.
+
+    ``_format`` picks seconds, minutes or hours per value; a mean and its bounds formatted one
+    by one could mix them (``10.9 min [323.2 s .. 16.5 min]``). Differences carry their sign,
+    differences of shares are in percentage points.
+    """
+    if unit == "s" and not math.isnan(reference):
+        size = abs(reference)
+        scale, suffix = (1.0, "s") if size < 600 else (60.0, "min") if size < 7200 else (3600, "h")
+
+        def scaled(value: float) -> str:
+            return (
+                "-" if math.isnan(value) else f"{value / scale:{'+' if signed else ''}.1f} {suffix}"
+            )
+
+        return scaled
+    if signed and unit == "share":
+        return lambda value: "-" if math.isnan(value) else f"{value * 100:+.1f} pp"
+    if signed:
+        return lambda value: (
+            "-" if math.isnan(value) else ("-" if value < 0 else "+") + _format(abs(value), unit)
+        )
+    return lambda value: _format(value, unit)
+
+
+def _mean_cell(row: Mapping[Hashable, Any], unit: str) -> str:
+    mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+    if math.isnan(mean):
+        return "-"
+    show = _formatter(mean, unit)
+    return show(mean) if math.isnan(low) else f"{show(mean)} [{show(low)} .. {show(high)}]"
+
+
+def _difference_cell(row: Mapping[Hashable, Any], unit: str) -> Text:
+    """``+1.2 min [+0.8 .. +1.6 min] *``; the mark and bold when the paired CI excludes 0."""
+    difference, low, high = float(row["difference"]), float(row["ci_low"]), float(row["ci_high"])
+    show = _formatter(difference, unit, signed=True)
+    text = show(difference)
+    if not math.isnan(difference) and not math.isnan(low):
+        text += f" [{show(low)} .. {show(high)}]"
+    if bool(row["significant"]):
+        return Text(f"{text} *", style="bold")
+    return Text(text)
+
+
+def _print_comparison(
+    comparison: Comparison, replications: int, seed: int, console: Console, everything: bool
+) -> None:
+    """Every scenario's mean [CI] side by side, then each paired difference to the reference."""
+    names = comparison.names
+    reference = names[0]
+    summary = {(r["scenario"], r["metric"]): r for r in comparison.summary.to_dict("records")}
+    differences = {
+        (r["scenario"], r["metric"]): r for r in comparison.differences.to_dict("records")
+    }
+    available = list(dict.fromkeys(comparison.summary["metric"]))
+    metrics = _shown_metrics(available, everything, COMPARE_HEADLINE, ("occupancy",))
+    table = Table(
+        title=(
+            f"{len(names)} scenarios, {replications} replications each, seed {seed} for all "
+            "(common random numbers)"
+        ),
+        caption=Text(
+            f"mean [95% CI] over replications; Δ: paired difference to '{reference}' [its 95% "
+            "CI]; * significant: the paired CI excludes 0"
+        ),
+    )
+    table.add_column("metric", overflow="fold")
+    for name in names:
+        label = f"{name} (reference)" if name == reference else name
+        table.add_column(Text(label), justify="right", overflow="fold")
+    for name in names[1:]:
+        table.add_column(Text(f"Δ {name}"), justify="right", overflow="fold")
+    for metric in metrics:
+        unit = _unit(metric)
+        cells = [Text(_mean_cell(summary[(name, metric)], unit)) for name in names]
+        cells += [_difference_cell(differences[(name, metric)], unit) for name in names[1:]]
+        table.add_row(Text(metric), *cells, style="bold" if metric in STANDARDS else None)
+    console.print(table)
+    for name in names[1:]:
+        changed = [m for m in metrics if differences[(name, m)]["significant"]]
+        console.print(
+            Text(
+                f"{name} vs {reference}: "
+                + (
+                    f"significant differences in {', '.join(changed)}"
+                    if changed
+                    else "no significant difference in the metrics shown"
+                )
+            )
+        )
+
+
+def _comparison_name(files: int, names: Sequence[str]) -> str:
+    """The folder name: the scenario for one file with variants, else ``A_vs_B[_and_N_more]``."""
+    if files == 1:
+        return names[0]
+    more = len(names) - 2
+    return f"{names[0]}_vs_{names[1]}" + (f"_and_{more}_more" if more > 0 else "")
+
+
+def _compare(args: argparse.Namespace, console: Console, errors: Console, argv: list[str]) -> int:
+    """Run scenarios under common random numbers, print and save the paired comparison."""
+    from servsim.compare import compare
+    from servsim.io import write_comparison
+
+    scenarios: list[Scenario] = []
+    for path in args.scenarios:  # every file is checked before anything runs
+        scenarios.extend(load_scenario(path).variant_scenarios())
+    if len(scenarios) < 2:
+        errors.print(
+            Text(
+                f"nothing to compare: {args.scenarios[0]} is one scenario without variants; "
+                "give two or more scenario files, or add `variants:` to the file, e.g. "
+                "variants: {plus_one: {staff.front.<pool>.headcount: N}}"
+            ),
+            soft_wrap=True,
+        )
+        return EXIT_USAGE
+    reference = scenarios[0]
+    replications = _fixed_replications(reference, args.replications)
+    if replications is None:
+        errors.print(Text(_auto_problem(reference, "a comparison")), soft_wrap=True)
+        return EXIT_USAGE
+    if args.seed is not None and args.seed < 0:
+        errors.print("--seed must be 0 or more")
+        return EXIT_USAGE
+    seed = args.seed if args.seed is not None else reference.seed
+    executor = _executor(args.workers, args.scheduler, errors)
+    if executor is None:
+        return EXIT_USAGE
+    show_progress = not args.quiet and console.is_terminal
+    with executor, _progress(errors, "replications", show_progress) as progress:
+        task = progress.add_task(
+            f"comparing {len(scenarios)} scenarios {_where(executor)}",
+            total=len(scenarios) * replications,
+        )
+        try:
+            comparison = compare(
+                scenarios, replications, seed, executor, progress=_updater(progress, task)
+            )
+        except RuntimeError as exc:
+            errors.print(Text(f"comparison failed: {exc}"), soft_wrap=True)
+            return EXIT_FAILED
+    _print_comparison(comparison, replications, seed, console, args.all_metrics)
+    if not args.no_save:
+        folder = write_comparison(
+            comparison,
+            scenarios,
+            name=_comparison_name(len(args.scenarios), comparison.names),
+            root=args.results,
+            seed=seed,
+            command=["servsim", *argv],
+        )
+        console.print(f"comparison written to {folder}", highlight=False)
+    return EXIT_OK
+
+
+def _finished_points(folder: Path, filenames: set[str]) -> int:
+    """Points of this sweep already written to ``folder/points`` (what a resume keeps)."""
+    from servsim.sweep import POINT_FILES
+
+    point_dir = folder / POINT_FILES
+    if not point_dir.is_dir():
+        return 0
+    return sum(1 for path in point_dir.iterdir() if path.name in filenames)
+
+
+def _sweep(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    """Run a sweep file; report where the tables are and which points failed, and why."""
+    from servsim.sweep import POINT_FILES, expand, load_sweep, run_sweep
+
+    spec, base = load_sweep(args.sweep)
+    if spec.replications is None and not isinstance(base.replications, int):
+        errors.print(
+            Text(
+                f"{args.sweep}: the base scenario '{base.name}' says replications: auto; a sweep "
+                "needs the same number of replications at every point: add `replications: N` "
+                "to the sweep file"
+            ),
+            soft_wrap=True,
+        )
+        return EXIT_USAGE
+    replications = spec.replications or base.replications
+    seed = spec.seed if spec.seed is not None else base.seed
+    points = expand(spec)
+    folder = args.results / "sweeps" / spec.name
+    executor = _executor(args.workers, args.scheduler, errors)
+    if executor is None:
+        return EXIT_USAGE
+    console.print(
+        Text(
+            f"sweep '{spec.name}': {len(points)} points x {replications} replications of "
+            f"'{base.name}', seed {seed}, {_where(executor)}"
+        )
+    )
+    show_progress = not args.quiet and console.is_terminal
+    try:
+        with executor, _progress(errors, "points", show_progress, rate=True) as progress:
+            task = progress.add_task(spec.name, total=len(points))
+            result = run_sweep(spec, base, executor, folder, args.resume, _updater(progress, task))
+    except FileExistsError as exc:
+        errors.print(Text(str(exc)), soft_wrap=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        kept = _finished_points(folder, {p.filename for p in points})
+        errors.print(
+            Text(
+                f"interrupted: {kept} of {len(points)} points had finished and are kept in "
+                f"{folder / POINT_FILES}; run the same command with --resume to run only the "
+                "missing points (the tables are written when every point has run)"
+            ),
+            soft_wrap=True,
+        )
+        return EXIT_INTERRUPTED
+
+    finished = int(result.table["point"].nunique()) if not result.table.empty else 0
+    failed = len(result.failures)
+    console.print(
+        Text(
+            f"results in {folder}: table.csv, table.parquet (one row per point and "
+            "replication), summary.csv, failures.csv, points/"
+        )
+    )
+    console.print(
+        Text(
+            f"points: {finished - result.skipped} run, {result.skipped} resumed, "
+            f"{failed} failed, of {len(points)}"
+        )
+    )
+    if failed:
+        _print_failures(result.failures, result.parameters, console)
+    if finished == 0:
+        errors.print(
+            Text(
+                f"every point failed: nothing to analyse (reasons above and in "
+                f"{folder / 'failures.csv'})",
+                style="bold red",
+            ),
+            soft_wrap=True,
+        )
+        return EXIT_FAILED
+    if failed:
+        errors.print(
+            Text(
+                f"warning: {failed} of {len(points)} points failed (listed above and in "
+                f"{folder / 'failures.csv'}); the other {finished} are in the tables",
+                style="yellow",
+            ),
+            soft_wrap=True,
+        )
+    return EXIT_OK
+
+
+def _print_failures(failures: pd.DataFrame, parameters: Sequence[str], console: Console) -> None:
+    table = Table(title="failed points", caption="a failed point never stops the others")
+    table.add_column("point", justify="right")
+    for name in parameters:
+        table.add_column(Text(name), overflow="fold")
+    table.add_column("reason", overflow="fold")
+    for row in failures.to_dict("records"):
+        table.add_row(
+            str(row["point"]),
+            *(Text(str(row[name])) for name in parameters),
+            Text(str(row["error"])),
+        )
+    console.print(table)

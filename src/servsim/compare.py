@@ -9,7 +9,7 @@ the one two independent runs would give: differences are not noise.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,6 +104,7 @@ def compare(
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Run scenarios under common random numbers and compare each with the first.
 
@@ -112,20 +113,31 @@ def compare(
         replications: per scenario; the reference scenario's own when omitted.
         seed: shared by all; the reference scenario's own when omitted.
         executor: where to run; in this process when omitted.
+        progress: called as ``progress(replications_done, replications_total)`` over every
+            scenario's replications, as they finish.
     """
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
     names = _unique_names([s.name for s in scenarios])
     count = replications or scenarios[0].replications
+    if not isinstance(count, int):  # `replications: auto` decides per run, not across scenarios
+        raise ValueError(
+            "a comparison needs the same number of replications for every scenario: pass "
+            f"replications=N ('{scenarios[0].name}' says replications: {count})"
+        )
     run_seed = seed if seed is not None else scenarios[0].seed
     executor = executor or SerialExecutor()
     tasks = [task_for(i, s, run_seed, [r]) for i, s in enumerate(scenarios) for r in range(count)]
     rows = []
-    for result in executor.map_unordered(run_task, tasks):
+    if progress is not None:
+        progress(0, len(tasks))
+    for done, result in enumerate(executor.map_unordered(run_task, tasks), start=1):
         if result.error is not None:
             raise RuntimeError(f"scenario '{names[result.key]}' failed: {result.error}")
         for replication, metrics in result.metrics:
             rows.append({"scenario": names[result.key], "replication": replication, **metrics})
+        if progress is not None:
+            progress(done, len(tasks))
     table = pd.DataFrame(rows)
     table["_order"] = table["scenario"].map({n: i for i, n in enumerate(names)})
     table = (

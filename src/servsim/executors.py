@@ -1,26 +1,33 @@
 """Where replications run: in this process, on local processes, or on a Dask cluster.
 
-Work travels as :class:`ReplicationTask` (a scenario as JSON, a seed, replication numbers) and
-comes back as plain metric dictionaries, so a task is small to send and its result small to
-return. A replication's numbers depend only on (scenario, seed, replication number), never on
-the executor or the number of workers: every executor gives the same table.
+Work travels as :class:`ReplicationTask` (a scenario as JSON, a seed, replication numbers). For
+sweeps and comparisons it comes back as plain metric dictionaries (:func:`run_task`), so a task
+is small to send and its result small to return; a run (:func:`servsim.simulate`) needs every
+replication in full, records included (:func:`run_replications`). A replication's numbers
+depend only on (scenario, seed, replication number), never on the executor or the number of
+workers: every executor gives the same table.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from servsim.scenario import Scenario, resolve_scenario
+
+if TYPE_CHECKING:
+    from servsim.experiment import ReplicationResult
 
 T = TypeVar("T")
 R = TypeVar("R")
 DASK_ENVIRONMENT = "SERVSIM_DASK_SCHEDULER"
+TASKS_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -49,15 +56,39 @@ def task_for(
     return ReplicationTask(key, scenario.model_dump_json(), seed, tuple(replications))
 
 
-def run_task(task: ReplicationTask) -> TaskResult:
-    """Run a task's replications (in whichever process or worker receives it)."""
+def batches(replications: Sequence[int], workers: int) -> list[tuple[int, ...]]:
+    """Replications cut into tasks of consecutive numbers, about four tasks per worker.
+
+    Several replications per task decode the scenario once and send their results back in one
+    go; four tasks per worker keep every worker busy to the end.
+    """
+    size = max(1, math.ceil(len(replications) / (TASKS_PER_WORKER * max(1, workers))))
+    return [tuple(replications[i : i + size]) for i in range(0, len(replications), size)]
+
+
+def _replications(task: ReplicationTask) -> Iterator[ReplicationResult]:
     from servsim.experiment import run_replication
 
+    scenario = resolve_scenario(Scenario.model_validate_json(task.scenario_json))
+    for replication in task.replications:
+        yield run_replication(scenario, task.seed, replication)
+
+
+def run_replications(task: ReplicationTask) -> tuple[ReplicationResult, ...]:
+    """Run a task's replications in full: records, moments and satisfaction (for a run).
+
+    An error is raised, not reported: a run, unlike a sweep, has nothing to go on with.
+    """
+    return tuple(_replications(task))
+
+
+def run_task(task: ReplicationTask) -> TaskResult:
+    """Run a task's replications and keep only their metrics (for sweeps and comparisons).
+
+    Each replication's records are dropped as soon as its metrics are computed.
+    """
     try:
-        scenario = resolve_scenario(Scenario.model_validate_json(task.scenario_json))
-        metrics = tuple(
-            (r, run_replication(scenario, task.seed, r).metrics) for r in task.replications
-        )
+        metrics = tuple((result.replication, result.metrics) for result in _replications(task))
     except Exception as exc:  # a failing point is reported, it does not stop the others
         return TaskResult(task.key, (), f"{type(exc).__name__}: {exc}")
     return TaskResult(task.key, metrics)

@@ -8,7 +8,7 @@ scenario, the seed and ``r``: never on how many replications run, in which order
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,11 +17,18 @@ import pandas as pd
 from scipy import stats
 
 from servsim.analysis import Archetype, archetype_scores, classify_archetype, importance_performance
+from servsim.executors import Executor, ProcessExecutor, batches, run_replications, task_for
 from servsim.metrics import describe, replication_metrics
 from servsim.model import simulate_replication
 from servsim.records import IN_SYSTEM, RECORD_TYPES, RecordTables
 from servsim.satisfaction import customer_satisfaction, moment_table, satisfaction_metrics
-from servsim.scenario import Scenario
+from servsim.scenario import (
+    REPLICATIONS_AUTO,
+    Precision,
+    Scenario,
+    ScenarioError,
+    resolve_scenario,
+)
 from servsim.streams import RandomStreams
 
 CONFIDENCE = 0.95
@@ -45,6 +52,73 @@ class ReplicationResult:
 
 
 @dataclass(frozen=True)
+class StoppingReport:
+    """How ``replications: auto`` decided how many replications to run.
+
+    Attributes:
+        target: the relative half-width aimed at (0.05: the CI within ±5% of the mean).
+        metrics: the metrics judged (those with no value in any replication are in ``skipped``).
+        replications: how many ran.
+        reached: whether every judged metric met the target (False: the cap stopped the run).
+        max_replications: the cap.
+        relative_half_widths: per metric, CI half-width / |mean| after the last replication;
+            0 when every replication gave the same value, inf for a spread around a mean of 0,
+            NaN with fewer than two values.
+        half_widths: per metric, the CI half-width in the metric's unit.
+        unmet: the metrics still above the target (empty when ``reached``).
+        skipped: metrics with no value in any replication, which cannot be judged.
+        absolute_half_widths: the absolute half-widths that also counted as precise enough.
+        confidence: the confidence level of the intervals.
+    """
+
+    target: float
+    metrics: tuple[str, ...]
+    replications: int
+    reached: bool
+    max_replications: int
+    relative_half_widths: dict[str, float]
+    half_widths: dict[str, float]
+    unmet: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    absolute_half_widths: dict[str, float] = field(default_factory=dict)
+    confidence: float = CONFIDENCE
+
+    def describe(self) -> str:
+        """One line for the command line and the run's manifest."""
+        target = f"±{self.target * 100:g}%"
+        judged = [m for m in self.metrics if m not in self.skipped]
+        if self.reached:
+            by_absolute = [
+                f"{m} within ±{self.absolute_half_widths[m]:g}"
+                for m in judged
+                if m in self.absolute_half_widths and self.relative_half_widths[m] > self.target
+            ]
+            line = (
+                f"replications: auto -> {self.replications} used; {self.confidence:.0%} CI within "
+                f"{target} of the mean on {', '.join(judged) or 'no metric'}"
+                + (f" ({', '.join(by_absolute)})" if by_absolute else "")
+            )
+        else:
+            line = (
+                f"replications: auto -> cap of {self.max_replications} reached: "
+                + ", ".join(self.shortfall(m) for m in self.unmet)
+                + f" (target {target} of the mean)"
+            )
+        if self.skipped:
+            line += f"; no value to judge: {', '.join(self.skipped)}"
+        return line
+
+    def shortfall(self, metric: str) -> str:
+        """How far a metric is from the target, e.g. ``resolution_time still ±7.2%``."""
+        relative = self.relative_half_widths[metric]
+        if math.isnan(relative):
+            return f"{metric} has fewer than two values"
+        if math.isinf(relative):
+            return f"{metric} still ±{self.half_widths[metric]:.3g} around a mean of 0"
+        return f"{metric} still ±{relative:.1%}"
+
+
+@dataclass(frozen=True)
 class SimulationResult:
     """What :func:`simulate` returns.
 
@@ -59,6 +133,8 @@ class SimulationResult:
             with a ``replication`` column.
         satisfaction: every judged customer's satisfaction and survey answers
             (:func:`servsim.satisfaction.customer_satisfaction`), with a ``replication`` column.
+        stopping: with ``replications: auto``, how the number of replications was decided;
+            None for a fixed number.
     """
 
     scenario: Scenario
@@ -69,6 +145,7 @@ class SimulationResult:
     warnings: tuple[str, ...] = field(default=())
     moments: pd.DataFrame = field(default_factory=pd.DataFrame)
     satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stopping: StoppingReport | None = None
 
     def metric(self, name: str) -> dict[str, float]:
         """The summary row of one metric: mean, ci_low, ci_high, half_width, std, n."""
@@ -214,34 +291,64 @@ def _stack_frames(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:
 
 def simulate(
     scenario: Scenario,
-    replications: int | None = None,
+    replications: int | Literal["auto"] | None = None,
     seed: int | None = None,
     progress: ProgressCallback | None = None,
+    *,
+    workers: int | None = None,
+    executor: Executor | None = None,
 ) -> SimulationResult:
     """Run independent replications of a scenario and summarise them with confidence intervals.
 
+    Replication ``r`` depends only on (scenario, seed, ``r``), so the result is the same
+    whether replications run here, on local processes or on a cluster, and a run stopped by
+    ``replications: auto`` after n replications equals a run of n.
+
     Args:
         scenario: a scenario from :func:`servsim.load_scenario` (already resolved).
-        replications: how many; the scenario's own ``replications`` when omitted.
+        replications: how many, or ``"auto"`` to add replications until the scenario's
+            ``precision`` is met; the scenario's own ``replications`` when omitted.
         seed: the run's seed; the scenario's own ``seed`` when omitted.
-        progress: called as ``progress(done, total)`` after each replication.
-    """
-    from servsim.scenario import resolve_scenario
+        progress: called as ``progress(done, total)`` as replications finish; with ``auto``,
+            ``total`` is the number planned so far and grows as batches are added.
+        workers: more than 1 runs replications on that many local processes (closed
+            afterwards); None or 1 runs them in this process.
+        executor: an executor to run replications on (left open); instead of ``workers``.
 
+    Raises:
+        ScenarioError: ``precision.metrics`` names a metric this scenario does not report.
+    """
     scenario = resolve_scenario(scenario)
-    count = replications if replications is not None else scenario.replications
+    requested = replications if replications is not None else scenario.replications
     run_seed = seed if seed is not None else scenario.seed
-    if count < 1:
-        raise ValueError(f"replications must be at least 1, got {count}")
-    # the saved scenario must reproduce this run: it carries the replications and seed used
-    scenario = scenario.model_copy(update={"replications": count, "seed": run_seed})
-    results: list[ReplicationResult] = []
-    for replication in range(count):
-        results.append(run_replication(scenario, run_seed, replication))
-        if progress is not None:
-            progress(replication + 1, count)
-    per_replication = pd.DataFrame([{"replication": r.replication, **r.metrics} for r in results])
+    if isinstance(requested, str):
+        if requested != REPLICATIONS_AUTO:
+            raise ValueError(f"replications must be a number or 'auto', got {requested!r}")
+    elif requested < 1:
+        raise ValueError(f"replications must be at least 1, got {requested}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers is not None and workers > 1 and executor is not None:
+        raise ValueError("give workers or an executor, not both")
+    scenario = scenario.model_copy(update={"seed": run_seed})
+    owned = ProcessExecutor(workers) if executor is None and workers and workers > 1 else None
+    runner = _Runner(scenario, run_seed, executor or owned, progress)
+    try:
+        if isinstance(requested, str):
+            stopping = _run_until_precise(runner, scenario.precision)
+        else:
+            runner.run(range(requested))
+            stopping = None
+    finally:
+        if owned is not None:
+            owned.close()
+    results = runner.results
+    per_replication = runner.table()
     warnings = tuple(w for r in results for w in r.warnings)
+    if stopping is not None and not stopping.reached:
+        warnings += (_cap_warning(stopping, scenario),)
+    # the saved scenario must reproduce this run: it carries the replications and seed used
+    scenario = scenario.model_copy(update={"replications": len(results)})
     return SimulationResult(
         scenario=scenario,
         seed=run_seed,
@@ -251,4 +358,166 @@ def simulate(
         warnings=warnings,
         moments=_stack_frames({r.replication: r.moments for r in results}),
         satisfaction=_stack_frames({r.replication: r.satisfaction for r in results}),
+        stopping=stopping,
+    )
+
+
+class _Runner:
+    """Runs replications of one scenario, here or on an executor, and keeps them in order."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        executor: Executor | None,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.executor = executor
+        self.progress = progress
+        self.results: list[ReplicationResult] = []
+
+    def run(self, replications: Sequence[int]) -> None:
+        """Run these replications (numbers after those already run) and add them in order."""
+        total = len(self.results) + len(replications)
+        new: list[ReplicationResult] = []
+        if self.executor is None:
+            for replication in replications:
+                new.append(run_replication(self.scenario, self.seed, replication))
+                self._report(len(self.results) + len(new), total)
+        else:
+            tasks = [
+                task_for(0, self.scenario, self.seed, batch)
+                for batch in batches(replications, self.executor.workers)
+            ]
+            for batch_results in self.executor.map_unordered(run_replications, tasks):
+                new.extend(batch_results)
+                self._report(len(self.results) + len(new), total)
+        self.results.extend(sorted(new, key=lambda r: r.replication))
+
+    def _report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+    def table(self) -> pd.DataFrame:
+        """One row per replication so far, one column per metric."""
+        return pd.DataFrame([{"replication": r.replication, **r.metrics} for r in self.results])
+
+
+@dataclass(frozen=True)
+class PrecisionAssessment:
+    """The precision of the judged metrics after some replications, and what more it needs."""
+
+    relative: dict[str, float]
+    half_widths: dict[str, float]
+    unmet: tuple[str, ...]
+    skipped: tuple[str, ...]
+    needed: int  # replications the n ∝ (h / target)² rule asks for in all
+
+
+def assess_precision(
+    table: pd.DataFrame, metrics: Sequence[str], precision: Precision
+) -> PrecisionAssessment:
+    """Judge each metric's confidence interval against the target (rules in :class:`Precision`)."""
+    n = len(table)
+    target = precision.relative_half_width
+    relative: dict[str, float] = {}
+    half_widths: dict[str, float] = {}
+    unmet: list[str] = []
+    skipped: list[str] = []
+    needed = n
+    for metric in metrics:
+        values = table[metric] if metric in table.columns else pd.Series(dtype=float)
+        ci = confidence_interval(values, signed=_signed(metric))
+        mean, half = ci["mean"], ci["half_width"]
+        half_widths[metric] = half
+        absolute = precision.absolute_half_width.get(metric)
+        if ci["n"] == 0:
+            relative[metric] = math.nan
+            skipped.append(metric)
+            continue
+        if math.isnan(half):  # one value only: no spread to judge yet
+            relative[metric] = math.nan
+            unmet.append(metric)
+            needed = max(needed, 2 * n)
+            continue
+        if half == 0:
+            relative[metric] = 0.0
+        else:
+            relative[metric] = half / abs(mean) if mean != 0 else math.inf
+        if relative[metric] <= target or (absolute is not None and half <= absolute):
+            continue
+        unmet.append(metric)
+        wanted = [n * (relative[metric] / target) ** 2]
+        if absolute is not None:
+            wanted.append(n * (half / absolute) ** 2)
+        enough = min(wanted)
+        cap = precision.max_replications
+        needed = max(needed, math.ceil(enough) if math.isfinite(enough) else cap)
+    return PrecisionAssessment(relative, half_widths, tuple(unmet), tuple(skipped), needed)
+
+
+def _run_until_precise(runner: _Runner, precision: Precision) -> StoppingReport:
+    """Run ``min_replications``, then batches sized by the n ∝ (h / target)² rule.
+
+    A batch brings the total to what the rule says the least precise metric needs: at least
+    one more replication, at most the cap. The decision depends only on the replications'
+    values, never on the workers, so the count (and the result) is the same everywhere.
+    """
+    cap = precision.max_replications
+    runner.run(range(precision.min_replications))
+    metrics = _judged_metrics(runner.table(), precision, runner.scenario)
+    while True:
+        count = len(runner.results)
+        assessment = assess_precision(runner.table(), metrics, precision)
+        if not assessment.unmet or count >= cap:
+            break
+        runner.run(range(count, min(cap, max(count + 1, assessment.needed))))
+    return StoppingReport(
+        target=precision.relative_half_width,
+        metrics=tuple(metrics),
+        replications=count,
+        reached=not assessment.unmet,
+        max_replications=cap,
+        relative_half_widths=assessment.relative,
+        half_widths=assessment.half_widths,
+        unmet=assessment.unmet,
+        skipped=assessment.skipped,
+        absolute_half_widths=dict(precision.absolute_half_width),
+    )
+
+
+def _judged_metrics(table: pd.DataFrame, precision: Precision, scenario: Scenario) -> list[str]:
+    """The metrics to judge; a named one the scenario does not report is an error.
+
+    Of the default five standards, one a scenario does not report is simply left out.
+    """
+    if precision.metrics is None:
+        return [m for m in precision.judged_metrics() if m in table.columns]
+    columns = [c for c in table.columns if c != "replication"]
+    missing = [m for m in precision.metrics if m not in columns]
+    if missing:
+        raise ScenarioError(
+            f"scenario '{scenario.name}'",
+            [
+                f"precision.metrics: {', '.join(repr(m) for m in missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not reported by this scenario; "
+                f"allowed: {', '.join(columns)}"
+            ],
+        )
+    return list(precision.metrics)
+
+
+def _cap_warning(stopping: StoppingReport, scenario: Scenario) -> str:
+    shortfalls = ", ".join(stopping.shortfall(m) for m in stopping.unmet)
+    means_zero = any(math.isinf(stopping.relative_half_widths[m]) for m in stopping.unmet)
+    return (
+        f"replications: auto stopped at the cap of {stopping.max_replications} replications "
+        f"before every {stopping.confidence:.0%} confidence interval was within "
+        f"±{stopping.target * 100:g}% of its mean: {shortfalls}. The estimates are less precise "
+        "than asked; raise precision.max_replications or loosen "
+        "precision.relative_half_width"
+        + (" (or give precision.absolute_half_width for a mean near 0)" if means_zero else "")
+        + f" (scenario '{scenario.name}')."
     )

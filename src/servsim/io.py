@@ -2,7 +2,8 @@
 
 Everything goes into a hidden temporary folder beside the final one, which is renamed into
 place only once every file is written: an interrupted run leaves no half-written folder that
-a later analysis could mistake for a result.
+a later analysis could mistake for a result. Comparisons are saved the same way, under
+``results/compare/<name>/<run-id>/``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,21 @@ import platform
 import secrets
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
 
 from servsim.experiment import SimulationResult
 from servsim.records import RECORD_TYPES
+
+if TYPE_CHECKING:
+    from servsim.compare import Comparison
+    from servsim.scenario import Scenario
 
 RESOLVED_SCENARIO = "scenario.resolved.yaml"
 SATISFACTION_TABLES = ("moments", "satisfaction")
@@ -35,10 +41,35 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def scenario_yaml(result: SimulationResult) -> str:
-    """The resolved scenario as YAML that ``servsim run`` accepts again."""
-    data = result.scenario.model_dump(mode="json", exclude_none=True)
+def scenario_yaml(result: SimulationResult | Scenario) -> str:
+    """The resolved scenario (of a result, or itself) as YAML that ``servsim run`` accepts again."""
+    scenario = result.scenario if isinstance(result, SimulationResult) else result
+    data = scenario.model_dump(mode="json", exclude_none=True)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+@contextmanager
+def staged_folder(final: Path) -> Iterator[Path]:
+    """Yield a hidden staging folder that becomes ``final`` only if the block completes.
+
+    Whatever interrupts the block (an error, Ctrl-C) removes the staging folder, so ``final``
+    either holds every file or does not exist.
+
+    Raises:
+        FileExistsError: ``final`` already exists.
+    """
+    parent = final.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        raise FileExistsError(f"{final} already exists")
+    staging = parent / f".{final.name}.partial"
+    staging.mkdir()
+    try:
+        yield staging
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def write_run(
@@ -60,14 +91,8 @@ def write_run(
     from servsim import __version__
 
     run_id = run_id or new_run_id()
-    parent = Path(root) / result.scenario.name
-    parent.mkdir(parents=True, exist_ok=True)
-    final = parent / run_id
-    if final.exists():
-        raise FileExistsError(f"{final} already exists")
-    staging = parent / f".{run_id}.partial"
-    staging.mkdir()
-    try:
+    final = Path(root) / result.scenario.name / run_id
+    with staged_folder(final) as staging:
         (staging / RESOLVED_SCENARIO).write_text(scenario_yaml(result), encoding="utf-8")
         result.replications.to_csv(staging / "replications.csv", index=False)
         result.summary.to_csv(staging / "summary.csv", index_label="metric")
@@ -90,10 +115,56 @@ def write_run(
             **(extra_manifest or {}),
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        os.replace(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    return final
+
+
+def write_comparison(
+    comparison: Comparison,
+    scenarios: Sequence[Scenario],
+    name: str,
+    root: str | Path = "results",
+    seed: int | None = None,
+    command: Sequence[str] | None = None,
+    run_id: str | None = None,
+) -> Path:
+    """Write a comparison's tables atomically to ``root/compare/<name>/<run-id>`` and return it.
+
+    Each of ``replications``, ``summary`` and ``differences`` is saved as CSV (to read) and
+    Parquet (to analyse, with types kept), beside every compared scenario resolved
+    (``scenarios/<name>.yaml``), so the comparison can be run again exactly.
+    """
+    from servsim import __version__
+
+    run_id = run_id or new_run_id()
+    final = Path(root) / "compare" / name / run_id
+    with staged_folder(final) as staging:
+        for label, table in (
+            ("replications", comparison.replications),
+            ("summary", comparison.summary),
+            ("differences", comparison.differences),
+        ):
+            table.to_csv(staging / f"{label}.csv", index=False)
+            _parquet(table, staging / f"{label}.parquet")
+        (staging / "scenarios").mkdir()
+        for scenario_name, scenario in zip(comparison.names, scenarios, strict=True):
+            (staging / "scenarios" / f"{scenario_name}.yaml").write_text(
+                scenario_yaml(scenario), encoding="utf-8"
+            )
+        manifest = {
+            "servsim_version": __version__,
+            "comparison": name,
+            "scenarios": list(comparison.names),
+            "reference": comparison.names[0],
+            "run_id": run_id,
+            "seed": seed,
+            "replications": int(comparison.replications["replication"].nunique()),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": list(command) if command is not None else None,
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "files": sorted([*(p.name for p in staging.iterdir()), "manifest.json"]),
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return final
 
 

@@ -20,11 +20,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Final, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     Field,
     ValidationError,
     ValidationInfo,
@@ -59,6 +60,7 @@ __all__ = [
     "Arrivals",
     "ContactLevel",
     "PoolSide",
+    "Precision",
     "Scenario",
     "ScenarioError",
     "Segment",
@@ -360,6 +362,141 @@ class Variability(StrictModel):
     per_contact: Annotated[float, Field(ge=0.0, le=5.0)] = 0.9
 
 
+REPLICATIONS_AUTO: Final = "auto"
+MAX_REPLICATIONS = 100_000
+TOUCHPOINT_METRICS = ("stellar", "bitter", "moment_utility")
+"""Metric families written ``name[touchpoint]``; every pool metric is written ``name[pool]``."""
+
+
+def known_metric_names() -> list[str]:
+    """Every metric family a run can report, as a user would write it (``occupancy[<pool>]``).
+
+    For error messages: the exact columns depend on the scenario's pools and touchpoints, and
+    percentiles add ``_p50``, ``_p90``, ``_p95`` to the time standards.
+    """
+    from servsim.metrics import OTHER_METRICS, POOL_METRICS, SATISFACTION_METRICS, STANDARDS
+
+    names = [*STANDARDS, *OTHER_METRICS]
+    names += [f"{name}[<pool>]" for name in POOL_METRICS]
+    names += [
+        f"{name}[<touchpoint>]" if name in TOUCHPOINT_METRICS else name
+        for name in SATISFACTION_METRICS
+    ]
+    return names
+
+
+def _check_metric_name(name: str) -> str:
+    """A metric the stopping rule can judge: a known family (columns are checked at run time)."""
+    from servsim.metrics import describe
+
+    if describe(name) is None:
+        known = known_metric_names()
+        hint = difflib.get_close_matches(name, known, n=1)
+        raise ValueError(
+            f"unknown metric '{name}'"
+            + (f" (did you mean '{hint[0]}'?)" if hint else "")
+            + f"; allowed: {', '.join(known)}"
+        )
+    return name
+
+
+class Precision(StrictModel):
+    """When ``replications: auto`` stops adding replications (ignored for a fixed number).
+
+    A run starts with ``min_replications`` and adds batches until every chosen metric's 95%
+    confidence interval is narrow enough, or ``max_replications`` is reached (then the run warns).
+    A metric is precise enough when its half-width is at most ``relative_half_width`` x |mean|,
+    or at most its ``absolute_half_width`` when one is given. The relative rule has no meaning
+    for a mean near 0 (an NPS around 0, say): a half-width of 0 (every replication agrees, e.g.
+    no question was ever repeated) is always precise enough, but any other spread around a mean
+    of 0 can only be judged by an absolute half-width. A metric with no value in any replication
+    (a scenario that never resolves an issue has no resolution time) is skipped and named in the
+    run's stopping report.
+    """
+
+    metrics: Annotated[list[str], Field(min_length=1)] | None = Field(
+        default=None,
+        description=(
+            "metric columns whose confidence interval must be narrow, e.g. "
+            "[first_response_time, csat_mean, 'occupancy[agents]']; the five service standards "
+            "when omitted (those the scenario does not produce are skipped)"
+        ),
+    )
+    relative_half_width: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        default=0.05,
+        description="target: 95% CI half-width at most this share of |mean| (0.05 = ±5%)",
+    )
+    absolute_half_width: dict[str, Annotated[float, Field(gt=0.0)]] = Field(
+        default_factory=dict,
+        description=(
+            "per metric, a half-width in the metric's unit that is precise enough too; for "
+            "metrics whose mean can be near 0, e.g. {nps: 0.02}"
+        ),
+    )
+    min_replications: Annotated[int, Field(ge=2, le=MAX_REPLICATIONS)] = Field(
+        default=5, description="replications run before the precision is first judged"
+    )
+    max_replications: Annotated[int, Field(ge=2, le=MAX_REPLICATIONS)] = Field(
+        default=100, description="the cap: the run stops here, precise or not, and warns"
+    )
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, metrics: list[str] | None) -> list[str] | None:
+        if metrics is None:
+            return None
+        for name in metrics:
+            _check_metric_name(name)
+        duplicates = sorted({m for m in metrics if metrics.count(m) > 1})
+        if duplicates:
+            raise ValueError(f"metrics named twice: {', '.join(duplicates)}")
+        return metrics
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Precision:
+        if self.min_replications > self.max_replications:
+            raise ValueError(
+                f"min_replications ({self.min_replications}) must not exceed "
+                f"max_replications ({self.max_replications})"
+            )
+        judged = self.judged_metrics()
+        stray = [name for name in self.absolute_half_width if name not in judged]
+        if stray:
+            raise ValueError(
+                f"absolute_half_width names {', '.join(stray)}, which "
+                f"{'is' if len(stray) == 1 else 'are'} not among the judged metrics "
+                f"({', '.join(judged)})"
+            )
+        return self
+
+    def judged_metrics(self) -> list[str]:
+        """The metrics whose precision decides: those given, or the five service standards."""
+        if self.metrics is not None:
+            return list(self.metrics)
+        from servsim.metrics import STANDARDS
+
+        return list(STANDARDS)
+
+
+def _replications_value(value: Any) -> Any:
+    """``auto`` or a whole number in range, with one clear message for anything else.
+
+    Left to pydantic, a wrong value would fail both branches of the union and be reported twice.
+    """
+    if isinstance(value, str) and value.strip().lower() == REPLICATIONS_AUTO:
+        return REPLICATIONS_AUTO
+    number: Any = value
+    if isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise ValueError(f"a number of replications (e.g. 20) or 'auto', not {value!r}")
+    if not 1 <= number <= MAX_REPLICATIONS:
+        raise ValueError(f"between 1 and {MAX_REPLICATIONS:,} replications, or 'auto'")
+    return number
+
+
 class Scenario(StrictModel):
     """A whole service system: who comes, who serves, and the cycle customers go through."""
 
@@ -367,7 +504,17 @@ class Scenario(StrictModel):
     description: str = ""
     contact_level: ContactLevel
     horizon: Horizon = Field(default_factory=Horizon)
-    replications: Annotated[int, Field(ge=1, le=100_000)] = 10
+    replications: Annotated[
+        Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] | Literal["auto"],
+        BeforeValidator(_replications_value),
+    ] = Field(
+        default=10,
+        description=(
+            "independent replications; 'auto' adds them until the confidence intervals named "
+            "in `precision` are narrow enough"
+        ),
+    )
+    precision: Precision = Field(default_factory=Precision)
     seed: Annotated[int, Field(ge=0)] = 1
     service_level: ServiceLevelTarget = Field(default_factory=ServiceLevelTarget)
     segments: Annotated[list[Segment], Field(min_length=1)]

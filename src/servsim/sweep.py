@@ -24,7 +24,14 @@ import pandas as pd
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from servsim.executors import Executor, SerialExecutor, TaskResult, run_task, task_for
+from servsim.executors import (
+    Executor,
+    SerialExecutor,
+    TaskResult,
+    make_executor,
+    run_task,
+    task_for,
+)
 from servsim.experiment import summarise
 from servsim.scenario import (
     Scenario,
@@ -194,8 +201,10 @@ def _point_frame(point: SweepPoint, result: TaskResult) -> pd.DataFrame:
 
 def _flat(overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Parameter values as table cells (a mapping value becomes its JSON text)."""
-    return {k: json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
-            for k, v in overrides.items()}
+    return {
+        k: json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
+        for k, v in overrides.items()
+    }
 
 
 def run_sweep(
@@ -220,6 +229,11 @@ def run_sweep(
     executor = executor or SerialExecutor()
     seed = spec.seed if spec.seed is not None else base.seed
     replications = spec.replications or base.replications
+    if not isinstance(replications, int):  # `replications: auto` decides per run, not per sweep
+        raise ValueError(
+            "a sweep needs the same number of replications at every point: give `replications: "
+            f"N` in the sweep (the base scenario '{base.name}' says replications: {replications})"
+        )
     points = expand(spec)
     out = Path(folder) if folder is not None else None
     point_dir = out / POINT_FILES if out is not None else None
@@ -245,8 +259,9 @@ def run_sweep(
         try:
             scenario = base.with_overrides(point.overrides)
         except ScenarioError as exc:
-            failures.append({"point": point.index, **_flat(point.overrides),
-                             "error": "; ".join(exc.problems)})
+            failures.append(
+                {"point": point.index, **_flat(point.overrides), "error": "; ".join(exc.problems)}
+            )
             continue
         tasks.append(task_for(point.index, scenario, seed, range(replications)))
 
@@ -298,3 +313,53 @@ def summarise_points(table: pd.DataFrame, parameters: Sequence[str]) -> pd.DataF
         summary.insert(0, "point", point)
         rows.append(summary)
     return pd.concat(rows, ignore_index=True)
+
+
+def sweep(
+    spec_or_path: SweepSpec | str | Path,
+    base: Scenario | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    folder: str | Path | None = None,
+    resume: bool = False,
+    progress: ProgressCallback | None = None,
+) -> SweepResult:
+    """Run a sweep from a file, or from a spec and its base scenario, in one call.
+
+    The convenience behind ``servsim.sweep``: it picks the executor the command line would pick
+    (:func:`servsim.executors.make_executor`: local processes on every core by default, one
+    worker in this process, Dask when ``scheduler`` or ``SERVSIM_DASK_SCHEDULER`` names one)
+    and closes it afterwards. An ``executor`` given here is used as is and left open, since
+    the caller owns it.
+
+    Args:
+        spec_or_path: a sweep YAML file (its base scenario is read relative to it), or a spec.
+        base: the base scenario; required with a spec, not allowed with a file (the file names
+            its own base, and two sources of truth would disagree silently).
+        workers: local processes (``None``: every core; 1: this process).
+        scheduler: a Dask scheduler address (``tcp://host:8786``).
+        executor: an executor to use instead of ``workers``/``scheduler``.
+        folder: where to write the tables and one file per finished point; nothing is written
+            when omitted.
+        resume: keep points already finished in ``folder`` and run the rest.
+        progress: called as ``progress(points_done, points_total)``.
+
+    Raises:
+        ScenarioError: the sweep file or its base scenario is invalid.
+        ValueError: a spec without a base, or a file with one.
+        FileExistsError: ``folder`` already holds a sweep and ``resume`` is false.
+    """
+    if isinstance(spec_or_path, SweepSpec):
+        if base is None:
+            raise ValueError("a SweepSpec needs its base scenario: sweep(spec, base)")
+        spec = spec_or_path
+    else:
+        if base is not None:
+            raise ValueError("a sweep file names its own base scenario; do not pass base too")
+        spec, base = load_sweep(spec_or_path)
+    if executor is not None:
+        return run_sweep(spec, base, executor, folder, resume, progress)
+    with make_executor(workers, scheduler) as own:
+        return run_sweep(spec, base, own, folder, resume, progress)
