@@ -98,3 +98,29 @@ def test_suggested_warmup_of_a_daily_service_is_within_the_first_day() -> None:
     assert 0 <= suggestion.warm_up <= 2 * 86400
     assert suggestion.customers_observed > 100
     assert "MSER-5" in suggestion.describe()
+
+
+def test_a_positive_difference_keeps_its_interval_below_zero_when_noise_says_so() -> None:
+    """Differences are signed: an interval is never cut at 0 just because each pair rose."""
+    reference = np.array([10.0, 10.0, 10.0, 10.0])
+    other = reference + np.array([0.1, 3.0, 0.2, 0.1])  # every pair rose, one by a lot
+    diff = paired_difference(reference, other)
+    assert diff["ci_low"] < 0 < diff["ci_high"]  # too noisy to call: the CI says so
+    assert diff["ci_low"] == pytest.approx(diff["difference"] - diff["half_width"])
+    assert not diff["significant"]
+
+
+def test_share_intervals_stay_within_their_range() -> None:
+    from servsim.experiment import confidence_interval, metric_interval
+
+    near_one = np.array([0.99, 0.90, 1.0, 0.97])
+    plain = confidence_interval(near_one)
+    assert plain["ci_high"] > 1.0  # the symmetric t interval spills over
+    share = metric_interval(near_one, "service_level")
+    assert share["ci_high"] == 1.0 and share["ci_low"] == plain["ci_low"]
+    nps = metric_interval(np.array([-0.99, -0.9, -1.0, -0.97]), "nps")
+    assert nps["ci_low"] == -1.0 and nps["ci_high"] == pytest.approx(
+        nps["mean"] + nps["half_width"]
+    )
+    time = metric_interval(np.array([10.0, 1.0, 2.0]), "first_response_time")
+    assert time["ci_low"] == 0.0 and time["ci_high"] > 10.0  # a time is cut at 0, not at 1

@@ -248,7 +248,7 @@ def contact_level_comparison(results: Sequence[SimulationResult]) -> pd.DataFram
     personal scores behind the archetype. Run the scenarios under one seed so that the
     comparison uses common random numbers; :func:`wide_comparison` gives the side-by-side view.
     """
-    from servsim.experiment import confidence_interval
+    from servsim.experiment import metric_interval
 
     rows = []
     for result in results:
@@ -264,7 +264,7 @@ def contact_level_comparison(results: Sequence[SimulationResult]) -> pd.DataFram
                 if metric in per_replication.columns
                 else np.zeros(0)
             )
-            interval = confidence_interval(values)
+            interval = metric_interval(values, metric)
             rows.append(
                 {
                     "scenario": result.scenario.name,

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
-from servsim.experiment import CONFIDENCE, confidence_interval
+from servsim.experiment import CONFIDENCE, confidence_interval, metric_interval
 from servsim.scenario import Scenario
 
 
@@ -73,7 +73,7 @@ def paired_difference(
     """
     keep = ~(np.isnan(reference) | np.isnan(other))
     a, b = reference[keep], other[keep]
-    paired = confidence_interval(b - a, confidence)
+    paired = confidence_interval(b - a, confidence, signed=True)  # a difference has a sign
     n_a, n_b = a.size, b.size
     if n_a > 1 and n_b > 1:
         var = a.var(ddof=1) / n_a + b.var(ddof=1) / n_b
@@ -153,7 +153,7 @@ def compare(
                 {
                     "scenario": name,
                     "metric": metric,
-                    **confidence_interval(mine[metric].to_numpy(dtype=float)),
+                    **metric_interval(mine[metric].to_numpy(dtype=float), metric),
                 }
             )
     difference_rows = []

@@ -169,11 +169,16 @@ class SimulationResult:
 
 
 def confidence_interval(
-    values: pd.Series | np.ndarray, confidence: float = CONFIDENCE, signed: bool = False
+    values: pd.Series | np.ndarray,
+    confidence: float = CONFIDENCE,
+    signed: bool = False,
+    share: bool = False,
 ) -> dict[str, float]:
     """Student-t confidence interval of a mean over replications (NaNs left out).
 
-    Unless ``signed``, the interval of values that are all >= 0 is cut at 0.
+    Unless ``signed``, the interval of values that are all >= 0 is cut at 0. A ``share``
+    cannot exceed 1 (nor fall below -1 when signed, as NPS), so its interval is cut there:
+    the t interval is symmetric, the quantity it covers is not.
     """
     array = np.asarray(values, dtype=np.float64)
     array = array[~np.isnan(array)]
@@ -192,6 +197,9 @@ def confidence_interval(
     # every metric is a count, a time, a cost or a share: an interval never goes below 0;
     # signed metrics (NPS, utilities) say so and keep the interval as computed
     floor = 0.0 if array.min() >= 0 and not signed else -math.inf
+    ceiling = 1.0 if share else math.inf
+    if share and signed:
+        floor = -1.0
     half = (
         float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)) if n > 1 else math.nan
     )
@@ -201,25 +209,31 @@ def confidence_interval(
         "n": float(n),
         "half_width": half,
         "ci_low": max(mean - half, floor),
-        "ci_high": mean + half,
+        "ci_high": min(mean + half, ceiling),
     }
+
+
+def metric_interval(
+    values: pd.Series | np.ndarray, metric: str, confidence: float = CONFIDENCE
+) -> dict[str, float]:
+    """:func:`confidence_interval` with the bounds the metric's kind allows (signed, share)."""
+    info = describe(metric)
+    signed = info is not None and info.signed
+    share = info is not None and info.unit == "share"
+    return confidence_interval(values, confidence, signed=signed, share=share)
 
 
 def summarise(replications: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
     """One row per metric column of a per-replication table, with its confidence interval."""
     metric_columns = [c for c in replications.columns if c != "replication"]
     rows = {
-        name: confidence_interval(replications[name], confidence, _signed(name))
-        for name in metric_columns
+        name: metric_interval(replications[name], name, confidence) for name in metric_columns
     }
     summary = pd.DataFrame.from_dict(rows, orient="index")
     summary.index.name = "metric"
     return summary[["mean", "ci_low", "ci_high", "half_width", "std", "n"]]
 
 
-def _signed(metric: str) -> bool:
-    info = describe(metric)
-    return info is not None and info.signed
 
 
 def overload_warnings(
@@ -429,7 +443,7 @@ def assess_precision(
     needed = n
     for metric in metrics:
         values = table[metric] if metric in table.columns else pd.Series(dtype=float)
-        ci = confidence_interval(values, signed=_signed(metric))
+        ci = metric_interval(values, metric)
         mean, half = ci["mean"], ci["half_width"]
         half_widths[metric] = half
         absolute = precision.absolute_half_width.get(metric)
