@@ -571,7 +571,10 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
         return
     grid = Table(
         title="importance-performance: where to act first",
-        caption="importance derived as |corr(v, S)|; cross-hairs at the means (Martilla & James)",
+        caption=(
+            "importance derived as |corr(v, S)|; cross-hairs at the means (Martilla & James),"
+            " and a touchpoint below the adequate level (v < 0) never counts as performing well"
+        ),
     )
     for column in ("priority", "touchpoint", "quadrant", "importance", "performance"):
         grid.add_column(column, justify="right" if column != "touchpoint" else "left")

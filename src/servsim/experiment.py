@@ -226,14 +226,10 @@ def metric_interval(
 def summarise(replications: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
     """One row per metric column of a per-replication table, with its confidence interval."""
     metric_columns = [c for c in replications.columns if c != "replication"]
-    rows = {
-        name: metric_interval(replications[name], name, confidence) for name in metric_columns
-    }
+    rows = {name: metric_interval(replications[name], name, confidence) for name in metric_columns}
     summary = pd.DataFrame.from_dict(rows, orient="index")
     summary.index.name = "metric"
     return summary[["mean", "ci_low", "ci_high", "half_width", "std", "n"]]
-
-
 
 
 def overload_warnings(
