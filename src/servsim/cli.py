@@ -96,6 +96,22 @@ def _add_parallel_options(parser: argparse.ArgumentParser, default: str) -> None
     )
 
 
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """Where results go and how much is shown: the same for every command that simulates."""
+    parser.add_argument(
+        "-o",
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="results folder (default: results)",
+    )
+    parser.add_argument(
+        "--all-metrics", action="store_true", help="show every metric, percentiles included"
+    )
+    parser.add_argument("--no-save", action="store_true", help="print only, write nothing")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     from servsim import __version__
@@ -112,18 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-r", "--replications", type=int, help="number of replications (scenario's own by default)"
     )
     run.add_argument("-s", "--seed", type=int, help="seed (scenario's own by default)")
-    run.add_argument(
-        "-o",
-        "--results",
-        type=Path,
-        default=Path("results"),
-        help="results folder (default: results)",
-    )
-    run.add_argument(
-        "--all-metrics", action="store_true", help="print every metric, percentiles included"
-    )
-    run.add_argument("--no-save", action="store_true", help="print only, write nothing")
-    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_output_options(run)
     run.add_argument(
         "--workers",
         type=_positive,
@@ -164,18 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-s", "--seed", type=int, help="seed of all (the reference scenario's own by default)"
     )
     _add_parallel_options(compare, "default: every core")
-    compare.add_argument(
-        "-o",
-        "--results",
-        type=Path,
-        default=Path("results"),
-        help="results folder (default: results)",
-    )
-    compare.add_argument(
-        "--all-metrics", action="store_true", help="show every metric, percentiles included"
-    )
-    compare.add_argument("--no-save", action="store_true", help="print only, write nothing")
-    compare.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_output_options(compare)
 
     sweep = sub.add_parser(
         "sweep",
