@@ -7,6 +7,7 @@ replications must equal a fixed run of n.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -208,6 +209,9 @@ def test_the_saved_scenario_of_an_auto_run_reproduces_it(
     saved = yaml.safe_load((folder / RESOLVED_SCENARIO).read_text(encoding="utf-8"))
     assert precise.stopping is not None
     assert saved["replications"] == precise.stopping.replications
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["stopping"] == precise.stopping.describe()
+    assert manifest["replications"] == precise.stopping.replications
     again = servsim.simulate(servsim.load_scenario(folder / RESOLVED_SCENARIO))
     assert again.stopping is None
     pd.testing.assert_frame_equal(again.summary, precise.summary)

@@ -29,7 +29,7 @@ from servsim.analysis import (
 )
 from servsim.compare import Comparison, compare
 from servsim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from servsim.experiment import SimulationResult, simulate
+from servsim.experiment import SimulationResult, StoppingReport, simulate
 from servsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 from servsim.sweep import SweepResult, SweepSpec, load_sweep, sweep
 
@@ -44,6 +44,7 @@ __all__ = [
     "ScenarioError",
     "SerialExecutor",
     "SimulationResult",
+    "StoppingReport",
     "SweepResult",
     "SweepSpec",
     "__version__",

@@ -106,6 +106,7 @@ def write_run(
             "run_id": run_id,
             "seed": result.seed,
             "replications": len(result.replications),
+            "stopping": result.stopping.describe() if result.stopping is not None else None,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "command": list(command) if command is not None else None,
             "python": sys.version.split()[0],
