@@ -1,4 +1,4 @@
-"""The ``servsim`` command line: run, compare, sweep, contact-levels, validate, schema.
+"""The ``servsim`` command line: run, compare, sweep, contact-levels, report, validate, schema.
 
 Exit codes: 0 success, 1 the simulation itself failed (a comparison whose scenario crashed, a
 sweep in which every point failed), 2 a scenario or argument problem (reported without a
@@ -216,6 +216,21 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
 
     sub.add_parser("schema", help="print the JSON Schema of a scenario (for editors)")
+
+    report = sub.add_parser(
+        "report",
+        help="write an HTML report (with figures) of a saved run",
+        description=(
+            "Build RUN_FOLDER/report.html and RUN_FOLDER/figures/*.png from the files `servsim "
+            "run` saved, without simulating again. Given a scenario's results folder "
+            "(results/<scenario>/), report its newest run."
+        ),
+    )
+    report.add_argument(
+        "folder",
+        type=Path,
+        help="a run folder (results/<scenario>/<run-id>/) or a scenario's results/<scenario>/",
+    )
     return parser
 
 
@@ -231,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.scenarios, console, errors)
         if args.command == "contact-levels":
             return _contact_levels(args, console, errors)
+        if args.command == "report":
+            return _report(args.folder, console, errors)
         command = list(argv) if argv is not None else sys.argv[1:]
         if args.command == "compare":
             return _compare(args, console, errors, command)
@@ -944,3 +961,41 @@ def _print_failures(failures: pd.DataFrame, parameters: Sequence[str], console: 
             Text(str(row["error"])),
         )
     console.print(table)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _report(folder: Path, console: Console, errors: Console) -> int:
+    """Build a run folder's HTML report; a scenario's results folder means its newest run.
+
+    A folder that is neither is a usage error (exit 2) naming the files it lacks, so a typo in
+    the path is told apart from a broken run.
+    """
+    from servsim.report import build_report, missing_run_files, newest_run
+
+    missing = missing_run_files(folder)
+    if missing:
+        newest = newest_run(folder)
+        if newest is None:
+            reason = (
+                "does not exist"
+                if not folder.exists()
+                else "is not a folder"
+                if not folder.is_dir()
+                else f"is not a run folder (missing {', '.join(missing)}) and holds no run"
+            )
+            errors.print(
+                Text(f"{folder} {reason}: give a folder written by `servsim run`"),
+                soft_wrap=True,
+            )
+            return EXIT_USAGE
+        runs = sum(1 for c in folder.iterdir() if c.is_dir() and not missing_run_files(c))
+        console.print(
+            Text(f"{folder} holds {runs} run(s); reporting the newest: {newest.name}"),
+            soft_wrap=True,
+        )
+        folder = newest
+    path = build_report(folder)
+    console.print(Text(f"report written to {path}"), soft_wrap=True)
+    return EXIT_OK

@@ -1,0 +1,343 @@
+"""Figures of a run: DataFrames in, :class:`matplotlib.figure.Figure` out.
+
+Each function takes the plain tables a run saves (``visits``, ``moments``, ``staffing``, the
+importance-performance table, the per-day table) and returns a new Figure drawn on the Agg
+canvas. Nothing touches pyplot's global state, so figures can be made in worker processes, in
+tests and in a report builder without a display and without leaking open figures. This module
+never imports the model: a figure is redrawn from saved results, never by simulating again.
+
+Every function accepts stacked tables with a ``replication`` column, and an empty table gives a
+figure that says "no data" rather than an error, so a report of a run without (say) training
+still renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from servsim.satisfaction_schema import LEVEL_NAMES
+
+__all__ = [
+    "LEVEL_COLOURS",
+    "daily_profile",
+    "importance_performance_grid",
+    "moment_levels",
+    "staffing_over_time",
+    "waits_distribution",
+]
+
+LEVEL_COLOURS = {
+    1: "#b2182b",  # criminal: the bitter end, red
+    2: "#ef8a62",
+    3: "#d9d9d9",  # expected: neutral grey
+    4: "#67a9cf",
+    5: "#1a9850",  # amazing: stellar, green
+}
+"""Diverging colours for moment levels 1-5, so bitter and stellar moments stand out."""
+
+QUADRANT_CORNERS = {
+    "concentrate here": (0.02, 0.98, "left", "top"),
+    "keep up the good work": (0.98, 0.98, "right", "top"),
+    "low priority": (0.02, 0.02, "left", "bottom"),
+    "possible overkill": (0.98, 0.02, "right", "bottom"),
+}
+"""Where Martilla & James put each quadrant: importance up, performance to the right."""
+
+
+WAIT_TICKS = (
+    (0.0, "0"),
+    (1.0, "1 s"),
+    (10.0, "10 s"),
+    (60.0, "1 min"),
+    (600.0, "10 min"),
+    (3600.0, "1 h"),
+    (36000.0, "10 h"),
+    (86400.0, "1 d"),
+    (864000.0, "10 d"),
+)
+"""Tick positions (s) and labels of wait axes: waits span seconds to days, so a log scale."""
+
+
+def _figure(width: float = 8.0, height: float = 4.5) -> Figure:
+    """A new figure on its own Agg canvas: no pyplot, no global figure registry."""
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _no_data(title: str, reason: str = "no data") -> Figure:
+    """A figure that says there was nothing to draw, instead of failing or drawing blank axes."""
+    figure = _figure(6.0, 2.5)
+    axes = figure.add_subplot()
+    axes.set_axis_off()
+    axes.set_title(title)
+    axes.text(0.5, 0.5, reason, ha="center", va="center", fontsize=14, color="grey")
+    return figure
+
+
+def waits_distribution(visits: pd.DataFrame, target: float | None = None) -> Figure:
+    """Histogram and ECDF of the waits of served staffed visits, one line per pool.
+
+    A mean wait hides the tail that customers remember; the ECDF reads directly as "share of
+    visits answered within t", and with ``target`` (the service-level target, seconds) the
+    vertical line shows where the service level is read. Waits run from zero to hours (a
+    back office overnight), so the axis is logarithmic beyond one second. Abandoned visits
+    (never started) and self-service visits (no pool) are left out: this is the wait of those
+    who were served.
+
+    Args:
+        visits: the ``visits`` table (queued, started, pool); stacked replications pool together.
+        target: service-level target in seconds, drawn as a vertical line when given.
+    """
+    title = "waits of served staffed visits"
+    needed = {"pool", "queued", "started"}
+    if visits.empty or not needed <= set(visits.columns):
+        return _no_data(title)
+    served = visits[(visits["pool"].astype(str) != "") & visits["started"].notna()]
+    if served.empty:
+        return _no_data(title, "no served staffed visit")
+    waits = (served["started"] - served["queued"]).to_numpy(dtype=np.float64)
+    upper = max(float(waits.max()), target or 0.0, 10.0) * 1.2
+    figure = _figure(10.0, 4.0)
+    histogram, ecdf = figure.subplots(1, 2)
+    bins = np.geomspace(1e-3, upper, 50)
+    pool_names = served["pool"].astype(str).to_numpy()
+    for pool in sorted(set(pool_names)):
+        pool_waits = waits[pool_names == pool]
+        histogram.hist(pool_waits[pool_waits > 0], bins=bins, histtype="step", label=pool)
+        ordered = np.sort(pool_waits)
+        shares = np.arange(1, ordered.size + 1) / ordered.size
+        label = f"{pool} (no wait {np.mean(pool_waits <= 0):.0%}"
+        if target is not None:
+            label += f", within target {np.mean(pool_waits <= target):.0%}"
+        ecdf.step(ordered, shares, where="post", label=label + ")")
+    ticks = [tick for tick in WAIT_TICKS if tick[0] <= upper]
+    for axes in (histogram, ecdf):
+        axes.set_xscale("symlog", linthresh=1.0)
+        axes.set_xlim(0.0, upper)
+        axes.set_xticks([t for t, _ in ticks], [name for _, name in ticks])
+        axes.set_xlabel("wait (log scale beyond 1 s)")
+        if target is not None:
+            axes.axvline(target, color="black", linestyle="--", linewidth=1)
+    if target is not None:
+        ecdf.text(target, 0.02, " target", rotation=90, va="bottom", fontsize=8)
+    histogram.set_ylabel("visits")
+    histogram.set_title("histogram of the waits above zero")
+    ecdf.set_ylabel("share of visits answered within the wait")
+    ecdf.set_ylim(0.0, 1.02)
+    ecdf.set_title("empirical distribution (ECDF)")
+    ecdf.legend(fontsize=8, loc="upper left")
+    figure.suptitle(title)
+    return figure
+
+
+def moment_levels(moments: pd.DataFrame, touchpoints: Sequence[str] | None = None) -> Figure:
+    """A 100% stacked bar per touchpoint of its moments' levels 1-5, criminal to amazing.
+
+    Levels say more than a mean utility: two touchpoints with the same mean can be steadily
+    "expected" or a mix of stellar and bitter moments, and customers remember the extremes
+    (peak-end). Bitter (level 1) and stellar (level 5) shares are written beside each bar.
+
+    Args:
+        moments: the ``moments`` table (touchpoint, level); stacked replications pool together.
+        touchpoints: bar order (the service cycle's); by default the order of first appearance.
+    """
+    title = "moments of truth by level"
+    if moments.empty or not {"touchpoint", "level"} <= set(moments.columns):
+        return _no_data(title)
+    present = list(dict.fromkeys(moments["touchpoint"].astype(str)))
+    order = [tp for tp in touchpoints if tp in set(present)] if touchpoints else present
+    if not order:
+        return _no_data(title)
+    counts = pd.crosstab(moments["touchpoint"].astype(str), moments["level"].astype(int))
+    counts = counts.reindex(index=order, columns=list(LEVEL_NAMES), fill_value=0)
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    figure = _figure(max(6.0, 1.3 * len(order) + 3.0), 4.5)
+    axes = figure.add_subplot()
+    positions = np.arange(len(order))
+    bottom = np.zeros(len(order))
+    for level, name in LEVEL_NAMES.items():
+        heights = shares[level].to_numpy(dtype=np.float64)
+        axes.bar(
+            positions,
+            heights,
+            bottom=bottom,
+            color=LEVEL_COLOURS[level],
+            edgecolor="white",
+            linewidth=0.5,
+            label=f"{level} {name}",
+        )
+        bottom += heights
+    bitter_shares = shares[1].to_numpy(dtype=np.float64)
+    stellar_shares = shares[5].to_numpy(dtype=np.float64)
+    for x, (bitter, stellar) in enumerate(zip(bitter_shares, stellar_shares, strict=True)):
+        axes.text(x, 1.01, f"stellar {stellar:.0%}", ha="center", va="bottom", fontsize=8)
+        axes.text(x, -0.01, f"bitter {bitter:.0%}", ha="center", va="top", fontsize=8)
+    axes.set_xticks(positions, order, rotation=20 if len(order) > 4 else 0)
+    axes.tick_params(axis="x", pad=14)
+    axes.set_ylim(-0.08, 1.08)
+    axes.set_ylabel("share of the touchpoint's moments")
+    axes.set_title(title)
+    axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, title="level")
+    return figure
+
+
+def importance_performance_grid(table: pd.DataFrame) -> Figure:
+    """The Martilla & James grid: importance against performance, one labelled point a moment.
+
+    Cross-hairs sit at the means of the touchpoints shown (data-centred, as the table's
+    quadrants are); a dotted line marks the adequate edge of the zone of tolerance (``v = 0``),
+    below which a touchpoint never counts as performing well. The figure is the picture of the
+    priority list: what lands top-left is where to act first.
+
+    Args:
+        table: :func:`servsim.analysis.importance_performance`'s result (touchpoint,
+            importance, performance, quadrant, priority).
+    """
+    title = "importance-performance (Martilla & James)"
+    needed = {"touchpoint", "importance", "performance"}
+    if table.empty or not needed <= set(table.columns):
+        return _no_data(title)
+    importance = table["importance"].to_numpy(dtype=np.float64)
+    performance = table["performance"].to_numpy(dtype=np.float64)
+    figure = _figure(7.0, 5.5)
+    axes = figure.add_subplot()
+    axes.scatter(performance, importance, s=60, color="#2166ac", zorder=3)
+    for row in table.itertuples(index=False):
+        label = str(row.touchpoint)
+        if "priority" in table.columns:
+            label = f"{row.priority}. {label}"
+        axes.annotate(
+            label,
+            (float(row.performance), float(row.importance)),  # type: ignore[arg-type]
+            xytext=(5, 5),
+            textcoords="offset points",
+            fontsize=9,
+        )
+    axes.axvline(float(performance.mean()), color="grey", linewidth=1)
+    axes.axhline(float(importance.mean()), color="grey", linewidth=1)
+    axes.axvline(0.0, color="grey", linestyle=":", linewidth=1)
+    _pad_limits(axes, performance, importance)
+    for name, (x, y, ha, va) in QUADRANT_CORNERS.items():
+        axes.text(x, y, name, transform=axes.transAxes, ha=ha, va=va, color="grey", style="italic")
+    axes.set_xlabel("performance: mean utility v (0 = adequate)")
+    axes.set_ylabel("importance")
+    axes.set_title(title)
+    return figure
+
+
+def _pad_limits(
+    axes: Axes, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], pad: float = 0.25
+) -> None:
+    """Room around the points for their labels and the corner names (also for one point)."""
+    for values, setter in ((x, axes.set_xlim), (y, axes.set_ylim)):
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        span = high - low if high > low else max(abs(high), 0.1)
+        setter(low - pad * span, high + pad * span)
+
+
+def daily_profile(daily: pd.DataFrame) -> Figure:
+    """Staff hours on the floor and in training, proficiency and mean wait, per day and pool.
+
+    Whole-run averages hide what a training plan does; day by day the dip (staff off the
+    floor, longer waits) and the gain (proficiency up, waits down, then fading) are visible.
+
+    Args:
+        daily: :func:`servsim.metrics.daily_metrics`'s table (day, pool, staff_hours,
+            training_hours, proficiency, wait_mean, ...); a ``replication`` column is averaged.
+    """
+    title = "day by day"
+    if daily.empty or not {"day", "pool"} <= set(daily.columns):
+        return _no_data(title)
+    columns = [
+        c
+        for c in ("staff_hours", "training_hours", "proficiency", "wait_mean")
+        if c in daily.columns
+    ]
+    frame = daily.groupby(["day", "pool"], as_index=False)[columns].mean()
+    figure = _figure(10.0, 7.0)
+    staff, proficiency, wait = figure.subplots(3, 1, sharex=True)
+    for index, (pool, rows) in enumerate(frame.groupby("pool", sort=True)):
+        colour = f"C{index}"
+        days = rows["day"].to_numpy(dtype=np.float64)
+        if "staff_hours" in rows:
+            staff.plot(days, rows["staff_hours"], color=colour, marker=".", label=f"{pool} floor")
+        if "training_hours" in rows and float(rows["training_hours"].sum()) > 0:
+            staff.plot(
+                days,
+                rows["training_hours"],
+                color=colour,
+                linestyle="--",
+                marker=".",
+                label=f"{pool} training",
+            )
+        if "proficiency" in rows:
+            proficiency.plot(days, rows["proficiency"], color=colour, marker=".", label=str(pool))
+        if "wait_mean" in rows:
+            wait.plot(days, rows["wait_mean"] / 60.0, color=colour, marker=".", label=str(pool))
+    staff.set_ylabel("staff hours")
+    staff.set_title("staff hours on the floor (solid) and in training (dashed)")
+    staff.legend(fontsize=8, ncols=2)
+    proficiency.set_ylabel("proficiency (end of day)")
+    proficiency.legend(fontsize=8)
+    wait.set_ylabel("mean wait (min)")
+    wait.set_xlabel("day")
+    wait.legend(fontsize=8)
+    figure.suptitle(title)
+    return figure
+
+
+def staffing_over_time(staffing: pd.DataFrame, days: float = 1.0) -> Figure:
+    """Staff on the floor per pool over the first ``days``, as the step function it is.
+
+    Shows shifts, overlaps and training absences as the model applied them: the first thing
+    to check when waits look wrong at some hour. With stacked replications only the first
+    replication is drawn (schedules are the same; training draws may differ).
+
+    Args:
+        staffing: the ``staffing`` table (pool, time, on_floor[, in_training]).
+        days: how much of the run to show, from time 0.
+    """
+    title = f"staff on the floor, first {days:g} day{'s' if days != 1 else ''}"
+    if staffing.empty or not {"pool", "time", "on_floor"} <= set(staffing.columns):
+        return _no_data(title)
+    if "replication" in staffing.columns:
+        first = staffing["replication"].min()
+        staffing = staffing[staffing["replication"] == first]
+        title += f" (replication {first})"
+    end = days * 86400.0
+    figure = _figure(9.0, 4.0)
+    axes = figure.add_subplot()
+    for index, (pool, rows) in enumerate(staffing.groupby("pool", sort=True)):
+        rows = rows.sort_values("time", kind="stable")
+        times = rows["time"].to_numpy(dtype=np.float64)
+        shown = times < end
+        if not shown.any():
+            continue
+        levels = rows["on_floor"].to_numpy(dtype=np.float64)[shown]
+        hours = np.append(times[shown], end) / 3600.0
+        axes.step(hours, np.append(levels, levels[-1]), where="post", color=f"C{index}", label=pool)
+        if "in_training" in rows and rows["in_training"].to_numpy()[shown].any():
+            training = rows["in_training"].to_numpy(dtype=np.float64)[shown]
+            axes.step(
+                hours,
+                np.append(training, training[-1]),
+                where="post",
+                color=f"C{index}",
+                linestyle="--",
+                label=f"{pool} in training",
+            )
+    axes.set_xlim(0.0, end / 3600.0)
+    axes.set_xticks(np.arange(0.0, end / 3600.0 + 1e-9, 6.0 if days <= 2 else 24.0))
+    axes.set_xlabel("hours from the start")
+    axes.set_ylabel("staff")
+    axes.set_title(title)
+    axes.legend(fontsize=8)
+    return figure
