@@ -33,7 +33,14 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from servsim.metrics import OTHER_METRICS, STANDARDS, describe
+from servsim.metrics import (
+    OTHER_METRICS,
+    SATISFACTION_ROWS,
+    STANDARDS,
+    describe,
+    format_interval,
+    format_value,
+)
 from servsim.satisfaction_schema import LEVEL_NAMES
 from servsim.scenario import Scenario, ScenarioError, load_scenario
 
@@ -419,29 +426,11 @@ def _suggest_warmup(
     current = scenario.horizon.warm_up
     console.print(
         Text(
-            f"the scenario's warm-up is {_format(float(current), 's')}; set horizon.warm_up "
+            f"the scenario's warm-up is {format_value(float(current), 's')}; set horizon.warm_up "
             f"in {args.scenario} and run without --suggest-warmup"
         )
     )
     return EXIT_OK
-
-
-def _format(value: float, unit: str) -> str:
-    if math.isnan(value):
-        return "-"
-    if unit == "share":
-        return f"{value * 100:.1f}%"
-    if unit == "s":
-        return (
-            f"{value:.1f} s"
-            if value < 600
-            else f"{value / 60:.1f} min"
-            if value < 7200
-            else f"{value / 3600:.1f} h"
-        )
-    if unit == "count":
-        return f"{value:,.1f}"
-    return f"{value:,.2f}"
 
 
 def _shown_metrics(
@@ -496,9 +485,9 @@ def _print_summary(
         row = rows[name]
         unit = _unit(name)
         low, high = float(row["ci_low"]), float(row["ci_high"])
-        interval = "-" if math.isnan(low) else f"{_format(low, unit)} .. {_format(high, unit)}"
+        interval = format_interval(low, high, unit)
         style = "bold" if name in STANDARDS else None
-        table.add_row(Text(name), _format(float(row["mean"]), unit), interval, style=style)
+        table.add_row(Text(name), format_value(float(row["mean"]), unit), interval, style=style)
     console.print(table)
 
 
@@ -508,8 +497,8 @@ def _interval(result: SimulationResult, name: str, unit: str) -> tuple[str, str]
         return "-", "-"
     row = result.metric(name)
     low, high = row["ci_low"], row["ci_high"]
-    interval = "-" if math.isnan(low) else f"{_format(low, unit)} .. {_format(high, unit)}"
-    return _format(row["mean"], unit), interval
+    interval = format_interval(low, high, unit)
+    return format_value(row["mean"], unit), interval
 
 
 def _print_satisfaction(result: SimulationResult, console: Console) -> None:
@@ -524,24 +513,15 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
     table.add_column("measure")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
-    for label, name, unit in (
-        ("CSAT (1-5)", "csat_mean", "score"),
-        ("CSAT top-2-box (4-5)", "csat_top2_share", "share"),
-        ("NPS (promoters - detractors)", "nps", "share"),
-        ("cycle satisfaction S", "satisfaction_mean", "score"),
-        ("stellar moments per customer", "stellar_moments", "score"),
-        ("bitter moments per customer", "bitter_moments", "score"),
-        ("empathy (staffed moments)", "empathy_mean", "score"),
-        ("assurance (staffed moments)", "assurance_mean", "score"),
-        ("on-time resolution", "on_time_resolution", "share"),
-    ):
+    for label, name, unit in SATISFACTION_ROWS:
         mean, interval = _interval(result, name, unit)
         table.add_row(label, mean, interval, style="bold" if name == "csat_mean" else None)
     console.print(table)
 
     means = summary["mean"]
     levels = "  ".join(
-        f"{k} {LEVEL_NAMES[k]} {_format(float(means.get(f'level_share_{k}', math.nan)), 'share')}"
+        f"{k} {LEVEL_NAMES[k]} "
+        + format_value(float(means.get(f"level_share_{k}", math.nan)), "share")
         for k in range(1, 6)
     )
     console.print(Text(f"moment levels: {levels}"))
@@ -554,9 +534,9 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
     for tp in moment_touchpoints(result.scenario):
         per_touchpoint.add_row(
             Text(tp),
-            _format(float(means.get(f"stellar[{tp}]", math.nan)), "count"),
-            _format(float(means.get(f"bitter[{tp}]", math.nan)), "count"),
-            _format(float(means.get(f"moment_utility[{tp}]", math.nan)), "score"),
+            format_value(float(means.get(f"stellar[{tp}]", math.nan)), "count"),
+            format_value(float(means.get(f"bitter[{tp}]", math.nan)), "count"),
+            format_value(float(means.get(f"moment_utility[{tp}]", math.nan)), "score"),
         )
     console.print(per_touchpoint)
 
@@ -633,7 +613,7 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
     def formatted(metric: str, value: float) -> str:
         info = describe(metric)
         unit = info.unit if info else ("share" if metric == "occupancy_mean" else "")
-        return _format(value, unit)
+        return format_value(value, unit)
 
     wide = wide_comparison(comparison, formatted)
     table = Table(
@@ -714,9 +694,11 @@ def _formatter(reference: float, unit: str, signed: bool = False) -> Callable[[f
         return lambda value: "-" if math.isnan(value) else f"{value * 100:+.1f} pp"
     if signed:
         return lambda value: (
-            "-" if math.isnan(value) else ("-" if value < 0 else "+") + _format(abs(value), unit)
+            "-"
+            if math.isnan(value)
+            else ("-" if value < 0 else "+") + format_value(abs(value), unit)
         )
-    return lambda value: _format(value, unit)
+    return lambda value: format_value(value, unit)
 
 
 def _mean_cell(row: Mapping[Hashable, Any], unit: str) -> str:

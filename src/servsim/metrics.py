@@ -100,6 +100,48 @@ SATISFACTION_METRICS: dict[str, MetricInfo] = {
 }
 
 
+SATISFACTION_ROWS = (
+    ("CSAT (1-5)", "csat_mean", "score"),
+    ("CSAT top-2-box (4-5)", "csat_top2_share", "share"),
+    ("NPS (promoters - detractors)", "nps", "share"),
+    ("cycle satisfaction S", "satisfaction_mean", "score"),
+    ("stellar moments per customer", "stellar_moments", "score"),
+    ("bitter moments per customer", "bitter_moments", "score"),
+    ("empathy (staffed moments)", "empathy_mean", "score"),
+    ("assurance (staffed moments)", "assurance_mean", "score"),
+    ("on-time resolution", "on_time_resolution", "share"),
+)
+"""What ``servsim run`` and the report show of satisfaction, in order: (label, metric, unit)."""
+
+
+def format_value(value: float, unit: str) -> str:
+    """A metric value as the terminal shows it: shares in %, times in s / min / h.
+
+    The same rules as ``servsim run``'s table, so a number in the report can be found again in
+    the terminal output of the run.
+    """
+    if math.isnan(value):
+        return "-"
+    if unit == "share":
+        return f"{value * 100:.1f}%"
+    if unit == "s":
+        if value < 600:
+            return f"{value:.1f} s"
+        if value < 7200:
+            return f"{value / 60:.1f} min"
+        return f"{value / 3600:.1f} h"
+    if unit == "count":
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def format_interval(low: float, high: float, unit: str) -> str:
+    """A confidence interval as ``low .. high`` in the metric's unit; ``-`` when there is none."""
+    if math.isnan(low):
+        return "-"
+    return f"{format_value(low, unit)} .. {format_value(high, unit)}"
+
+
 def describe(metric: str) -> MetricInfo | None:
     """Meaning and unit of a metric column, e.g. ``occupancy[agents]``, ``resolution_time_p90``."""
     base = metric.split("[", 1)[0]

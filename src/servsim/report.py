@@ -31,7 +31,15 @@ from matplotlib.figure import Figure
 
 from servsim import plots
 from servsim.analysis import classify_archetype, importance_performance
-from servsim.metrics import OTHER_METRICS, STANDARDS, daily_metrics, describe
+from servsim.metrics import (
+    OTHER_METRICS,
+    SATISFACTION_ROWS,
+    STANDARDS,
+    daily_metrics,
+    describe,
+    format_interval,
+    format_value,
+)
 from servsim.records import RecordTables
 from servsim.satisfaction_schema import LEVEL_NAMES
 from servsim.scenario import Scenario, ScenarioError, load_scenario
@@ -42,7 +50,6 @@ __all__ = [
     "REQUIRED_FILES",
     "NotARunFolder",
     "build_report",
-    "format_value",
     "missing_run_files",
     "newest_run",
     "referenced_figures",
@@ -62,18 +69,6 @@ RECORD_NAMES = ("customers", "contacts", "visits", "staffing", "training")
 POOL_FAMILIES = ("occupancy", "queue_length", "wait_mean", "staff_hours", "training_hours")
 """Per-pool metrics shown after the headline ones."""
 
-SATISFACTION_ROWS = (
-    ("CSAT (1-5)", "csat_mean", "score"),
-    ("CSAT top-2-box (4-5)", "csat_top2_share", "share"),
-    ("NPS (promoters - detractors)", "nps", "share"),
-    ("cycle satisfaction S", "satisfaction_mean", "score"),
-    ("stellar moments per customer", "stellar_moments", "score"),
-    ("bitter moments per customer", "bitter_moments", "score"),
-    ("empathy (staffed moments)", "empathy_mean", "score"),
-    ("assurance (staffed moments)", "assurance_mean", "score"),
-    ("on-time resolution", "on_time_resolution", "share"),
-)
-"""The satisfaction measures of ``servsim run``'s satisfaction block, in its order."""
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
@@ -114,27 +109,6 @@ def newest_run(folder: Path) -> Path | None:
         if child.is_dir() and not child.name.startswith(".") and not missing_run_files(child)
     ]
     return max(runs, key=lambda path: path.name) if runs else None
-
-
-def format_value(value: float, unit: str) -> str:
-    """A metric value as the terminal shows it: shares in %, times in s / min / h.
-
-    The same rules as ``servsim run``'s table, so a number in the report can be found again in
-    the terminal output of the run.
-    """
-    if math.isnan(value):
-        return "-"
-    if unit == "share":
-        return f"{value * 100:.1f}%"
-    if unit == "s":
-        if value < 600:
-            return f"{value:.1f} s"
-        if value < 7200:
-            return f"{value / 60:.1f} min"
-        return f"{value / 3600:.1f} h"
-    if unit == "count":
-        return f"{value:,.1f}"
-    return f"{value:,.2f}"
 
 
 @dataclass(frozen=True)
@@ -232,9 +206,7 @@ def _metric_row(run: _Run, metric: str, unit: str | None = None) -> list[str]:
     info = describe(metric)
     row = run.summary.loc[metric].to_dict()
     mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
-    interval = (
-        "-" if math.isnan(low) else f"{format_value(low, unit)} .. {format_value(high, unit)}"
-    )
+    interval = format_interval(low, high, unit)
     return [metric, info.description if info else "", format_value(mean, unit), interval]
 
 
