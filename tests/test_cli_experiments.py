@@ -6,10 +6,8 @@ replication takes a few hundredths of a second and the whole file runs in second
 
 from __future__ import annotations
 
-import inspect
 import shutil
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -200,11 +198,7 @@ def test_compare_with_a_typo_exits_2_naming_the_field(
 def test_compare_of_auto_replications_needs_a_number(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    try:
-        plan = light(tmp_path, "plan", replications="auto", variants={"more": {HEADCOUNT: 6}})
-        servsim.load_scenario(plan)
-    except servsim.ScenarioError:
-        pytest.skip("replications: auto is not supported yet")
+    plan = light(tmp_path, "plan", replications="auto", variants={"more": {HEADCOUNT: 6}})
     assert main(["compare", str(plan), "--workers", "1", "--no-save", "-q"]) == 2
     assert "--replications" in capsys.readouterr().err
     assert main(["compare", str(plan), "-r", "2", "--workers", "1", "--no-save", "-q"]) == 0
@@ -446,13 +440,6 @@ def test_run_suggest_warmup_prints_the_suggestion_and_runs_nothing(
     assert files(results) == []
 
 
-def _simulate_accepts(keyword: str) -> bool:
-    from servsim.experiment import simulate
-
-    return keyword in inspect.signature(simulate).parameters
-
-
-@pytest.mark.skipif(not _simulate_accepts("workers"), reason="simulate has no workers yet")
 def test_run_on_two_workers_matches_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = light(tmp_path)
     tables: list[pd.DataFrame] = []
@@ -472,16 +459,8 @@ def test_run_prints_why_auto_replications_stopped(
 ) -> None:
     precision = {"min_replications": 2, "max_replications": 3, "metrics": ["service_level"]}
     path = light(tmp_path, replications="auto", precision=precision)
-    try:
-        servsim.load_scenario(path)
-    except servsim.ScenarioError:
-        pytest.skip("replications: auto is not supported yet")
     code, out, _ = run_cli(["run", str(path), "--no-save", "-q"], capsys)
     assert code == 0
-    from servsim.experiment import simulate
-
-    stopping: Callable[[], str] | None = getattr(
-        getattr(simulate(servsim.load_scenario(path)), "stopping", None), "describe", None
-    )
+    stopping = servsim.simulate(servsim.load_scenario(path)).stopping
     assert stopping is not None
-    assert " ".join(stopping().split()) in " ".join(out.split())
+    assert " ".join(stopping.describe().split()) in " ".join(out.split())

@@ -42,7 +42,7 @@ from servsim.metrics import (
     format_value,
 )
 from servsim.satisfaction_schema import LEVEL_NAMES
-from servsim.scenario import Scenario, ScenarioError, load_scenario
+from servsim.scenario import Scenario, ScenarioError, fixed_replications, load_scenario
 
 if TYPE_CHECKING:
     from servsim.compare import Comparison
@@ -346,24 +346,15 @@ def _updater(progress: Progress, task: TaskID) -> Callable[[int, int], None]:
     return update
 
 
-def _fixed_replications(scenario: Scenario, given: int | None) -> int | None:
-    """Replications as a number, or None when the scenario only says ``auto``.
-
-    A comparison or a sweep needs the same number of replications everywhere (common random
-    numbers), so ``replications: auto`` without ``-r`` cannot be honoured there.
-    """
-    if given is not None:
-        return given
-    value = scenario.replications
-    return value if isinstance(value, int) else None
-
-
-def _auto_problem(scenario: Scenario, purpose: str) -> str:
-    return (
-        f"replications: auto is for `servsim run`; {purpose} needs the same number of "
-        f"replications everywhere: give one with --replications N (or replications: N in "
-        f"'{scenario.name}')"
-    )
+def _replications_or_problem(
+    scenario: Scenario, given: int | None, purpose: str, errors: Console
+) -> int | None:
+    """:func:`fixed_replications`, with its problem printed (None) instead of raised."""
+    try:
+        return fixed_replications(scenario, given, purpose)
+    except ValueError as exc:
+        errors.print(Text(str(exc)), soft_wrap=True)
+        return None
 
 
 def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list[str]) -> int:
@@ -590,9 +581,10 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
         errors.print("--replications must be at least 1")
         return EXIT_USAGE
     scenarios = [load_scenario(path) for path in args.scenarios]  # all checked before running
-    replications = _fixed_replications(scenarios[0], args.replications)
+    replications = _replications_or_problem(
+        scenarios[0], args.replications, "a contact-level comparison", errors
+    )
     if replications is None:
-        errors.print(Text(_auto_problem(scenarios[0], "a contact-level comparison")))
         return EXIT_USAGE
     seed = args.seed if args.seed is not None else scenarios[0].seed
     show_progress = not args.quiet and console.is_terminal
@@ -796,9 +788,8 @@ def _compare(args: argparse.Namespace, console: Console, errors: Console, argv: 
         )
         return EXIT_USAGE
     reference = scenarios[0]
-    replications = _fixed_replications(reference, args.replications)
+    replications = _replications_or_problem(reference, args.replications, "a comparison", errors)
     if replications is None:
-        errors.print(Text(_auto_problem(reference, "a comparison")), soft_wrap=True)
         return EXIT_USAGE
     if args.seed is not None and args.seed < 0:
         errors.print("--seed must be 0 or more")
@@ -849,15 +840,7 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console) -> int:
     from servsim.sweep import POINT_FILES, expand, load_sweep, run_sweep
 
     spec, base = load_sweep(args.sweep)
-    if spec.replications is None and not isinstance(base.replications, int):
-        errors.print(
-            Text(
-                f"{args.sweep}: the base scenario '{base.name}' says replications: auto; a sweep "
-                "needs the same number of replications at every point: add `replications: N` "
-                "to the sweep file"
-            ),
-            soft_wrap=True,
-        )
+    if _replications_or_problem(base, spec.replications, "a sweep", errors) is None:
         return EXIT_USAGE
     replications = spec.replications or base.replications
     seed = spec.seed if spec.seed is not None else base.seed

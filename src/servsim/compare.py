@@ -18,7 +18,7 @@ from scipy import stats
 
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
 from servsim.experiment import CONFIDENCE, confidence_interval, metric_interval
-from servsim.scenario import Scenario
+from servsim.scenario import Scenario, fixed_replications
 
 
 @dataclass(frozen=True)
@@ -119,12 +119,7 @@ def compare(
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
     names = _unique_names([s.name for s in scenarios])
-    count = replications or scenarios[0].replications
-    if not isinstance(count, int):  # `replications: auto` decides per run, not across scenarios
-        raise ValueError(
-            "a comparison needs the same number of replications for every scenario: pass "
-            f"replications=N ('{scenarios[0].name}' says replications: {count})"
-        )
+    count = fixed_replications(scenarios[0], replications, "a comparison")
     run_seed = seed if seed is not None else scenarios[0].seed
     executor = executor or SerialExecutor()
     tasks = [task_for(i, s, run_seed, [r]) for i, s in enumerate(scenarios) for r in range(count)]

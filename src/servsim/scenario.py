@@ -819,6 +819,25 @@ def _preset_presence(s: Scenario, index: int, tp: Touchpoint) -> bool:
     return index in (0, len(s.service_cycle) - 1)
 
 
+def fixed_replications(scenario: Scenario, given: int | None, purpose: str) -> int:
+    """The replications of a comparison or a sweep: ``given``, else the scenario's own number.
+
+    Common random numbers pair replication i of every scenario or point, so all need the same
+    count; ``replications: auto`` decides per run and cannot be honoured there.
+
+    Raises:
+        ValueError: neither ``given`` nor the scenario names a number (it says ``auto``).
+    """
+    count = given if given is not None else scenario.replications
+    if isinstance(count, int):
+        return count
+    raise ValueError(
+        f"replications: auto is for `servsim run`; {purpose} needs the same number of "
+        f"replications everywhere: give one (--replications N, or replications: N) for "
+        f"'{scenario.name}'"
+    )
+
+
 def resolve_scenario(s: Scenario) -> Scenario:
     """Fill every value the contact level and the defaults decide; idempotent.
 

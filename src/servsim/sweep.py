@@ -36,6 +36,7 @@ from servsim.experiment import summarise
 from servsim.scenario import (
     Scenario,
     ScenarioError,
+    fixed_replications,
     format_validation_errors,
     load_scenario,
     parse_yaml,
@@ -228,12 +229,7 @@ def run_sweep(
     """
     executor = executor or SerialExecutor()
     seed = spec.seed if spec.seed is not None else base.seed
-    replications = spec.replications or base.replications
-    if not isinstance(replications, int):  # `replications: auto` decides per run, not per sweep
-        raise ValueError(
-            "a sweep needs the same number of replications at every point: give `replications: "
-            f"N` in the sweep (the base scenario '{base.name}' says replications: {replications})"
-        )
+    replications = fixed_replications(base, spec.replications, "a sweep")
     points = expand(spec)
     out = Path(folder) if folder is not None else None
     point_dir = out / POINT_FILES if out is not None else None
