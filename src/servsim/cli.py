@@ -33,6 +33,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from servsim.experiment import fixed_replications
 from servsim.metrics import (
     OTHER_METRICS,
     SATISFACTION_ROWS,
@@ -42,7 +43,7 @@ from servsim.metrics import (
     format_value,
 )
 from servsim.satisfaction_schema import LEVEL_NAMES
-from servsim.scenario import Scenario, ScenarioError, fixed_replications, load_scenario
+from servsim.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     from servsim.compare import Comparison

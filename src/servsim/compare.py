@@ -17,8 +17,8 @@ import pandas as pd
 from scipy import stats
 
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
-from servsim.experiment import CONFIDENCE, confidence_interval, metric_interval
-from servsim.scenario import Scenario, fixed_replications
+from servsim.experiment import CONFIDENCE, confidence_interval, fixed_replications, metric_interval
+from servsim.scenario import Scenario
 
 
 @dataclass(frozen=True)

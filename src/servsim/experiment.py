@@ -531,3 +531,24 @@ def _cap_warning(stopping: StoppingReport, scenario: Scenario) -> str:
         + (" (or give precision.absolute_half_width for a mean near 0)" if means_zero else "")
         + f" (scenario '{scenario.name}')."
     )
+
+
+def fixed_replications(scenario: Scenario, given: int | None, purpose: str) -> int:
+    """The replications of a comparison or a sweep: ``given``, else the scenario's own number.
+
+    Common random numbers pair replication i of every scenario or point, so all need the same
+    count; ``replications: auto`` decides per run and cannot be honoured there.
+
+    Raises:
+        ValueError: neither ``given`` nor the scenario names a number (it says ``auto``).
+    """
+    count = given if given is not None else scenario.replications
+    if isinstance(count, int):
+        return count
+    raise ValueError(
+        f"replications: auto is for `servsim run`; {purpose} needs the same number of "
+        f"replications everywhere: give one (--replications N, or replications: N) for "
+        f"'{scenario.name}'"
+    )
+
+

@@ -32,14 +32,13 @@ from servsim.executors import (
     run_task,
     task_for,
 )
-from servsim.experiment import summarise
+from servsim.experiment import fixed_replications, summarise
 from servsim.scenario import (
     Scenario,
     ScenarioError,
-    fixed_replications,
     format_validation_errors,
     load_scenario,
-    parse_yaml,
+    read_yaml_file,
 )
 from servsim.schema_types import StrictModel
 
@@ -145,19 +144,14 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, Scenario]:
         ScenarioError: the sweep file or its base scenario is invalid.
     """
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError(str(path), ["file not found"])
-    try:
-        data = parse_yaml(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(str(path), [f"not valid YAML: {exc}"]) from None
+    data = read_yaml_file(path, what="sweep")
     if not isinstance(data, dict):
         raise ScenarioError(str(path), ["a sweep file is a YAML mapping (name, base, parameters)"])
     data.setdefault("name", path.stem)
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(str(path), format_validation_errors(exc)) from None
+        raise ScenarioError(str(path), format_validation_errors(exc, SweepSpec)) from None
     return spec, load_scenario(path.parent / spec.base)
 
 

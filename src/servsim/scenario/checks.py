@@ -1,0 +1,200 @@
+"""Cross-field checks of a scenario that pydantic's per-field rules cannot express.
+
+Each problem is yielded with its field path, so a user reads every one of them at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from servsim.scenario.components import SHARE_TOLERANCE, RatePeriod, Routing
+from servsim.scenario.errors import ScenarioError, unknown_name
+from servsim.schema_types import format_clock
+
+if TYPE_CHECKING:
+    from servsim.scenario.schema import Scenario
+
+__all__ = ["consistency_problems", "first_front_pool", "routing_pools"]
+
+
+def routing_pools(served_by: str | Routing | None) -> list[str]:
+    """Every pool a touchpoint's ``served_by`` can send a customer to."""
+    if served_by is None:
+        return []
+    if isinstance(served_by, str):
+        return [served_by]
+    return [*served_by.by_request_type.values(), *served_by.by_segment.values(), served_by.fallback]
+
+
+def _check_shares(path: str, shares: Iterable[float]) -> Iterable[tuple[str, str]]:
+    total = sum(shares)
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        yield path, f"segment shares must sum to 1, they sum to {total:g}"
+
+
+def consistency_problems(s: Scenario) -> Iterable[tuple[str, str]]:
+    """Cross-field checks pydantic's per-field rules cannot express, each with its field path."""
+    yield from _check_shares("segments", (seg.share for seg in s.segments))
+    yield from _unique("segments", [seg.name for seg in s.segments])
+    pool_names = [p.name for _, p in s.staff.pools()]
+    yield from _unique("staff", pool_names)
+    tp_names = [tp.name for tp in s.service_cycle]
+    yield from _unique("service_cycle", tp_names)
+    request_types = set(s.request_types)
+    segment_names = {seg.name for seg in s.segments}
+
+    for side, pools in (("front", s.staff.front), ("back", s.staff.back)):
+        for i, pool in enumerate(pools):
+            path = f"staff.{side}[{i}]"
+            if pool.headcount is None and not pool.shifts:
+                yield path, "give a constant headcount or a list of shifts"
+            if pool.headcount is not None and pool.shifts:
+                yield path, "give a constant headcount or shifts, not both"
+            for j, shift in enumerate(pool.shifts):
+                if shift.end <= shift.start:
+                    yield (
+                        f"{path}.shifts[{j}].end",
+                        f"given {format_clock(shift.end)}; a shift must end after it starts "
+                        f"({format_clock(shift.start)}); split a night shift in two",
+                    )
+
+    if s.arrivals.profile is not None:
+        yield from _check_profile(s.arrivals.profile)
+
+    reachable: set[str] = set()
+    for i, tp in enumerate(s.service_cycle):
+        path = f"service_cycle[{i}]"
+        for pool_name in routing_pools(tp.served_by):
+            reachable.add(pool_name)
+            if pool_name not in pool_names:
+                yield f"{path}.served_by", unknown_name("pool", pool_name, pool_names)
+        if isinstance(tp.served_by, Routing):
+            for rt in tp.served_by.by_request_type:
+                if rt not in request_types:
+                    yield (
+                        f"{path}.served_by.by_request_type.{rt}",
+                        unknown_name("request type", rt, request_types),
+                    )
+            for seg in tp.served_by.by_segment:
+                if seg not in segment_names:
+                    yield (
+                        f"{path}.served_by.by_segment.{seg}",
+                        unknown_name("segment", seg, segment_names),
+                    )
+        for field in ("resolution", "failure"):
+            value = getattr(tp, field)
+            if isinstance(value, dict):
+                for rt in value:
+                    if rt not in request_types:
+                        problem = unknown_name("request type", rt, request_types)
+                        yield f"{path}.{field}.{rt}", problem
+        for rt in tp.service_time_by_request_type:
+            if rt not in request_types:
+                yield (
+                    f"{path}.service_time_by_request_type.{rt}",
+                    unknown_name("request type", rt, request_types),
+                )
+        if tp.recontact_from is not None and tp.recontact_from not in tp_names:
+            yield f"{path}.recontact_from", unknown_name("touchpoint", tp.recontact_from, tp_names)
+        for rt in request_types:
+            total = _probability(tp.failure, rt, 0.0) + _probability(tp.resolution, rt, 0.0)
+            if total > 1.0 + SHARE_TOLERANCE:
+                yield (
+                    path,
+                    f"failure + resolution for request type '{rt}' is {total:g}, more than 1",
+                )
+
+    inquiry = s.status_inquiry
+    for pool_name in routing_pools(inquiry.served_by):
+        reachable.add(pool_name)
+        if pool_name not in pool_names:
+            yield "status_inquiry.served_by", unknown_name("pool", pool_name, pool_names)
+    if inquiry.enabled and inquiry.served_by is None and first_front_pool(s) is None:
+        yield (
+            "status_inquiry.served_by",
+            "status inquiries are on but no front pool serves the cycle; name one",
+        )
+
+    unknown_pools = reachable - set(pool_names)
+    for side, pools in (("front", s.staff.front), ("back", s.staff.back)):
+        for i, pool in enumerate(pools):
+            if pool.name not in reachable and not unknown_pools:
+                yield (
+                    f"staff.{side}[{i}].name",
+                    f"pool '{pool.name}' serves no touchpoint; name it in a touchpoint's served_by "
+                    "or remove it",
+                )
+
+    for i, programme in enumerate(s.training.programmes):
+        if programme.pool not in pool_names:
+            yield f"training.programmes[{i}].pool", unknown_name("pool", programme.pool, pool_names)
+
+    if s.variants:
+        base = s.model_copy(update={"variants": {}})
+        for variant, overrides in s.variants.items():
+            try:
+                base.with_overrides(overrides)
+            except ScenarioError as exc:
+                for problem in exc.problems:
+                    yield f"variants.{variant}", problem
+
+    if s.horizon.warm_up >= s.horizon.length:
+        yield (
+            "horizon.warm_up",
+            (
+                f"given {s.horizon.warm_up:g} s; the warm-up must be shorter than the horizon "
+                f"({s.horizon.length:g} s)"
+            ),
+        )
+
+
+def _check_profile(profile: list[RatePeriod]) -> Iterable[tuple[str, str]]:
+    by_day: dict[int | None, list[tuple[int, RatePeriod]]] = {}
+    for i, period in enumerate(profile):
+        if period.end <= period.start:
+            yield (
+                f"arrivals.profile[{i}].end",
+                f"given {format_clock(period.end)}; a period must end after it starts "
+                f"({format_clock(period.start)})",
+            )
+        by_day.setdefault(period.day, []).append((i, period))
+    for periods in by_day.values():
+        ordered = sorted(periods, key=lambda ip: ip[1].start)
+        for (_, a), (j, b) in itertools.pairwise(ordered):
+            if b.start < a.end:
+                yield (
+                    f"arrivals.profile[{j}].start",
+                    f"period {format_clock(b.start)}-{format_clock(b.end)} overlaps "
+                    f"{format_clock(a.start)}-{format_clock(a.end)}",
+                )
+
+
+def _unique(path: str, names: list[str]) -> Iterable[tuple[str, str]]:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            yield path, f"the name '{name}' is used twice; names must be unique"
+        seen.add(name)
+
+
+
+def _probability(
+    value: float | dict[str, float] | None, request_type: str, default: float
+) -> float:
+    if value is None:
+        return default
+    if isinstance(value, dict):
+        return value.get(request_type, default)
+    return value
+
+
+def first_front_pool(s: Scenario) -> str | None:
+    """The first front pool the cycle meets: who answers status inquiries unless told."""
+    front = {p.name for p in s.staff.front}
+    for tp in s.service_cycle:
+        for pool in routing_pools(tp.served_by):
+            if pool in front:
+                return pool
+    return None
