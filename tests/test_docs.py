@@ -33,7 +33,7 @@ SECTIONS = ("1", "2", "2b", "3", "4", "5", "6", "7", "8", "9")
 BACKTICKED = re.compile(r"`([^`\n]+)`")
 FILE_NAME = re.compile(r"\.(csv|parquet|yaml|py|md|json|png|html)$")
 PATH_PART = re.compile(r"\[\]|[A-Za-z_][A-Za-z0-9_]*")
-METRIC_LIKE = re.compile(r"\[|_p(50|90|95)$|^level_share_\d$")
+METRIC_LIKE = re.compile(r"^([a-z0-9_]+(\[[^\]]+\]|_p(50|90|95))|level_share_\d+)$")
 
 # A few paths and metrics each section must keep citing: guards the parsing below against
 # silently finding nothing (a renamed marker would otherwise make every check vacuous).
