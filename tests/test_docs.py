@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -241,20 +242,24 @@ def test_every_section_says_what_to_set_and_what_to_read() -> None:
         assert READ_MARKER in numbered[number], f"section {number} has no '{READ_MARKER}'"
 
 
-def test_every_documented_field_path_exists() -> None:
-    paths = _documented_paths(_doc())
-    missing = sorted({p for p in paths if not field_path_exists(p)})
-    assert not missing, f"docs/model.md cites scenario fields that do not exist: {missing}"
-    missing_required = REQUIRED_FIELDS - set(paths)
-    assert not missing_required, f"no longer cited: {sorted(missing_required)}"
-
-
-def test_every_documented_metric_exists() -> None:
-    metrics = _documented_metrics(_doc())
-    unknown = sorted({m for m in metrics if not is_result_name(m)})
-    assert not unknown, f"docs/model.md cites metrics servsim does not report: {unknown}"
-    missing_required = REQUIRED_METRICS - set(metrics)
-    assert not missing_required, f"no longer cited: {sorted(missing_required)}"
+@pytest.mark.parametrize(
+    ("what", "cited", "exists", "required"),
+    [
+        ("scenario fields", _documented_paths, field_path_exists, REQUIRED_FIELDS),
+        ("result metrics", _documented_metrics, is_result_name, REQUIRED_METRICS),
+    ],
+)
+def test_every_documented_name_exists(
+    what: str,
+    cited: Callable[[str], list[str]],
+    exists: Callable[[str], bool],
+    required: set[str],
+) -> None:
+    names = cited(_doc())
+    stale = sorted({name for name in names if not exists(name)})
+    assert not stale, f"docs/model.md cites {what} that do not exist: {stale}"
+    dropped = sorted(required - set(names))
+    assert not dropped, f"docs/model.md no longer cites these {what}: {dropped}"
 
 
 def test_every_documented_table_column_exists() -> None:
