@@ -21,6 +21,7 @@ import pytest
 
 import servsim
 from servsim.model import ServiceSystem, simulate_replication
+from servsim.model import run as run_system
 from servsim.model.staffing import headcount_schedule
 from servsim.records import RecordTables
 from servsim.scenario import StaffPool
@@ -608,7 +609,7 @@ def test_abandoned_visits_wait_exactly_their_patience() -> None:
 def test_abandonment_uses_each_customers_patience_draw() -> None:
     scenario = impatient(exp("3min"))
     system = ServiceSystem.build(scenario, RandomStreams(seed=7, replication=0))
-    tables = system.run()
+    tables = run_system(system)
     check_conservation(tables)
     visits = tables.visits[tables.visits["contact"] == 0]
     patience = np.asarray(system.draws.patience[0])

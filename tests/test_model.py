@@ -13,7 +13,7 @@ import pytest
 import servsim
 from servsim.experiment import confidence_interval
 from servsim.metrics import replication_metrics
-from servsim.model import ServiceSystem, simulate_replication
+from servsim.model import ServiceSystem, run, simulate_replication
 from servsim.streams import RandomStreams
 
 ROOT = Path(__file__).parents[1]
@@ -71,7 +71,7 @@ def sampled_run(scenario: servsim.Scenario, every: float = 30.0) -> tuple[Any, p
             yield system.env.timeout(every)
 
     system.env.process(observer())
-    tables = system.run()
+    tables = run(system)
     return tables, pd.DataFrame(samples)
 
 
