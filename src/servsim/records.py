@@ -39,6 +39,7 @@ FAILED: Final[ContactOutcome] = "failed"
 ANSWERED: Final[ContactOutcome] = "answered"
 NEXT: Final[VisitOutcome] = "next"
 STATUS_INQUIRY: Final[ContactKind] = "status_inquiry"
+"""The kind of a status-inquiry contact, and the touchpoint name of its visit (step -1)."""
 
 
 class CustomerRecord(NamedTuple):
