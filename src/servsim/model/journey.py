@@ -113,6 +113,7 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
                     served = yield ticket
                     if not served:
                         rec.visits.append(visit.record(index, env.now, "abandoned"))
+                        customer.visit = None  # recorded: not open while awaiting a retry
                         outcome = "abandoned"
                         break
                 visit.started = env.now
