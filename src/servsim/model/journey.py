@@ -23,6 +23,7 @@ from servsim.model.system import Customer, OpenContact, OpenVisit, ServiceSystem
 from servsim.records import (
     ContactKind,
     ContactOutcome,
+    ContactRecord,
     CustomerOutcome,
     CustomerRecord,
     RecordTables,
@@ -81,8 +82,9 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
         contact = customer.contacts
         customer.contacts += 1
         customer.attempts += 1
-        open_contact = OpenContact(contact, kind, env.now, customer.asked)
-        customer.contact = open_contact
+        contact_started = env.now
+        repeats = customer.asked
+        customer.contact = OpenContact(contact, kind, contact_started, repeats)
         while True:
             tp = cycle[step]
             if tp.present:
@@ -103,20 +105,28 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
                 u = tp.repeat_outcome.next()
                 patience = segment.draw_patience() if tp.present else INFINITY
             queued = env.now
+            # the hot path builds records from locals; the open visit is for the horizon only
             if queue is None:
-                visit = customer.visit = OpenVisit(contact, tp, None, queued, queued)
+                customer.visit = OpenVisit(contact, tp, None, queued, queued)
                 yield env.timeout(service)
+                started = queued
+                pool_name = ""
             else:
+                pool_name = queue.name
                 visit = customer.visit = OpenVisit(contact, tp, queue, queued, math.nan)
                 ticket = queue.request(patience)
                 if ticket is not None:
                     served = yield ticket
                     if not served:
-                        rec.visits.append(visit.record(index, env.now, "abandoned"))
+                        rec.visits.append(
+                            tp.record(
+                                index, contact, pool_name, queued, math.nan, env.now, "abandoned"
+                            )
+                        )
                         customer.visit = None  # recorded: not open while awaiting a retry
                         outcome = "abandoned"
                         break
-                visit.started = env.now
+                started = visit.started = env.now
                 customer.asked = True
                 yield env.timeout(service * queue.handle_factor)
                 queue.release()
@@ -129,7 +139,9 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
                 outcome = "next"
             else:
                 outcome = "unresolved"
-            rec.visits.append(visit.record(index, env.now, outcome))
+            rec.visits.append(
+                tp.record(index, contact, pool_name, queued, started, env.now, outcome)
+            )
             customer.visit = None
             if outcome != "next":
                 break
@@ -137,7 +149,9 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
         if customer.away:
             customer.away = False
             customer.spell += 1
-        rec.contacts.append(open_contact.record(index, env.now, outcome))
+        rec.contacts.append(
+            ContactRecord(index, contact, kind, contact_started, env.now, outcome, repeats)
+        )
         customer.contact = None
         first = False
         if outcome == "resolved":
