@@ -21,6 +21,7 @@ import pytest
 
 import servsim
 from servsim.model import ServiceSystem, simulate_replication
+from servsim.model import run as run_system
 from servsim.model.staffing import headcount_schedule
 from servsim.records import RecordTables
 from servsim.scenario import StaffPool
@@ -29,6 +30,7 @@ from servsim.streams import RandomStreams
 DAY = 86_400.0
 HOUR = 3_600.0
 OUTCOMES = {"resolved", "unresolved", "abandoned", "in_system"}
+VISIT_OUTCOMES = OUTCOMES | {"failed", "answered", "next"}
 
 BASE: dict[str, Any] = {
     "name": "behaviour",
@@ -99,6 +101,11 @@ def check_conservation(tables: RecordTables) -> None:
     contact_keys = set(map(tuple, contacts[[*key, "contact"]].to_numpy().tolist()))
     visit_keys = set(map(tuple, visits[[*key, "contact"]].to_numpy().tolist()))
     assert contact_keys == visit_keys
+    # a visit is recorded once, whether it ended or was still open at the horizon
+    assert not visits.duplicated([*key, "contact", "step"]).any()
+    assert set(visits["outcome"]) <= VISIT_OUTCOMES
+    assert set(contacts["outcome"]) <= VISIT_OUTCOMES - {"next"}
+    assert set(contacts["kind"]) <= {"first", "recontact", "retry", "status_inquiry"}
     # a status inquiry is one visit at step -1
     inquiries = contacts[contacts["kind"] == "status_inquiry"]
     inquiry_visits = visits[visits["step"] == -1]
@@ -608,7 +615,7 @@ def test_abandoned_visits_wait_exactly_their_patience() -> None:
 def test_abandonment_uses_each_customers_patience_draw() -> None:
     scenario = impatient(exp("3min"))
     system = ServiceSystem.build(scenario, RandomStreams(seed=7, replication=0))
-    tables = system.run()
+    tables = run_system(system)
     check_conservation(tables)
     visits = tables.visits[tables.visits["contact"] == 0]
     patience = np.asarray(system.draws.patience[0])

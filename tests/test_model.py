@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,22 @@ import pytest
 import servsim
 from servsim.experiment import confidence_interval
 from servsim.metrics import replication_metrics
-from servsim.model import ServiceSystem, simulate_replication
+from servsim.model import ServiceSystem, run, simulate_replication
+from servsim.model.journey import arrivals
+from servsim.records import (
+    ABANDONED,
+    ANSWERED,
+    FAILED,
+    IN_SYSTEM,
+    NEXT,
+    RESOLVED,
+    STATUS_INQUIRY,
+    UNRESOLVED,
+    ContactKind,
+    ContactOutcome,
+    CustomerOutcome,
+    VisitOutcome,
+)
 from servsim.streams import RandomStreams
 
 ROOT = Path(__file__).parents[1]
@@ -71,8 +86,67 @@ def sampled_run(scenario: servsim.Scenario, every: float = 30.0) -> tuple[Any, p
             yield system.env.timeout(every)
 
     system.env.process(observer())
-    tables = system.run()
+    tables = run(system)
     return tables, pd.DataFrame(samples)
+
+
+def test_outcome_types_hold_the_strings_saved_on_disk() -> None:
+    """The typed outcomes keep the column values of saved runs: renaming one breaks old files."""
+    customer = {"resolved", "unresolved", "abandoned", "in_system"}
+    assert set(get_args(CustomerOutcome)) == customer
+    assert set(get_args(ContactOutcome)) == customer | {"failed", "answered"}
+    assert set(get_args(VisitOutcome)) == customer | {"failed", "answered", "next"}
+    assert set(get_args(ContactKind)) == {"first", "recontact", "retry", "status_inquiry"}
+    named = [RESOLVED, UNRESOLVED, ABANDONED, IN_SYSTEM, FAILED, ANSWERED, NEXT]
+    assert named == [
+        "resolved", "unresolved", "abandoned", "in_system", "failed", "answered", "next"
+    ]  # fmt: skip
+    assert STATUS_INQUIRY == "status_inquiry"
+
+
+def test_open_visits_are_closed_at_the_horizon_as_they_stood() -> None:
+    """Each visit under way at the horizon becomes one in_system record with its own times."""
+    scenario = short(ROOT / "scenarios" / "bank_account_low.yaml", days=1.5)  # mid-day
+    system = ServiceSystem.build(scenario, RandomStreams(seed=2, replication=0))
+    system.env.process(arrivals(system))
+    system.env.run(until=scenario.horizon.length)
+    open_visits = {
+        (c.index, v.contact): (
+            v.touchpoint.name,
+            v.queue.name if v.queue else "",
+            v.queued,
+            v.started,
+        )
+        for c in system.active.values()
+        if (v := c.visit) is not None
+    }
+    open_visits.update(
+        {
+            (c.index, v.contact): (
+                STATUS_INQUIRY,
+                v.queue.name if v.queue else "",
+                v.queued,
+                v.started,
+            )
+            for c in system.inquiring.values()
+            if (v := c.inquiry) is not None
+        }
+    )
+    waiting = sum(1 for *_, started in open_visits.values() if np.isnan(started))
+    assert waiting >= 5 and len(open_visits) - waiting >= 1  # both kinds of open visit occur
+    system.close_open_records()
+    visits = system.recorder.tables().visits
+    closed = visits[visits["outcome"] == IN_SYSTEM]
+    assert closed["ended"].isna().all()
+    got = {
+        (row.customer, row.contact): (row.touchpoint, row.pool, row.queued, row.started)
+        for row in closed.itertuples()
+    }
+    assert len(got) == len(closed) == len(open_visits)
+    assert got.keys() == open_visits.keys()
+    for key, (touchpoint, pool, queued, started) in open_visits.items():
+        assert got[key][:3] == (touchpoint, pool, queued)
+        assert got[key][3] == started or (np.isnan(got[key][3]) and np.isnan(started))
 
 
 @pytest.mark.parametrize(

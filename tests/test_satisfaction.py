@@ -442,6 +442,20 @@ def test_perception_noise_is_common_to_scenarios_compared_under_one_seed() -> No
     pd.testing.assert_series_equal(ka.loc[both], kb.loc[both])
 
 
+def test_perception_noise_is_the_perception_stream_of_random_streams() -> None:
+    """The noise comes from ``RandomStreams.counter("perception")`` and from nothing else."""
+    scenario = make(horizon={"days": 0.5})
+    replication = run_replication(scenario, seed=5, replication=2)
+    redrawn = moment_table(replication.records, scenario, RandomStreams(5, 2).counter("perception"))
+    pd.testing.assert_frame_equal(redrawn, replication.moments)
+    other = moment_table(replication.records, scenario, RandomStreams(6, 2).counter("perception"))
+    assert not other["p_tangibles"].equals(replication.moments["p_tangibles"])
+    # reliability and waits are facts, not perceptions: no noise there
+    exact = moment_table(replication.records, scenario)
+    for column in ("p_reliability", "x_responsiveness", "wait"):
+        pd.testing.assert_series_equal(other[column], exact[column])
+
+
 # --------------------------------------------------------------------------- customers
 
 

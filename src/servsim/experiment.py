@@ -269,7 +269,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int) -> Replicat
     tables = simulate_replication(scenario, seed, replication)
     metrics = replication_metrics(tables, scenario)
     streams = RandomStreams(seed, replication)
-    moments = moment_table(tables, scenario, streams.generator("perception"))
+    moments = moment_table(tables, scenario, streams.counter("perception"))
     satisfaction = customer_satisfaction(
         moments, tables, scenario, streams.generator("satisfaction")
     )

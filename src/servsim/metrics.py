@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from servsim.records import IN_SYSTEM, RecordTables
+from servsim.records import ABANDONED, IN_SYSTEM, RESOLVED, UNRESOLVED, RecordTables
 from servsim.satisfaction_schema import LEVEL_NAMES
 from servsim.scenario import Scenario
 
@@ -229,10 +229,10 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
     first_contact_over = (first_contacts != IN_SYSTEM).reindex(outcome.index, fill_value=False)
     # known either way: left, came back, or the first contact ended (resolved or not)
     settled = left | (n_contacts > 1) | first_contact_over
-    first_contact_resolved = (outcome == "resolved") & (n_contacts == 1)
+    first_contact_resolved = (outcome == RESOLVED) & (n_contacts == 1)
     out["first_contact_resolution"] = _share(first_contact_resolved[settled])
 
-    resolved = customers[customers["outcome"] == "resolved"]
+    resolved = customers[customers["outcome"] == RESOLVED]
     _with_percentiles(out, "resolution_time", (resolved["left"] - resolved["arrived"]).to_numpy())
 
     out["repeated_questions_share"] = _share(contacts["repeats_question"])
@@ -245,7 +245,7 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
     within = pd.Series(False, index=outcome.index)
     within[first_response.index] = first_wait <= target
     out["service_level"] = _share(within[determinate])
-    out["abandoned_before_response"] = _share((~has_response & (outcome == "abandoned"))[left])
+    out["abandoned_before_response"] = _share((~has_response & (outcome == ABANDONED))[left])
 
     first_answers = (
         responses.sort_values("started", kind="stable").groupby(["customer", "contact"]).first()
@@ -253,14 +253,14 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
     out["average_speed_of_answer"] = _mean(first_answers["started"] - first_answers["queued"])
 
     staffed = visits[(visits["pool"] != "") & (visits["outcome"] != IN_SYSTEM)]
-    abandoned = staffed["outcome"] == "abandoned"
+    abandoned = staffed["outcome"] == ABANDONED
     out["abandonment"] = _share(abandoned)
 
     out["contacts_per_issue"] = _mean(n_contacts)
     for share_name, value in (
-        ("resolved_share", "resolved"),
-        ("unresolved_share", "unresolved"),
-        ("abandoned_share", "abandoned"),
+        ("resolved_share", RESOLVED),
+        ("unresolved_share", UNRESOLVED),
+        ("abandoned_share", ABANDONED),
     ):
         out[share_name] = _share(outcome == value) if count else math.nan
     out["in_system_at_end"] = float((outcome == IN_SYSTEM).sum())
@@ -298,7 +298,7 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
         waits = (mine["started"].fillna(mine["ended"]) - mine["queued"]).to_numpy(dtype=np.float64)
         out[f"wait_mean[{name}]"] = _mean(waits)
         out[f"wait_probability[{name}]"] = _share(waits > 0)
-        out[f"pool_abandonment[{name}]"] = _share(mine["outcome"] == "abandoned")
+        out[f"pool_abandonment[{name}]"] = _share(mine["outcome"] == ABANDONED)
     sessions = tables.training
     in_window = sessions[(sessions["start"] >= start) & (sessions["start"] < end)]
     out["training_cost"] = float(in_window["cost"].sum())
@@ -325,7 +325,7 @@ def daily_metrics(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
             "pool": visits["pool"],
             "wait": visits["started"].fillna(visits["ended"]) - visits["queued"],
             "handle_time": visits["ended"] - visits["started"],
-            "abandoned": (visits["outcome"] == "abandoned").astype(float),
+            "abandoned": (visits["outcome"] == ABANDONED).astype(float),
         }
     )
     per_day = frame.groupby(["day", "pool"]).agg(

@@ -12,11 +12,34 @@ from __future__ import annotations
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Final, Literal, NamedTuple
 
 import pandas as pd
 
-IN_SYSTEM = "in_system"
+CustomerOutcome = Literal["resolved", "unresolved", "abandoned", "in_system"]
+"""How a customer's issue ended: ``in_system`` when it had not ended at the horizon."""
+
+ContactOutcome = Literal[CustomerOutcome, "failed", "answered"]
+"""How one contact ended; ``answered`` ends a status inquiry, ``failed`` a visit that erred."""
+
+VisitOutcome = Literal[ContactOutcome, "next"]
+"""How one visit ended; ``next`` hands the customer on to the next touchpoint of the cycle."""
+
+ContactKind = Literal["first", "recontact", "retry", "status_inquiry"]
+"""Why a contact was made: the first one, after an unresolved one, after abandoning, for news."""
+
+# The outcomes by name, for code that compares a record column with one: a misspelt name is an
+# error for mypy and ruff, where a misspelt string would silently match nothing. The values are
+# the strings written to disk, so saved tables keep their columns.
+RESOLVED: Final[CustomerOutcome] = "resolved"
+UNRESOLVED: Final[CustomerOutcome] = "unresolved"
+ABANDONED: Final[CustomerOutcome] = "abandoned"
+IN_SYSTEM: Final[CustomerOutcome] = "in_system"
+FAILED: Final[ContactOutcome] = "failed"
+ANSWERED: Final[ContactOutcome] = "answered"
+NEXT: Final[VisitOutcome] = "next"
+STATUS_INQUIRY: Final[ContactKind] = "status_inquiry"
+"""The kind of a status-inquiry contact, and the touchpoint name of its visit (step -1)."""
 
 
 class CustomerRecord(NamedTuple):
@@ -27,7 +50,7 @@ class CustomerRecord(NamedTuple):
     request_type: str
     arrived: float
     left: float
-    outcome: str  # resolved | unresolved | abandoned | in_system
+    outcome: CustomerOutcome
     contacts: int
 
 
@@ -36,10 +59,10 @@ class ContactRecord(NamedTuple):
 
     customer: int
     contact: int  # 0 = the first contact
-    kind: str  # first | recontact | retry | status_inquiry
+    kind: ContactKind
     started: float
     ended: float
-    outcome: str  # resolved | unresolved | failed | abandoned | answered | in_system
+    outcome: ContactOutcome
     repeats_question: bool  # the customer had already put this question to staff
 
 
@@ -59,7 +82,7 @@ class VisitRecord(NamedTuple):
     queued: float
     started: float
     ended: float
-    outcome: str  # resolved | next | unresolved | failed | abandoned | answered | in_system
+    outcome: VisitOutcome
 
 
 class StaffingRecord(NamedTuple):

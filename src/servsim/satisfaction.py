@@ -32,15 +32,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from servsim.records import IN_SYSTEM, RecordTables
-from servsim.satisfaction_schema import DIMENSIONS, CycleWeights
+from servsim.records import (
+    ABANDONED,
+    FAILED,
+    IN_SYSTEM,
+    RESOLVED,
+    STATUS_INQUIRY,
+    UNRESOLVED,
+    RecordTables,
+)
+from servsim.satisfaction_schema import DIMENSIONS, CycleWeights, SatisfactionModel
 from servsim.scenario import Scenario, Touchpoint
+from servsim.streams import CounterNoise
 
 __all__ = [
     "MOMENT_COLUMNS",
@@ -60,11 +70,9 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+ObjectArray = npt.NDArray[np.object_]
 
-STATUS_INQUIRY = "status_inquiry"
-"""Touchpoint name of status-inquiry visits in the records (step -1)."""
-
-FAILURE_OUTCOMES = ("abandoned", "failed")
 STELLAR_LEVEL = 5
 BITTER_LEVEL = 1
 NO_STAFF = ""
@@ -300,7 +308,7 @@ def moment_touchpoints(scenario: Scenario) -> list[str]:
 
 
 def moment_table(
-    tables: RecordTables, scenario: Scenario, rng: np.random.Generator | None = None
+    tables: RecordTables, scenario: Scenario, perception: CounterNoise | None = None
 ) -> pd.DataFrame:
     """One row per visible moment of truth, with its dimension scores, utility and level.
 
@@ -335,8 +343,9 @@ def moment_table(
       ``t - window`` with a binary search. The ``occupancy`` column holds ``occ``.
     * **perception**: tangibles, assurance and empathy are what the customer perceives of the
       pool's level in this one encounter: each gets ``perception_noise`` times a standard
-      normal draw from ``rng``, clipped to [0, 1] (who served, their mood, the customer's own
-      reading) [ASM]. Without ``rng`` every moment is perceived at the level itself.
+      normal draw from ``perception``, clipped to [0, 1] (who served, their mood, the
+      customer's own reading) [ASM]. Without ``perception`` every moment is perceived at the
+      level itself.
     * **timeliness**: the moment that resolves the issue (visit outcome ``resolved``) is also
       where a late resolution is lived: when the time since the customer arrived exceeds the
       segment's ``resolution_time`` R, its responsiveness is the lower of the wait's ``x`` and
@@ -355,9 +364,10 @@ def moment_table(
         tables: the records of one replication, or stacked ones with a ``replication`` column
             (each replication is then handled on its own and the rows keep the column).
         scenario: the resolved scenario that produced the records.
-        rng: the generator of the perception noise (``RandomStreams.generator("perception")``);
-            draws are taken in the order of the visits table, so the same records and
-            generator give the same moments.
+        perception: the perception noise (``RandomStreams.counter("perception")``); each
+            draw is addressed by its encounter (customer, contact, step, dimension), so the
+            same records give the same moments, and the same encounter is perceived alike in
+            every scenario compared under one seed.
 
     Returns:
         A DataFrame with :data:`MOMENT_COLUMNS` (``replication`` first when stacked).
@@ -368,14 +378,14 @@ def moment_table(
     """
     if "replication" in tables.visits.columns:
         frames = [
-            _moments_of_one(part, scenario, rng).assign(replication=replication)
+            _moments_of_one(part, scenario, perception).assign(replication=replication)
             for replication, part in _by_replication(tables)
         ]
         if not frames:
             return _empty(["replication", *MOMENT_COLUMNS])
         stacked = pd.concat(frames, ignore_index=True)
         return stacked[["replication", *MOMENT_COLUMNS]]
-    return _moments_of_one(tables, scenario, rng)
+    return _moments_of_one(tables, scenario, perception)
 
 
 def _by_replication(tables: RecordTables) -> Iterable[tuple[int, RecordTables]]:
@@ -394,142 +404,260 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in columns})
 
 
-def _moments_of_one(
-    tables: RecordTables, scenario: Scenario, rng: np.random.Generator | None
-) -> pd.DataFrame:
-    model = scenario.satisfaction
-    all_visits = tables.visits
-    if all_visits.empty:
-        return _empty(MOMENT_COLUMNS)
-    # every pool's busy time counts for occupancy, visible or not: factorise pools once
-    all_pool_codes, pool_uniques = pd.factorize(all_visits["pool"].to_numpy(dtype=object))
-    outcome_all = all_visits["outcome"].to_numpy(dtype=object)
-    judged = all_visits["moment_of_truth"].to_numpy(dtype=bool) & (outcome_all != IN_SYSTEM)
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """The visible moments of one replication, one array entry per moment, in visits order.
+
+    Occupancy counts every visit to a pool, visible or not (the back office is busy whether or
+    not the customer sees it), so the pool codes, starts and ends of *all* visits come along.
+    """
+
+    customer: IntArray
+    contact: IntArray
+    step: IntArray
+    touchpoint: ObjectArray
+    outcome: ObjectArray
+    present: BoolArray
+    time: FloatArray  # service start; for an abandonment, when the customer gave up
+    wait: FloatArray
+    pool_code: IntArray
+    pool_names: list[str]
+    failed: BoolArray
+    failure: BoolArray  # failed or abandoned: a bitter moment whatever the dimensions say
+    staffed: BoolArray
+    served: BoolArray  # staffed and not abandoned: the customer met the staff
+    all_pool_codes: IntArray
+    all_started: FloatArray
+    all_ended: FloatArray
+
+
+def _judged_visits(visits: pd.DataFrame) -> _Judged | None:
+    """The visits customers judge: moments of truth that ended (``None`` when there are none).
+
+    A visit still under way at the horizon has no outcome yet, so nobody has judged it.
+    """
+    if visits.empty:
+        return None
+    all_pool_codes, pool_uniques = pd.factorize(visits["pool"].to_numpy(dtype=object))
+    outcome_all = visits["outcome"].to_numpy(dtype=object)
+    judged = visits["moment_of_truth"].to_numpy(dtype=bool) & (outcome_all != IN_SYSTEM)
     if not judged.any():
-        return _empty(MOMENT_COLUMNS)
-    started_all = all_visits["started"].to_numpy(dtype=np.float64)
-    ended_all = all_visits["ended"].to_numpy(dtype=np.float64)
-
-    customer = all_visits["customer"].to_numpy(dtype=np.int64)[judged]
+        return None
+    started_all = visits["started"].to_numpy(dtype=np.float64)
+    ended_all = visits["ended"].to_numpy(dtype=np.float64)
     outcome = outcome_all[judged]
-    queued = all_visits["queued"].to_numpy(dtype=np.float64)[judged]
     started = started_all[judged]
-    ended = ended_all[judged]
-    pool_code = all_pool_codes[judged]
-    present = all_visits["customer_present"].to_numpy(dtype=bool)[judged]
-    contact = all_visits["contact"].to_numpy(dtype=np.int64)[judged]
-    touchpoint = all_visits["touchpoint"].to_numpy(dtype=object)[judged]
-    step = all_visits["step"].to_numpy(dtype=np.int64)[judged]
-
-    abandoned = outcome == "abandoned"
-    failed = outcome == "failed"
-    failure = abandoned | failed
-    time = np.where(np.isnan(started), ended, started)
-    wait = time - queued
+    time = np.where(np.isnan(started), ended_all[judged], started)
+    pool_code = np.asarray(all_pool_codes[judged], dtype=np.int64)
     pool_names = [str(name) for name in pool_uniques]
-    staffed_code = np.array([name != NO_STAFF for name in pool_names], dtype=bool)
-    staffed = staffed_code[pool_code]
-    served = staffed & ~abandoned
+    staffed = np.array([name != NO_STAFF for name in pool_names], dtype=bool)[pool_code]
+    abandoned = outcome == ABANDONED
+    failed = outcome == FAILED
+    return _Judged(
+        customer=visits["customer"].to_numpy(dtype=np.int64)[judged],
+        contact=visits["contact"].to_numpy(dtype=np.int64)[judged],
+        step=visits["step"].to_numpy(dtype=np.int64)[judged],
+        touchpoint=visits["touchpoint"].to_numpy(dtype=object)[judged],
+        outcome=outcome,
+        present=visits["customer_present"].to_numpy(dtype=bool)[judged],
+        time=time,
+        wait=time - visits["queued"].to_numpy(dtype=np.float64)[judged],
+        pool_code=pool_code,
+        pool_names=pool_names,
+        failed=failed,
+        failure=abandoned | failed,
+        staffed=staffed,
+        served=staffed & ~abandoned,
+        all_pool_codes=np.asarray(all_pool_codes, dtype=np.int64),
+        all_started=started_all,
+        all_ended=ended_all,
+    )
 
-    # segment of each moment, then the segment's zones by index
-    segment = _segment_of(tables.customers, customer)
-    segment_names = [s.name for s in scenario.segments]
-    seg = _codes(segment, segment_names, "segment")
-    expectations = [s.expectations for s in scenario.segments]
 
-    # touchpoint settings by index (a status inquiry has Touchpoint's defaults)
-    tp_specs: dict[str, Touchpoint | None] = {tp.name: tp for tp in scenario.service_cycle}
-    tp_specs.setdefault(STATUS_INQUIRY, None)
-    tp = _codes(touchpoint, list(tp_specs), "touchpoint")
+@dataclass(frozen=True, slots=True)
+class _TouchpointValues:
+    """Per moment, the settings of the touchpoint it happened at."""
+
+    tangibles: FloatArray
+    importance: FloatArray
+    informed: BoolArray
+
+
+def _touchpoint_values(scenario: Scenario, touchpoint: ObjectArray) -> _TouchpointValues:
+    """Look each moment's touchpoint up once by code, not per moment by name.
+
+    A status inquiry is no touchpoint of the cycle, so it has :class:`Touchpoint`'s defaults.
+    """
+    specs: dict[str, Touchpoint | None] = {tp.name: tp for tp in scenario.service_cycle}
+    specs.setdefault(STATUS_INQUIRY, None)
+    code = _codes(touchpoint, list(specs), "touchpoint")
     fields = Touchpoint.model_fields
     default_tangibles = float(fields["tangibles"].default)
     default_importance = float(fields["importance"].default)
-    tangibles_of = np.array(
-        [spec.tangibles if spec else default_tangibles for spec in tp_specs.values()]
-    )
-    importance_of = np.array(
-        [spec.importance if spec else default_importance for spec in tp_specs.values()]
-    )
-    informed_of = np.array([bool(spec and spec.informed_wait) for spec in tp_specs.values()])
+    tangibles = np.array([s.tangibles if s else default_tangibles for s in specs.values()])
+    importance = np.array([s.importance if s else default_importance for s in specs.values()])
+    informed = np.array([bool(s and s.informed_wait) for s in specs.values()])
+    return _TouchpointValues(tangibles[code], importance[code], informed[code])
 
-    # performances
-    performance: dict[str, FloatArray] = {}
-    performance["tangibles"] = tangibles_of[tp]
-    performance["reliability"] = np.select(
-        [failed, outcome == "unresolved", contact > 0],
+
+def _reliability(moments: _Judged, model: SatisfactionModel) -> FloatArray:
+    """Reliability of each moment: a failure, an issue left open, or being made to come back."""
+    return np.select(
+        [moments.failed, moments.outcome == UNRESOLVED, moments.contact > 0],
         [0.0, model.unresolved_reliability, model.repeat_reliability],
         default=1.0,
     ).astype(np.float64)
-    proficiency = np.full(len(customer), np.nan)
-    occupancy = np.full(len(customer), np.nan)
-    base_empathy = np.full(len(pool_names), np.nan)
-    staffing = tables.staffing
+
+
+def _staff_at_service(
+    moments: _Judged, staffing: pd.DataFrame, scenario: Scenario
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per served moment: the pool's proficiency, its recent occupancy and its base empathy.
+
+    These are what the customer meets at service start, so each pool's staffing steps and busy
+    time are joined as of that time (NaN where nobody served the customer).
+    """
+    model = scenario.satisfaction
+    size = len(moments.customer)
+    proficiency = np.full(size, np.nan)
+    occupancy = np.full(size, np.nan)
+    base_empathy = np.full(len(moments.pool_names), np.nan)
     staffing_pool = staffing["pool"].to_numpy(dtype=object)
     staffing_time = staffing["time"].to_numpy(dtype=np.float64)
-    for code, name in enumerate(pool_names):
-        rows = np.flatnonzero(served & (pool_code == code))
+    for code, name in enumerate(moments.pool_names):
+        rows = np.flatnonzero(moments.served & (moments.pool_code == code))
         if name == NO_STAFF or rows.size == 0:
             continue
         spec = scenario.pool(name)
         base_empathy[code] = spec.empathy
         mine = np.flatnonzero(staffing_pool == name)
         mine = mine[np.argsort(staffing_time[mine], kind="stable")]
-        in_pool = all_pool_codes == code
+        in_pool = moments.all_pool_codes == code
         proficiency[rows], occupancy[rows] = _pool_state(
-            time[rows],
+            moments.time[rows],
             steps=staffing_time[mine],
             on_floor=staffing["on_floor"].to_numpy(dtype=np.float64)[mine],
             levels=staffing["proficiency"].to_numpy(dtype=np.float64)[mine],
-            starts=started_all[in_pool],
-            ends=ended_all[in_pool],
+            starts=moments.all_started[in_pool],
+            ends=moments.all_ended[in_pool],
             known=spec.proficiency,
             horizon=scenario.horizon.length,
             window=model.occupancy_window,
         )
-    performance["assurance"] = np.where(
-        staffed, np.where(served, proficiency, np.nan), model.self_service_assurance
-    )
+    return proficiency, occupancy, base_empathy[moments.pool_code]
+
+
+def _performances(
+    moments: _Judged,
+    tangibles: FloatArray,
+    staff: tuple[FloatArray, FloatArray, FloatArray],
+    model: SatisfactionModel,
+) -> dict[str, FloatArray]:
+    """The 0-1 performance of each moment per dimension, at the level the touchpoint offers.
+
+    Assurance is the serving pool's proficiency (self-service has a fixed one); empathy grows
+    with proficiency and wanes once the pool is too busy; neither exists if the customer gave
+    up before meeting the staff.
+    """
+    proficiency, occupancy, base_empathy = staff
+    served = moments.served
     empathy = (
-        base_empathy[pool_code]
+        base_empathy
         + model.empathy_per_proficiency * proficiency
         - model.empathy_occupancy_slope
         * np.maximum(0.0, np.nan_to_num(occupancy, nan=0.0) - model.empathy_occupancy_threshold)
     )
-    performance["empathy"] = np.where(served, np.clip(empathy, 0.0, 1.0), np.nan)
-    if rng is not None and model.perception_noise > 0:
-        key = int(rng.integers(2**63))
-        for column, dim in enumerate(PERCEIVED_DIMENSIONS):
-            noise = _keyed_normals(key, (customer, contact, step + 1, np.full_like(step, column)))
-            perceived = performance[dim] + model.perception_noise * noise
-            performance[dim] = np.clip(perceived, 0.0, 1.0)  # NaN stays NaN
+    return {
+        "tangibles": tangibles,
+        "reliability": _reliability(moments, model),
+        "assurance": np.where(
+            moments.staffed, np.where(served, proficiency, np.nan), model.self_service_assurance
+        ),
+        "empathy": np.where(served, np.clip(empathy, 0.0, 1.0), np.nan),
+    }
 
-    # disconfirmation per dimension, against the segment's zones
-    x_dim: dict[str, FloatArray] = {}
-    for dim in PERFORMANCE_DIMENSIONS:
-        adequate = np.array([getattr(e, dim).adequate for e in expectations])[seg]
-        desired = np.array([getattr(e, dim).desired for e in expectations])[seg]
-        x_dim[dim] = disconfirmation(performance[dim], adequate, desired)
-    factor = np.where(
-        informed_of[tp], model.informed_wait_factor, np.where(present, model.idle_wait_factor, 1.0)
-    )
-    wait_adequate = np.array([e.wait.adequate for e in expectations])[seg]
-    wait_desired = np.array([e.wait.desired for e in expectations])[seg]
-    x_dim["responsiveness"] = wait_disconfirmation(wait, wait_adequate, wait_desired, factor)
-    resolving = outcome == "resolved"
-    if resolving.any():
-        position = _customer_rows(tables.customers, [customer], ["customer"])
-        arrived = tables.customers["arrived"].to_numpy(dtype=np.float64)[np.maximum(position, 0)]
-        expected = np.array([e.resolution_time for e in expectations])[seg]
-        lateness = (time - arrived - expected) / expected
-        late = resolving & (lateness > 0)
-        x_dim["responsiveness"] = np.where(
-            late, np.minimum(x_dim["responsiveness"], -lateness), x_dim["responsiveness"]
+
+def _perceived(
+    performance: dict[str, FloatArray],
+    moments: _Judged,
+    noise: CounterNoise | None,
+    model: SatisfactionModel,
+) -> dict[str, FloatArray]:
+    """What the customer perceives of the offered level in this one encounter.
+
+    Each perceived dimension gets its own normal draw addressed by the encounter (customer,
+    contact, step, dimension), not by its position among the moments, so two scenarios
+    compared under one seed perceive the same encounter alike (common random numbers).
+    """
+    if noise is None or model.perception_noise <= 0:
+        return performance
+    perceived = dict(performance)
+    for column, dim in enumerate(PERCEIVED_DIMENSIONS):
+        draw = noise.normals(
+            moments.customer, moments.contact, moments.step + 1, np.full_like(moments.step, column)
         )
+        value = performance[dim] + model.perception_noise * draw
+        perceived[dim] = np.clip(value, 0.0, 1.0)  # NaN stays NaN
+    return perceived
 
-    # the moment: weighted means over the dimensions that apply
-    weighted_x = np.zeros(len(customer))
-    weighted_v = np.zeros(len(customer))
-    weight_sum = np.zeros(len(customer))
+
+def _wait_factor(moments: _Judged, informed: BoolArray, model: SatisfactionModel) -> FloatArray:
+    """How long a wait feels per second: less when informed, more when idle and present."""
+    return np.where(
+        informed,
+        model.informed_wait_factor,
+        np.where(moments.present, model.idle_wait_factor, 1.0),
+    )
+
+
+def _disconfirmations(
+    moments: _Judged,
+    performance: dict[str, FloatArray],
+    factor: FloatArray,
+    segment: IntArray,
+    arrived: FloatArray,
+    scenario: Scenario,
+) -> dict[str, FloatArray]:
+    """Each dimension's disconfirmation against the zone of the moment's segment.
+
+    Responsiveness is judged on the perceived wait, and the resolving moment also carries a
+    late resolution: that is where a slow back office reaches a customer who never saw it.
+    """
+    expectations = [s.expectations for s in scenario.segments]
+
+    def zone(dim: str, bound: str) -> FloatArray:
+        return np.array([getattr(getattr(e, dim), bound) for e in expectations])[segment]
+
+    x_dim = {
+        dim: disconfirmation(performance[dim], zone(dim, "adequate"), zone(dim, "desired"))
+        for dim in PERFORMANCE_DIMENSIONS
+    }
+    responsiveness = wait_disconfirmation(
+        moments.wait, zone("wait", "adequate"), zone("wait", "desired"), factor
+    )
+    resolving = moments.outcome == RESOLVED
+    if resolving.any():
+        expected = np.array([e.resolution_time for e in expectations])[segment]
+        lateness = (moments.time - arrived - expected) / expected
+        late = resolving & (lateness > 0)
+        responsiveness = np.where(late, np.minimum(responsiveness, -lateness), responsiveness)
+    x_dim["responsiveness"] = responsiveness
+    return x_dim
+
+
+def _moment_value(
+    x_dim: dict[str, FloatArray], failure: BoolArray, model: SatisfactionModel
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """The moment's ``x``, utility ``v`` and level from its dimensions.
+
+    Both are weighted over the dimensions that apply; ``v`` averages the utilities, not the
+    utility of the mean, so a shortfall on one dimension is not cancelled by a surplus on
+    another (loss aversion acts per dimension). A failure is bitter whatever the rest says.
+    """
+    size = len(failure)
+    weighted_x = np.zeros(size)
+    weighted_v = np.zeros(size)
+    weight_sum = np.zeros(size)
     for dim in DIMENSIONS:
         w = float(model.dimension_weights.get(dim, 0.0))
         xs = x_dim[dim]
@@ -549,62 +677,54 @@ def _moments_of_one(
         v,
     )
     level = np.where(failure, BITTER_LEVEL, moment_level(x, model.level_thresholds))
+    return x, v, level.astype(np.int64)
 
-    order = np.lexsort((np.arange(len(customer)), time, customer))
+
+def _moments_of_one(
+    tables: RecordTables, scenario: Scenario, noise: CounterNoise | None
+) -> pd.DataFrame:
+    """The moment table of one replication's records (see :func:`moment_table`)."""
+    moments = _judged_visits(tables.visits)
+    if moments is None:
+        return _empty(MOMENT_COLUMNS)
+    model = scenario.satisfaction
+    segment = _segment_of(tables.customers, moments.customer)
+    seg = _codes(segment, [s.name for s in scenario.segments], "segment")
+    position = _customer_rows(tables.customers, [moments.customer], ["customer"])
+    arrived = tables.customers["arrived"].to_numpy(dtype=np.float64)[np.maximum(position, 0)]
+    touchpoints = _touchpoint_values(scenario, moments.touchpoint)
+    staff = _staff_at_service(moments, tables.staffing, scenario)
+    offered = _performances(moments, touchpoints.tangibles, staff, model)
+    performance = _perceived(offered, moments, noise, model)
+    factor = _wait_factor(moments, touchpoints.informed, model)
+    x_dim = _disconfirmations(moments, performance, factor, seg, arrived, scenario)
+    x, v, level = _moment_value(x_dim, moments.failure, model)
+
+    order = np.lexsort((np.arange(len(moments.customer)), moments.time, moments.customer))
     columns: dict[str, npt.NDArray[np.generic]] = {
-        "customer": customer,
-        "contact": contact,
-        "touchpoint": touchpoint,
-        "step": step,
-        "pool": np.asarray(pool_names, dtype=object)[pool_code],
+        "customer": moments.customer,
+        "contact": moments.contact,
+        "touchpoint": moments.touchpoint,
+        "step": moments.step,
+        "pool": np.asarray(moments.pool_names, dtype=object)[moments.pool_code],
         "segment": segment,
-        "customer_present": present,
-        "outcome": outcome,
-        "time": time,
-        "wait": wait,
-        "perceived_wait": wait * factor,
-        "occupancy": occupancy,
+        "customer_present": moments.present,
+        "outcome": moments.outcome,
+        "time": moments.time,
+        "wait": moments.wait,
+        "perceived_wait": moments.wait * factor,
+        "occupancy": staff[1],
         **{f"p_{d}": performance[d] for d in PERFORMANCE_DIMENSIONS},
         **{f"x_{d}": x_dim[d] for d in DIMENSIONS},
         "x": x,
         "v": v,
-        "level": level.astype(np.int64),
+        "level": level,
         "stellar": level == STELLAR_LEVEL,
         "bitter": level == BITTER_LEVEL,
-        "failure": failure,
-        "importance": importance_of[tp],
+        "failure": moments.failure,
+        "importance": touchpoints.importance,
     }
     return pd.DataFrame({name: values[order] for name, values in columns.items()})
-
-
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
-def _keyed_normals(key: int, fields: tuple[IntArray, ...]) -> FloatArray:
-    """Standard normals that depend only on a key and each row's identity (counter-based).
-
-    Drawing in row order would tie a moment's noise to how many moments came before it, so two
-    scenarios compared under one seed would perceive the same encounter differently. Here the
-    draw of (customer, contact, step, dimension) is a hash of those numbers and the stream's
-    key (SplitMix64 finaliser, Steele et al. 2014), turned into a normal by the inverse CDF:
-    the same encounter feels the same in every scenario of a comparison (common random
-    numbers), whatever else changed.
-    """
-    from scipy.special import ndtri
-
-    with np.errstate(over="ignore"):
-        h = np.full(len(fields[0]), np.uint64(key) & _MASK64, dtype=np.uint64)
-        for values in fields:
-            h = _splitmix(h ^ np.asarray(values, dtype=np.int64).astype(np.uint64))
-    uniform = ((h >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
-    return np.asarray(ndtri(uniform), dtype=np.float64)
-
-
-def _splitmix(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    h = h + np.uint64(0x9E3779B97F4A7C15)
-    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
 
 
 def _segment_of(
@@ -906,7 +1026,7 @@ def _on_time_resolution(customers: pd.DataFrame, scenario: Scenario, end: float)
     outcome = customers["outcome"].to_numpy(dtype=object)
     gone = outcome != IN_SYSTEM
     known = gone | ((end - arrived) > expected)
-    on_time = (outcome == "resolved") & ((left - arrived) <= expected)
+    on_time = (outcome == RESOLVED) & ((left - arrived) <= expected)
     return _mean(on_time[known])
 
 

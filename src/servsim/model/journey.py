@@ -6,7 +6,9 @@ fails, resolves the issue, or hands them on to the next touchpoint. Unresolved c
 re-contact later; abandoners may retry. While the issue sits with the back office and the
 customer is away, a late resolution prompts status inquiries to the front line.
 
-These processes only append records; they compute no KPI.
+These processes only append records; they compute no KPI. :func:`run` starts them on a built
+:class:`~servsim.model.system.ServiceSystem` (the system knows nothing of its processes, so data
+flows one way: system -> journey).
 """
 
 from __future__ import annotations
@@ -17,11 +19,34 @@ from typing import Any
 
 import simpy
 
-from servsim.model.system import Customer, ServiceSystem
-from servsim.records import ContactRecord, CustomerRecord
+from servsim.model.system import Customer, OpenContact, OpenVisit, ServiceSystem, inquiry_contact
+from servsim.records import (
+    ContactKind,
+    ContactOutcome,
+    ContactRecord,
+    CustomerOutcome,
+    CustomerRecord,
+    RecordTables,
+    VisitOutcome,
+)
+from servsim.scenario import Scenario
+from servsim.streams import RandomStreams
 
 Process = Generator[simpy.Event, Any, None]
 INFINITY = math.inf
+
+
+def run(system: ServiceSystem) -> RecordTables:
+    """Run a built system to the horizon; customers still inside are recorded ``in_system``."""
+    system.env.process(arrivals(system))
+    system.env.run(until=system.scenario.horizon.length)
+    system.close_open_records()
+    return system.recorder.tables()
+
+
+def simulate_replication(scenario: Scenario, seed: int, replication: int) -> RecordTables:
+    """Run one replication of a resolved scenario and return its records."""
+    return run(ServiceSystem.build(scenario, RandomStreams(seed, replication)))
 
 
 def arrivals(system: ServiceSystem) -> Process:
@@ -49,16 +74,17 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
     index = customer.index
     request_type = customer.request_type
     inquiries_on = system.inquiry is not None
-    kind = "first"
+    kind: ContactKind = "first"
     step = 0
     first = True
+    outcome: VisitOutcome
     while True:
         contact = customer.contacts
         customer.contacts += 1
         customer.attempts += 1
         contact_started = env.now
         repeats = customer.asked
-        customer.contact = (contact, kind, contact_started, repeats)
+        customer.contact = OpenContact(contact, kind, contact_started, repeats)
         while True:
             tp = cycle[step]
             if tp.present:
@@ -79,16 +105,17 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
                 u = tp.repeat_outcome.next()
                 patience = segment.draw_patience() if tp.present else INFINITY
             queued = env.now
+            # the hot path builds records from locals; the open visit is for the horizon only
             if queue is None:
-                customer.visit = (contact, tp, None, queued, queued)
+                customer.visit = OpenVisit(contact, tp, None, queued, queued)
                 yield env.timeout(service)
                 started = queued
                 pool_name = ""
             else:
                 pool_name = queue.name
+                visit = customer.visit = OpenVisit(contact, tp, queue, queued, math.nan)
                 ticket = queue.request(patience)
                 if ticket is not None:
-                    customer.visit = (contact, tp, queue, queued, math.nan)
                     served = yield ticket
                     if not served:
                         rec.visits.append(
@@ -96,10 +123,10 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
                                 index, contact, pool_name, queued, math.nan, env.now, "abandoned"
                             )
                         )
+                        customer.visit = None  # recorded: not open while awaiting a retry
                         outcome = "abandoned"
                         break
-                started = env.now
-                customer.visit = (contact, tp, queue, queued, started)
+                started = visit.started = env.now
                 customer.asked = True
                 yield env.timeout(service * queue.handle_factor)
                 queue.release()
@@ -131,6 +158,7 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
             _leave(system, customer, "resolved")
             return
         spec = segment.spec
+        final: CustomerOutcome
         if outcome == "abandoned":
             probability, delay, kind, step = spec.retry.probability, spec.retry.delay, "retry", 0
             final = "abandoned"
@@ -144,7 +172,7 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
         yield env.timeout(segment.draw(delay, segment.delays))
 
 
-def _leave(system: ServiceSystem, customer: Customer, outcome: str) -> None:
+def _leave(system: ServiceSystem, customer: Customer, outcome: CustomerOutcome) -> None:
     """The customer leaves for good: record them and stop any status-inquiry loop."""
     customer.spell += 1
     del system.active[customer.index]
@@ -177,42 +205,25 @@ def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> P
         contact = customer.contacts
         customer.contacts += 1
         queued = env.now
-        customer.inquiry_contact = (contact, queued)
         queue = tp.queue_for(segment.name, customer.request_type)
         service = tp.draw_service(customer.request_type)
         served = True
-        started = queued
-        customer.inquiry_visit = (contact, queue, queued, math.nan)
+        visit = customer.inquiry = OpenVisit(contact, tp, queue, queued, math.nan)
         system.inquiring[customer.index] = customer
         if queue is not None:
             ticket = queue.request(segment.draw_patience())
             if ticket is not None:
                 served = yield ticket
         if served:
-            started = env.now
-            customer.inquiry_visit = (contact, queue, queued, started)
+            visit.started = env.now
             if queue is not None:
                 yield env.timeout(service * queue.handle_factor)
                 queue.release()
             else:
                 yield env.timeout(service)
-        outcome = "answered" if served else "abandoned"
-        pool_name = queue.name if queue else ""
-        rec.visits.append(
-            tp.record(
-                customer.index,
-                contact,
-                pool_name,
-                queued,
-                started if served else math.nan,
-                env.now,
-                outcome,
-            )
-        )
-        rec.contacts.append(
-            ContactRecord(customer.index, contact, "status_inquiry", queued, env.now, outcome, True)
-        )
-        customer.inquiry_visit = None
-        customer.inquiry_contact = None
+        outcome: ContactOutcome = "answered" if served else "abandoned"
+        rec.visits.append(visit.record(customer.index, env.now, outcome))
+        rec.contacts.append(inquiry_contact(visit).record(customer.index, env.now, outcome))
+        customer.inquiry = None
         del system.inquiring[customer.index]
         yield env.timeout(inquiry.interval)

@@ -30,10 +30,13 @@ from servsim.model.training import (
 )
 from servsim.records import (
     IN_SYSTEM,
+    STATUS_INQUIRY,
+    ContactKind,
+    ContactOutcome,
     ContactRecord,
     CustomerRecord,
     Recorder,
-    RecordTables,
+    VisitOutcome,
     VisitRecord,
 )
 from servsim.scenario import PoolSide, Routing, Scenario, Segment, Touchpoint
@@ -128,7 +131,7 @@ class TouchpointRuntime:
         queued: float,
         started: float,
         ended: float,
-        outcome: str,
+        outcome: VisitOutcome,
     ) -> VisitRecord:
         """The record of one visit to this touchpoint."""
         return VisitRecord(
@@ -168,6 +171,44 @@ class TouchpointRuntime:
         return float(quantile(spec, np.array([self.repeat_service.next()]))[0])
 
 
+@dataclass(slots=True)
+class OpenVisit:
+    """A visit under way: what its record needs if the horizon comes before it ends.
+
+    One is made per visit and ``started`` is set in place when service begins (NaN until
+    then), which keeps the customer process free of extra allocations.
+    """
+
+    contact: int
+    touchpoint: TouchpointRuntime
+    queue: StaffedQueue | None
+    queued: float
+    started: float
+
+    def record(self, customer: int, ended: float, outcome: VisitOutcome) -> VisitRecord:
+        """The record of this visit, ended at ``ended`` with ``outcome``."""
+        pool = self.queue.name if self.queue is not None else ""
+        return self.touchpoint.record(
+            customer, self.contact, pool, self.queued, self.started, ended, outcome
+        )
+
+
+@dataclass(slots=True)
+class OpenContact:
+    """A contact under way: what its record needs if the horizon comes before it ends."""
+
+    contact: int
+    kind: ContactKind
+    started: float
+    repeats_question: bool
+
+    def record(self, customer: int, ended: float, outcome: ContactOutcome) -> ContactRecord:
+        """The record of this contact, ended at ``ended`` with ``outcome``."""
+        return ContactRecord(
+            customer, self.contact, self.kind, self.started, ended, outcome, self.repeats_question
+        )
+
+
 class Customer:
     """The state of one customer's issue while it is in the system."""
 
@@ -180,8 +221,7 @@ class Customer:
         "contacts",
         "index",
         "inquiries",
-        "inquiry_contact",
-        "inquiry_visit",
+        "inquiry",
         "request_type",
         "segment",
         "spell",
@@ -201,10 +241,9 @@ class Customer:
         self.asked = False  # has put the question to staff at least once
         self.away = False  # the issue is with the back office while the customer is away
         self.spell = 0  # bumps whenever the customer comes back or leaves, ends inquiry loops
-        self.contact: tuple[int, str, float, bool] | None = None
-        self.visit: tuple[int, TouchpointRuntime, StaffedQueue | None, float, float] | None = None
-        self.inquiry_contact: tuple[int, float] | None = None
-        self.inquiry_visit: tuple[int, StaffedQueue | None, float, float] | None = None
+        self.contact: OpenContact | None = None
+        self.visit: OpenVisit | None = None
+        self.inquiry: OpenVisit | None = None  # a status inquiry under way (its own contact)
 
 
 @dataclass
@@ -286,7 +325,7 @@ class ServiceSystem:
         if scenario.status_inquiry.enabled:
             spec = scenario.status_inquiry
             inquiry_tp = Touchpoint(
-                name="status_inquiry",
+                name=STATUS_INQUIRY,
                 served_by=spec.served_by,
                 service_time=spec.service_time,
                 customer_present=True,
@@ -302,15 +341,6 @@ class ServiceSystem:
         draws = _first_contact_draws(scenario, streams, horizon)
         return cls(scenario, streams, env, recorder, queues, cycle, segments, draws, inquiry)
 
-    def run(self) -> RecordTables:
-        """Run to the horizon; return the records, customers still inside flagged ``in_system``."""
-        from servsim.model.journey import arrivals
-
-        self.env.process(arrivals(self))
-        self.env.run(until=self.scenario.horizon.length)
-        self.close_open_records()
-        return self.recorder.tables()
-
     def close_open_records(self) -> None:
         """Emit records for customers still in the system at the horizon: kept, never dropped.
 
@@ -320,20 +350,14 @@ class ServiceSystem:
         nan = math.nan
         rec = self.recorder
         for customer in self.active.values():
+            index = customer.index
             if customer.visit is not None:
-                contact, tp, queue, queued, started = customer.visit
-                pool = queue.name if queue else ""
-                rec.visits.append(
-                    tp.record(customer.index, contact, pool, queued, started, nan, IN_SYSTEM)
-                )
+                rec.visits.append(customer.visit.record(index, nan, IN_SYSTEM))
             if customer.contact is not None:
-                contact, kind, started, repeats = customer.contact
-                rec.contacts.append(
-                    ContactRecord(customer.index, contact, kind, started, nan, IN_SYSTEM, repeats)
-                )
+                rec.contacts.append(customer.contact.record(index, nan, IN_SYSTEM))
             rec.customers.append(
                 CustomerRecord(
-                    customer.index,
+                    index,
                     customer.segment.name,
                     customer.request_type,
                     customer.arrived,
@@ -343,22 +367,18 @@ class ServiceSystem:
                 )
             )
         for customer in self.inquiring.values():
-            if customer.inquiry_visit is None or customer.inquiry_contact is None:
+            inquiry = customer.inquiry
+            if inquiry is None:
                 continue
-            assert self.inquiry is not None
-            tp = self.inquiry.routes
-            contact, queue, queued, started = customer.inquiry_visit
-            pool = queue.name if queue else ""
-            rec.visits.append(
-                tp.record(customer.index, contact, pool, queued, started, nan, IN_SYSTEM)
-            )
-            rec.contacts.append(
-                ContactRecord(
-                    customer.index, contact, "status_inquiry", queued, nan, IN_SYSTEM, True
-                )
-            )
+            rec.visits.append(inquiry.record(customer.index, nan, IN_SYSTEM))
+            rec.contacts.append(inquiry_contact(inquiry).record(customer.index, nan, IN_SYSTEM))
         self.active.clear()
         self.inquiring.clear()
+
+
+def inquiry_contact(inquiry: OpenVisit) -> OpenContact:
+    """The contact a status inquiry is: one visit, started when the customer queued to ask."""
+    return OpenContact(inquiry.contact, STATUS_INQUIRY, inquiry.queued, True)
 
 
 def _start_training(
@@ -489,9 +509,4 @@ def _first_contact_draws(
     )
 
 
-def simulate_replication(scenario: Scenario, seed: int, replication: int) -> RecordTables:
-    """Run one replication of a resolved scenario and return its records."""
-    return ServiceSystem.build(scenario, RandomStreams(seed, replication)).run()
-
-
-__all__ = ["ServiceSystem", "outcome_probabilities", "simulate_replication"]
+__all__ = ["Customer", "OpenContact", "OpenVisit", "ServiceSystem", "outcome_probabilities"]
