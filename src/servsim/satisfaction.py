@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from servsim.catalogue import column
 from servsim.records import IN_SYSTEM, RecordTables
 from servsim.satisfaction_schema import DIMENSIONS, CycleWeights
 from servsim.scenario import Scenario, Touchpoint
@@ -885,9 +886,9 @@ def satisfaction_metrics(
     with np.errstate(invalid="ignore", divide="ignore"):
         utility = np.bincount(codes, weights=v, minlength=size) / count
     for i, tp in enumerate(names):
-        out[f"stellar[{tp}]"] = float(stellar[i])
-        out[f"bitter[{tp}]"] = float(bitter[i])
-        out[f"moment_utility[{tp}]"] = float(utility[i])
+        out[column("stellar", tp)] = float(stellar[i])
+        out[column("bitter", tp)] = float(bitter[i])
+        out[column("moment_utility", tp)] = float(utility[i])
 
     staffed = mine["pool"].to_numpy(dtype=object) != NO_STAFF
     for name in ("empathy", "assurance"):
