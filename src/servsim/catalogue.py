@@ -510,13 +510,18 @@ def _bound(value: float) -> str:
     return ("∞" if value > 0 else "-∞") if math.isinf(value) else f"{value:g}"
 
 
+REGENERATE: Final = (
+    "python -c 'import servsim.catalogue as c; print(c.markdown(), end=\"\")' > docs/metrics.md"
+)
+"""The command that rewrites ``docs/metrics.md``."""
+
+
 def markdown() -> str:
     """The catalogue as a Markdown page (``docs/metrics.md`` is this text, and a test says so)."""
     lines = [
         "# Metrics",
         "",
-        "Generated from `src/servsim/catalogue.py` by `python -m servsim.catalogue > "
-        "docs/metrics.md`; do not edit by hand.",
+        f"Generated from `src/servsim/catalogue.py` by `{REGENERATE}`; do not edit by hand.",
         "",
         "A column is the key (`service_level`), the key and a pool or touchpoint "
         "(`occupancy[agents]`, `stellar[reception]`), or for the time standards the key and a "
@@ -550,6 +555,3 @@ def markdown() -> str:
         lines.append("")
     return "\n".join(lines)
 
-
-if __name__ == "__main__":  # pragma: no cover - regenerates docs/metrics.md
-    print(markdown(), end="")
