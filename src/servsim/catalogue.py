@@ -257,6 +257,11 @@ _ENTRIES: Final = (
         "abandonment at the pool", "abandono en el grupo", "pool",
     ),
     _metric(
+        "handle_time_mean", "pool", "seconds", "neither",
+        "Mean service time of the pool's finished visits, from the start of service to its end.",
+        "mean handle time", "tiempo medio de operación", "pool",
+    ),
+    _metric(
         "staff_hours", "pool", "hours", "neither",
         "Staff hours on the floor over the window.",
         "staff hours", "horas de personal", "pool",

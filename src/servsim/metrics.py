@@ -170,6 +170,8 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
         out[column("wait_mean", name)] = _mean(waits)
         out[column("wait_probability", name)] = _share(waits > 0)
         out[column("pool_abandonment", name)] = _share(mine["outcome"] == "abandoned")
+        served_here = mine[mine["started"].notna()]
+        out[column("handle_time_mean", name)] = _mean(served_here["ended"] - served_here["started"])
     sessions = tables.training
     in_window = sessions[(sessions["start"] >= start) & (sessions["start"] < end)]
     out["training_cost"] = float(in_window["cost"].sum())
