@@ -211,3 +211,32 @@ def test_docs_metrics_md_is_current() -> None:
     )
     for metric in CATALOGUE.values():
         assert f"`{metric.written}`" in committed
+
+
+def test_handle_time_mean_by_hand() -> None:
+    """Mean service time of the pool's finished visits: abandoned and unfinished ones left out."""
+    from servsim.metrics import replication_metrics
+    from servsim.records import CustomerRecord, Recorder, StaffingRecord, VisitRecord
+
+    scenario = servsim.load_scenario(ROOT / "scenarios" / "validation" / "mmc_textbook.yaml")
+    scenario = scenario.with_overrides({"horizon.days": 1, "horizon.warm_up": 0})
+    nan = math.nan
+    recorder = Recorder()
+    recorder.staffing.append(StaffingRecord("agents", 0.0, 2, 0, 0.8))
+    for customer, (queued, started, ended, outcome) in enumerate(
+        [
+            (0.0, 10.0, 70.0, "resolved"),  # 60 s of service
+            (5.0, 20.0, 140.0, "resolved"),  # 120 s
+            (30.0, nan, 90.0, "abandoned"),  # never served
+            (100.0, 110.0, nan, "in_system"),  # still in service at the horizon
+        ]
+    ):
+        recorder.visits.append(
+            VisitRecord(customer, 0, "call", 0, "agents", True, True, True, queued, started,
+                        ended, outcome)
+        )  # fmt: skip
+        recorder.customers.append(
+            CustomerRecord(customer, "callers", "general", queued, ended, outcome, 1)
+        )
+    metrics = replication_metrics(recorder.tables(), scenario)
+    assert metrics[column("handle_time_mean", "agents")] == pytest.approx(90.0)
