@@ -16,7 +16,7 @@ import servsim
 from servsim import catalogue
 from servsim.catalogue import CATALOGUE, DAILY, PERCENTILES, MetricColumn, column, lookup
 from servsim.metrics import daily_metrics
-from servsim.presentation import difference_cell, format_interval, mean_cell
+from servsim.presentation import difference_cell, format_interval, mean_cell, metric_label
 from servsim.satisfaction import moment_touchpoints
 from servsim.scenario import Precision
 from servsim.schema_types import Name
@@ -67,6 +67,13 @@ def test_every_entry_is_labelled_in_english_and_spanish_and_defined() -> None:
     # Spanish labels are not English copies (a few terms are the same in both, e.g. NPS)
     different = sum(m.label_es != m.label_en for m in CATALOGUE.values())
     assert different >= len(CATALOGUE) - 2
+
+
+def test_labels_name_the_pool_touchpoint_or_percentile() -> None:
+    assert metric_label("occupancy[agents]", "es") == "ocupación (agents)"
+    assert metric_label("first_response_time_p90") == "first response time p90"
+    assert metric_label("stellar[reception]", "es") == "momentos estelares (reception)"
+    assert metric_label("not_a_metric") == "not_a_metric"
 
 
 def test_valid_ranges_agree_with_units() -> None:

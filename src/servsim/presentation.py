@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Literal
 
 from servsim.catalogue import Unit, lookup, unit_of
 
@@ -121,12 +121,12 @@ def metric_value(column: str, value: float) -> str:
     return format_value(value, unit_of(column))
 
 
-def metric_label(column: str, language: str = "en") -> str:
+def metric_label(column: str, language: Literal["en", "es"] = "en") -> str:
     """A column's short label, with its pool or touchpoint: ``occupancy (agents)``."""
     found = lookup(column)
     if found is None:
         return column
-    label = found.metric.label_es if language == "es" else found.metric.label_en
+    label = found.metric.label(language)
     if found.percentile is not None:
         label += f" p{found.percentile}"
     return label if found.subject is None else f"{label} ({found.subject})"
