@@ -18,10 +18,9 @@ import pytest
 from pydantic import BaseModel
 
 from servsim.analysis import COMPARISON_METRICS
-from servsim.metrics import OTHER_METRICS, POOL_METRICS, SATISFACTION_METRICS, STANDARDS
+from servsim.catalogue import CATALOGUE, lookup
 from servsim.satisfaction import MOMENT_COLUMNS, SATISFACTION_COLUMNS
 from servsim.scenario import Scenario
-from servsim.scenario.components import TOUCHPOINT_METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DOC = ROOT / "docs" / "model.md"
@@ -123,30 +122,19 @@ def field_path_exists(path: str) -> bool:
     return "".join(PATH_PART.findall(path)) == path.replace(".", "")
 
 
-PERCENTILE_METRICS = {name for name, info in STANDARDS.items() if info.unit == "s"}
-"""The time standards, which ``replication_metrics`` also reports as _p50, _p90, _p95."""
-
-
 def is_result_name(name: str) -> bool:
-    """A metric column servsim reports, or a row of the contact-level comparison.
+    """A metric column servsim reports (declared in the catalogue), or a comparison row.
 
-    ``name[<pool>]`` and ``name[<touchpoint>]`` (or a concrete pool or touchpoint) stand for
-    one column per pool or touchpoint; ``_p50``, ``_p90``, ``_p95`` only follow time standards.
+    ``name[<pool>]`` and ``name[<touchpoint>]`` stand for one column per pool or touchpoint and
+    must match the metric's scope; ``_p50``, ``_p90``, ``_p95`` only follow time standards.
     """
-    base, bracket, inside = name.partition("[")
-    if bracket:
-        if not inside.endswith("]") or not inside[:-1]:
-            return False
-        if inside == "<touchpoint>]":
-            return base in TOUCHPOINT_METRICS
-        if inside == "<pool>]":
-            return base in POOL_METRICS
-        return base in TOUCHPOINT_METRICS or base in POOL_METRICS
-    percentile = re.fullmatch(r"(.+)_p(50|90|95)", name)
-    if percentile:
-        return percentile.group(1) in PERCENTILE_METRICS
-    plain = {*STANDARDS, *OTHER_METRICS, *SATISFACTION_METRICS, *COMPARISON_METRICS}
-    return name in plain - set(TOUCHPOINT_METRICS)
+    if name in COMPARISON_METRICS:
+        return True
+    placeholder = re.fullmatch(r"(.+)\[<(pool|touchpoint)>\]", name)
+    if placeholder:
+        metric = CATALOGUE.get(placeholder.group(1))
+        return metric is not None and metric.scope == placeholder.group(2)
+    return lookup(name) is not None
 
 
 def _documented_paths(text: str) -> list[str]:

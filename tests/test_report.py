@@ -15,6 +15,7 @@ from matplotlib.patches import Rectangle
 
 import servsim
 from servsim import plots
+from servsim.analysis import ARCHETYPE_THRESHOLD
 from servsim.cli import main
 from servsim.io import RESOLVED_SCENARIO
 from servsim.report import (
@@ -113,7 +114,9 @@ def test_report_archetype_and_satisfaction(page: str, run_dir: Path) -> None:
     summary = pd.read_csv(run_dir / "summary.csv", index_col="metric")
     procedural = float(summary.loc["procedural_score", "mean"])
     archetype = section(page, "archetype")
-    assert f"procedural score {procedural:,.2f}" in archetype
+    # the same words as `servsim run` prints (one formatter), the threshold read from analysis
+    assert f"procedural {procedural:,.2f}" in archetype
+    assert f"high from {ARCHETYPE_THRESHOLD:.2f}" in archetype
     assert any(name in archetype for name in ("freezer", "factory", "friendly zoo", "quality"))
     satisfaction = section(page, "satisfaction")
     assert "CSAT (1-5)" in satisfaction and "NPS" in satisfaction

@@ -16,14 +16,15 @@ model themselves.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
-from servsim.metrics import STANDARDS
+from servsim.catalogue import STANDARDS, lookup, unit_of
+from servsim.presentation import mean_cell
 from servsim.satisfaction import moment_touchpoints
 from servsim.scenario import Scenario
 
@@ -253,7 +254,7 @@ def contact_level_comparison(results: Sequence[SimulationResult]) -> pd.DataFram
     rows = []
     for result in results:
         table = result.replications
-        occupancy = [c for c in table.columns if c.startswith("occupancy[")]
+        occupancy = [c for c in table.columns if _key(c) == "occupancy"]
         per_replication = table.assign(
             occupancy_mean=table[occupancy].mean(axis=1) if occupancy else math.nan
         )
@@ -282,28 +283,27 @@ def contact_level_comparison(results: Sequence[SimulationResult]) -> pd.DataFram
     )
 
 
-def wide_comparison(
-    comparison: pd.DataFrame, formatter: Callable[[str, float], str] | None = None
-) -> pd.DataFrame:
+def _key(column: str) -> str | None:
+    found = lookup(column)
+    return found.key if found is not None else None
+
+
+def wide_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
     """The comparison as text, one column per scenario ("name (level)"), one row per metric.
 
-    Cells read ``mean [ci_low, ci_high]``; the last row is the archetype.
+    Cells read ``mean [ci_low .. ci_high]`` in the metric's unit
+    (:func:`servsim.presentation.mean_cell`); the last row is the archetype.
 
     Args:
         comparison: what :func:`contact_level_comparison` returned.
-        formatter: ``formatter(metric, value)`` -> text; 3 significant digits when omitted.
     """
-    fmt = formatter or (lambda _metric, value: "-" if math.isnan(value) else f"{value:.3g}")
     labels: dict[str, str] = {}
     cells: dict[str, dict[str, str]] = {}
     for row in comparison.itertuples(index=False):
         label = labels.setdefault(str(row.scenario), f"{row.scenario} ({row.contact_level})")
         metric = str(row.metric)
         mean, low, high = float(row.mean), float(row.ci_low), float(row.ci_high)  # type: ignore[arg-type]
-        text = fmt(metric, mean)
-        if not math.isnan(low):
-            text += f" [{fmt(metric, low)}, {fmt(metric, high)}]"
-        cells.setdefault(label, {})[metric] = text
+        cells.setdefault(label, {})[metric] = mean_cell(mean, low, high, unit_of(metric))
         cells[label]["archetype"] = str(row.archetype)
     wide = pd.DataFrame(cells)
     metrics = list(dict.fromkeys(str(m) for m in comparison["metric"]))

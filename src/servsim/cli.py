@@ -33,19 +33,24 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from servsim.analysis import ARCHETYPE_THRESHOLD
+from servsim.catalogue import CATALOGUE, STANDARDS, column, keys, lookup, unit_of
 from servsim.experiment import fixed_replications
-from servsim.metrics import (
-    OTHER_METRICS,
-    SATISFACTION_ROWS,
-    STANDARDS,
-    describe,
+from servsim.presentation import (
+    SATISFACTION_SHOWN,
+    TOUCHPOINT_SHOWN,
+    archetype_scores,
+    difference_cell,
     format_interval,
     format_value,
+    mean_cell,
+    metric_value,
 )
 from servsim.satisfaction_schema import LEVEL_NAMES
 from servsim.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
+    from servsim.catalogue import Unit
     from servsim.compare import Comparison
     from servsim.executors import Executor
     from servsim.experiment import SimulationResult
@@ -418,8 +423,8 @@ def _suggest_warmup(
     current = scenario.horizon.warm_up
     console.print(
         Text(
-            f"the scenario's warm-up is {format_value(float(current), 's')}; set horizon.warm_up "
-            f"in {args.scenario} and run without --suggest-warmup"
+            f"the scenario's warm-up is {format_value(float(current), 'seconds')}; set "
+            f"horizon.warm_up in {args.scenario} and run without --suggest-warmup"
         )
     )
     return EXIT_OK
@@ -442,13 +447,8 @@ def _shown_metrics(
         return names
     present = set(names)
     wanted = [m for m in (*STANDARDS, *headline) if m in present]
-    pools = [n for n in names if "[" in n and n.split("[")[0] in pool_families]
+    pools = [n for n in names if (found := lookup(n)) is not None and found.key in pool_families]
     return list(dict.fromkeys([*wanted, *pools]))
-
-
-def _unit(metric: str) -> str:
-    info = describe(metric)
-    return info.unit if info else ""
 
 
 def _print_summary(
@@ -470,27 +470,23 @@ def _print_summary(
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
     names = _shown_metrics(
-        list(summary.index), everything, OTHER_METRICS, ("occupancy", "queue_length")
+        list(summary.index), everything, keys("other"), ("occupancy", "queue_length")
     )
     rows = summary.to_dict("index")
     for name in names:
-        row = rows[name]
-        unit = _unit(name)
-        low, high = float(row["ci_low"]), float(row["ci_high"])
-        interval = format_interval(low, high, unit)
+        mean, interval = _interval(rows[name], name)
         style = "bold" if name in STANDARDS else None
-        table.add_row(Text(name), format_value(float(row["mean"]), unit), interval, style=style)
+        table.add_row(Text(name), mean, interval, style=style)
     console.print(table)
 
 
-def _interval(result: SimulationResult, name: str, unit: str) -> tuple[str, str]:
-    """Mean and "low .. high" of one metric, as text ("-" where unknown)."""
-    if name not in result.summary.index:
+def _interval(row: Mapping[Hashable, Any] | None, name: str) -> tuple[str, str]:
+    """Mean and "low .. high" of one metric's summary row, as text ("-" where unknown)."""
+    if row is None:
         return "-", "-"
-    row = result.metric(name)
-    low, high = row["ci_low"], row["ci_high"]
-    interval = format_interval(low, high, unit)
-    return format_value(row["mean"], unit), interval
+    unit = unit_of(name)
+    mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+    return format_value(mean, unit), format_interval(mean, low, high, unit)
 
 
 def _print_satisfaction(result: SimulationResult, console: Console) -> None:
@@ -505,40 +501,34 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
     table.add_column("measure")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
-    for label, name, unit in SATISFACTION_ROWS:
-        mean, interval = _interval(result, name, unit)
+    rows = summary.to_dict("index")
+    for name in SATISFACTION_SHOWN:
+        mean, interval = _interval(rows.get(name), name)
+        label = CATALOGUE[name].label_en
         table.add_row(label, mean, interval, style="bold" if name == "csat_mean" else None)
     console.print(table)
 
     means = summary["mean"]
-    levels = "  ".join(
-        f"{k} {LEVEL_NAMES[k]} "
-        + format_value(float(means.get(f"level_share_{k}", math.nan)), "share")
-        for k in range(1, 6)
-    )
+
+    def shown(name: str) -> str:
+        return metric_value(name, float(means.get(name, math.nan)))
+
+    levels = "  ".join(f"{k} {LEVEL_NAMES[k]} " + shown(f"level_share_{k}") for k in range(1, 6))
     console.print(Text(f"moment levels: {levels}"))
 
     per_touchpoint = Table(title="moments of truth", caption="mean per replication")
     per_touchpoint.add_column("touchpoint")
-    per_touchpoint.add_column("stellar", justify="right")
-    per_touchpoint.add_column("bitter", justify="right")
-    per_touchpoint.add_column("mean utility v", justify="right")
+    for key in TOUCHPOINT_SHOWN:
+        per_touchpoint.add_column(CATALOGUE[key].label_en, justify="right")
     for tp in moment_touchpoints(result.scenario):
-        per_touchpoint.add_row(
-            Text(tp),
-            format_value(float(means.get(f"stellar[{tp}]", math.nan)), "count"),
-            format_value(float(means.get(f"bitter[{tp}]", math.nan)), "count"),
-            format_value(float(means.get(f"moment_utility[{tp}]", math.nan)), "score"),
-        )
+        per_touchpoint.add_row(Text(tp), *(shown(column(key, tp)) for key in TOUCHPOINT_SHOWN))
     console.print(per_touchpoint)
 
     archetype = result.archetype
     line = Text("archetype: ")
     line.append(archetype.name, style="bold")
-    line.append(
-        f" (procedural {archetype.procedural:.2f}, personal {archetype.personal:.2f}; "
-        f"high from 0.60): {archetype.description}"
-    )
+    grounds = archetype_scores(archetype.procedural, archetype.personal, ARCHETYPE_THRESHOLD)
+    line.append(f" ({grounds}): {archetype.description}")
     console.print(line)
     if archetype.inconsistent:
         console.print(
@@ -559,8 +549,8 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
             " and a touchpoint below the adequate level (v < 0) never counts as performing well"
         ),
     )
-    for column in ("priority", "touchpoint", "quadrant", "importance", "performance"):
-        grid.add_column(column, justify="right" if column != "touchpoint" else "left")
+    for heading in ("priority", "touchpoint", "quadrant", "importance", "performance"):
+        grid.add_column(heading, justify="right" if heading != "touchpoint" else "left")
     for row in priorities.itertuples(index=False):
         grid.add_row(
             str(row.priority),
@@ -602,20 +592,14 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
                 )
             )
     comparison = contact_level_comparison(results)
-
-    def formatted(metric: str, value: float) -> str:
-        info = describe(metric)
-        unit = info.unit if info else ("share" if metric == "occupancy_mean" else "")
-        return format_value(value, unit)
-
-    wide = wide_comparison(comparison, formatted)
+    wide = wide_comparison(comparison)
     table = Table(
         title=f"contact levels: {replications} replications each, seed {seed} for all",
         caption="mean [95% CI] over replications; common random numbers across scenarios",
     )
     table.add_column("metric", overflow="fold")
-    for column in wide.columns:
-        table.add_column(Text(str(column)), justify="right", overflow="fold")
+    for heading in wide.columns:
+        table.add_column(Text(str(heading)), justify="right", overflow="fold")
     for metric, row in wide.iterrows():
         style = "bold" if metric in STANDARDS or metric == "archetype" else None
         table.add_row(Text(str(metric)), *(Text(str(v)) for v in row), style=style)
@@ -666,52 +650,14 @@ def _where(executor: Executor) -> str:
     return f"on {executor.workers} local processes"
 
 
-def _formatter(reference: float, unit: str, signed: bool = False) -> Callable[[float], str]:
-    """Format a value and its interval alike: times in the unit that suits ``reference``.
-
-    ``_format`` picks seconds, minutes or hours per value; a mean and its bounds formatted one
-    by one could mix them (``10.9 min [323.2 s .. 16.5 min]``). Differences carry their sign,
-    differences of shares are in percentage points.
-    """
-    if unit == "s" and not math.isnan(reference):
-        size = abs(reference)
-        scale, suffix = (1.0, "s") if size < 600 else (60.0, "min") if size < 7200 else (3600, "h")
-
-        def scaled(value: float) -> str:
-            return (
-                "-" if math.isnan(value) else f"{value / scale:{'+' if signed else ''}.1f} {suffix}"
-            )
-
-        return scaled
-    if signed and unit == "share":
-        return lambda value: "-" if math.isnan(value) else f"{value * 100:+.1f} pp"
-    if signed:
-        return lambda value: (
-            "-"
-            if math.isnan(value)
-            else ("-" if value < 0 else "+") + format_value(abs(value), unit)
-        )
-    return lambda value: format_value(value, unit)
-
-
-def _mean_cell(row: Mapping[Hashable, Any], unit: str) -> str:
-    mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
-    if math.isnan(mean):
-        return "-"
-    show = _formatter(mean, unit)
-    return show(mean) if math.isnan(low) else f"{show(mean)} [{show(low)} .. {show(high)}]"
-
-
-def _difference_cell(row: Mapping[Hashable, Any], unit: str) -> Text:
-    """``+1.2 min [+0.8 .. +1.6 min] *``; the mark and bold when the paired CI excludes 0."""
-    difference, low, high = float(row["difference"]), float(row["ci_low"]), float(row["ci_high"])
-    show = _formatter(difference, unit, signed=True)
-    text = show(difference)
-    if not math.isnan(difference) and not math.isnan(low):
-        text += f" [{show(low)} .. {show(high)}]"
-    if bool(row["significant"]):
-        return Text(f"{text} *", style="bold")
-    return Text(text)
+def _cell(
+    write: Callable[[float, float, float, Unit | None], str],
+    row: Mapping[Hashable, Any],
+    value: str,
+    unit: Unit | None,
+) -> str:
+    """A summary or difference row's value and interval written by ``write``, in one unit."""
+    return write(float(row[value]), float(row["ci_low"]), float(row["ci_high"]), unit)
 
 
 def _print_comparison(
@@ -743,9 +689,13 @@ def _print_comparison(
     for name in names[1:]:
         table.add_column(Text(f"Δ {name}"), justify="right", overflow="fold")
     for metric in metrics:
-        unit = _unit(metric)
-        cells = [Text(_mean_cell(summary[(name, metric)], unit)) for name in names]
-        cells += [_difference_cell(differences[(name, metric)], unit) for name in names[1:]]
+        unit = unit_of(metric)
+        cells = [Text(_cell(mean_cell, summary[(name, metric)], "mean", unit)) for name in names]
+        for name in names[1:]:
+            row = differences[(name, metric)]
+            text = _cell(difference_cell, row, "difference", unit)
+            # the mark and bold when the paired CI excludes 0
+            cells.append(Text(f"{text} *", style="bold") if row["significant"] else Text(text))
         table.add_row(Text(metric), *cells, style="bold" if metric in STANDARDS else None)
     console.print(table)
     for name in names[1:]:

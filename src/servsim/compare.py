@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servsim.catalogue import unit_of
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
 from servsim.experiment import CONFIDENCE, confidence_interval, fixed_replications, metric_interval
+from servsim.presentation import mean_cell
 from servsim.scenario import Scenario
 
 
@@ -39,29 +41,25 @@ class Comparison:
     differences: pd.DataFrame
 
     def wide(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
-        """Metric rows, one column per scenario, each cell ``mean [low, high]``."""
+        """Metric rows, one column per scenario, each cell ``mean [low .. high]`` in its unit."""
         summary = self.summary
         if metrics is not None:
             summary = summary[summary["metric"].isin(metrics)]
         cells = summary.assign(
             cell=[
-                _cell(m, lo, hi)
-                for m, lo, hi in zip(
-                    summary["mean"], summary["ci_low"], summary["ci_high"], strict=True
+                mean_cell(m, lo, hi, unit_of(metric))
+                for metric, m, lo, hi in zip(
+                    summary["metric"],
+                    summary["mean"],
+                    summary["ci_low"],
+                    summary["ci_high"],
+                    strict=True,
                 )
             ]
         )
         table = cells.pivot(index="metric", columns="scenario", values="cell")
         order = list(dict.fromkeys(summary["metric"]))
         return table.loc[order, list(self.names)]
-
-
-def _cell(mean: float, low: float, high: float) -> str:
-    if math.isnan(mean):
-        return "-"
-    if math.isnan(low):
-        return f"{mean:.4g}"
-    return f"{mean:.4g} [{low:.4g}, {high:.4g}]"
 
 
 def paired_difference(

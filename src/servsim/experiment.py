@@ -17,8 +17,9 @@ import pandas as pd
 from scipy import stats
 
 from servsim.analysis import Archetype, archetype_scores, classify_archetype, importance_performance
+from servsim.catalogue import column, lookup
 from servsim.executors import Executor, ProcessExecutor, batches, run_replications, task_for
-from servsim.metrics import describe, replication_metrics
+from servsim.metrics import replication_metrics
 from servsim.model import simulate_replication
 from servsim.records import IN_SYSTEM, RECORD_TYPES, RecordTables
 from servsim.satisfaction import customer_satisfaction, moment_table, satisfaction_metrics
@@ -172,13 +173,13 @@ def confidence_interval(
     values: pd.Series | np.ndarray,
     confidence: float = CONFIDENCE,
     signed: bool = False,
-    share: bool = False,
+    valid: tuple[float, float] | None = None,
 ) -> dict[str, float]:
     """Student-t confidence interval of a mean over replications (NaNs left out).
 
-    Unless ``signed``, the interval of values that are all >= 0 is cut at 0. A ``share``
-    cannot exceed 1 (nor fall below -1 when signed, as NPS), so its interval is cut there:
-    the t interval is symmetric, the quantity it covers is not.
+    The t interval is symmetric, the quantity it covers often is not: its bounds are cut to
+    ``valid``, the range the quantity can take (a share cannot exceed 1). Without ``valid``,
+    the interval of values that are all >= 0 is cut at 0 unless ``signed`` (a difference).
     """
     array = np.asarray(values, dtype=np.float64)
     array = array[~np.isnan(array)]
@@ -194,12 +195,9 @@ def confidence_interval(
         }
     mean = float(array.mean())
     std = float(array.std(ddof=1)) if n > 1 else math.nan
-    # every metric is a count, a time, a cost or a share: an interval never goes below 0;
-    # signed metrics (NPS, utilities) say so and keep the interval as computed
-    floor = 0.0 if array.min() >= 0 and not signed else -math.inf
-    ceiling = 1.0 if share else math.inf
-    if share and signed:
-        floor = -1.0
+    if valid is None:
+        valid = (0.0 if array.min() >= 0 and not signed else -math.inf, math.inf)
+    floor, ceiling = valid
     half = (
         float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)) if n > 1 else math.nan
     )
@@ -216,11 +214,9 @@ def confidence_interval(
 def metric_interval(
     values: pd.Series | np.ndarray, metric: str, confidence: float = CONFIDENCE
 ) -> dict[str, float]:
-    """:func:`confidence_interval` with the bounds the metric's kind allows (signed, share)."""
-    info = describe(metric)
-    signed = info is not None and info.signed
-    share = info is not None and info.unit == "share"
-    return confidence_interval(values, confidence, signed=signed, share=share)
+    """:func:`confidence_interval` cut to the metric's valid range in the catalogue."""
+    found = lookup(metric)
+    return confidence_interval(values, confidence, valid=found.metric.valid if found else None)
 
 
 def summarise(replications: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
@@ -246,7 +242,7 @@ def overload_warnings(
     waiting = visits[(visits["outcome"] == IN_SYSTEM) & visits["started"].isna()]
     out = []
     for pool, count in waiting.groupby("pool").size().items():
-        occupancy = metrics.get(f"occupancy[{pool}]", math.nan)
+        occupancy = metrics.get(column("occupancy", str(pool)), math.nan)
         many = count >= max(OVERLOAD_MIN_CUSTOMERS, OVERLOAD_SHARE * total)
         if occupancy >= OVERLOAD_OCCUPANCY and many:
             out.append(

@@ -6,153 +6,24 @@ time averages (queue length, occupancy, staff hours) over the window's clock tim
 still in the system at the horizon are counted, never dropped; a time they had not yet reached
 (a resolution, a first response) is left out of the time measures, which is stated here
 because it biases long resolution times down when the horizon is short.
+
+Every column is declared in :mod:`servsim.catalogue` (meaning, unit, valid range, labels);
+columns with a pool or a percentile are built with :func:`servsim.catalogue.column`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from servsim.catalogue import PERCENTILES, column
 from servsim.records import ABANDONED, IN_SYSTEM, RESOLVED, UNRESOLVED, RecordTables
-from servsim.satisfaction_schema import LEVEL_NAMES
 from servsim.scenario import Scenario
 
-PERCENTILES = (50, 90, 95)
 FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class MetricInfo:
-    """What a metric means and its unit, for tables and reports.
-
-    ``signed``: the metric can be negative (NPS, utilities), so its confidence interval is not
-    cut at 0.
-    """
-
-    description: str
-    unit: str
-    signed: bool = False
-
-
-STANDARDS: dict[str, MetricInfo] = {
-    "first_response_time": MetricInfo("first arrival -> start of the first response", "s"),
-    "average_response_time": MetricInfo("mean wait for each staff response, all contacts", "s"),
-    "first_contact_resolution": MetricInfo(
-        "issues resolved in the first contact, no repeat", "share"
-    ),
-    "resolution_time": MetricInfo("first arrival -> issue resolved", "s"),
-    "repeated_questions_share": MetricInfo("contacts repeating a question / all contacts", "share"),
-}
-
-OTHER_METRICS: dict[str, MetricInfo] = {
-    "service_level": MetricInfo("first responses within the scenario's target", "share"),
-    "average_speed_of_answer": MetricInfo(
-        "mean wait of answered contacts for their first answer", "s"
-    ),
-    "abandonment": MetricInfo("staffed queue visits abandoned / visits that ended", "share"),
-    "abandoned_before_response": MetricInfo("customers who left without any response", "share"),
-    "staff_cost": MetricInfo("staff paid (on the floor or training) x cost per hour", "cost"),
-    "training_cost": MetricInfo("training sessions' cost beyond wages", "cost"),
-    "cost_per_resolved_issue": MetricInfo("(staff + training cost) / issues resolved", "cost"),
-    "arrivals": MetricInfo("customers arriving in the window", "count"),
-    "contacts_per_issue": MetricInfo("contacts per customer", "count"),
-    "resolved_share": MetricInfo("customers whose issue was resolved", "share"),
-    "unresolved_share": MetricInfo("customers who gave up unresolved", "share"),
-    "abandoned_share": MetricInfo("customers who left after abandoning", "share"),
-    "in_system_at_end": MetricInfo("customers still in the system at the horizon", "count"),
-}
-
-POOL_METRICS: dict[str, MetricInfo] = {
-    "occupancy": MetricInfo("busy staff time / staff time on the floor", "share"),
-    "queue_length": MetricInfo("time-averaged number waiting", "customers"),
-    "wait_mean": MetricInfo("mean time in queue per visit, abandoners until they left", "s"),
-    "wait_probability": MetricInfo("visits that had to wait", "share"),
-    "pool_abandonment": MetricInfo("visits to this pool abandoned", "share"),
-    "staff_hours": MetricInfo("staff hours on the floor over the window", "h"),
-    "training_hours": MetricInfo("staff hours off the floor in training over the window", "h"),
-}
-
-
-SATISFACTION_METRICS: dict[str, MetricInfo] = {
-    "csat_mean": MetricInfo("mean CSAT 1-5 of customers who left", "score"),
-    "csat_top2_share": MetricInfo("customers who left with CSAT 4 or 5", "share"),
-    "nps": MetricInfo("promoters (9-10) - detractors (0-6), as a share", "share", signed=True),
-    "satisfaction_mean": MetricInfo("mean cycle satisfaction S (peak-end)", "utility", True),
-    "surveyed": MetricInfo("customers who left with at least one moment", "count"),
-    **{
-        f"level_share_{k}": MetricInfo(f"moments at level {k} ({name})", "share")
-        for k, name in LEVEL_NAMES.items()
-    },
-    "stellar_moments": MetricInfo("stellar (level 5) moments per judged customer", "count"),
-    "bitter_moments": MetricInfo("bitter (level 1) moments per judged customer", "count"),
-    "stellar": MetricInfo("stellar moments at this touchpoint", "count"),
-    "bitter": MetricInfo("bitter moments at this touchpoint", "count"),
-    "moment_utility": MetricInfo("mean utility v of this touchpoint's moments", "utility", True),
-    "empathy_mean": MetricInfo("mean empathy over staffed moments, 0-1", "score"),
-    "assurance_mean": MetricInfo("mean assurance over staffed moments, 0-1", "score"),
-    "on_time_resolution": MetricInfo("resolved within the expected resolution time", "share"),
-    "procedural_score": MetricInfo("mean of SL, 1 - abandonment, FCR, on-time resolution", "score"),
-    "personal_score": MetricInfo("mean of empathy and assurance", "score"),
-}
-
-
-SATISFACTION_ROWS = (
-    ("CSAT (1-5)", "csat_mean", "score"),
-    ("CSAT top-2-box (4-5)", "csat_top2_share", "share"),
-    ("NPS (promoters - detractors)", "nps", "share"),
-    ("cycle satisfaction S", "satisfaction_mean", "score"),
-    ("stellar moments per customer", "stellar_moments", "score"),
-    ("bitter moments per customer", "bitter_moments", "score"),
-    ("empathy (staffed moments)", "empathy_mean", "score"),
-    ("assurance (staffed moments)", "assurance_mean", "score"),
-    ("on-time resolution", "on_time_resolution", "share"),
-)
-"""What ``servsim run`` and the report show of satisfaction, in order: (label, metric, unit)."""
-
-
-def format_value(value: float, unit: str) -> str:
-    """A metric value as the terminal shows it: shares in %, times in s / min / h.
-
-    The same rules as ``servsim run``'s table, so a number in the report can be found again in
-    the terminal output of the run.
-    """
-    if math.isnan(value):
-        return "-"
-    if unit == "share":
-        return f"{value * 100:.1f}%"
-    if unit == "s":
-        if value < 600:
-            return f"{value:.1f} s"
-        if value < 7200:
-            return f"{value / 60:.1f} min"
-        return f"{value / 3600:.1f} h"
-    if unit == "count":
-        return f"{value:,.1f}"
-    return f"{value:,.2f}"
-
-
-def format_interval(low: float, high: float, unit: str) -> str:
-    """A confidence interval as ``low .. high`` in the metric's unit; ``-`` when there is none."""
-    if math.isnan(low):
-        return "-"
-    return f"{format_value(low, unit)} .. {format_value(high, unit)}"
-
-
-def describe(metric: str) -> MetricInfo | None:
-    """Meaning and unit of a metric column, e.g. ``occupancy[agents]``, ``resolution_time_p90``."""
-    base = metric.split("[", 1)[0]
-    for suffix in (f"_p{p}" for p in PERCENTILES):
-        base = base.removesuffix(suffix)
-    return (
-        STANDARDS.get(base)
-        or OTHER_METRICS.get(base)
-        or POOL_METRICS.get(base)
-        or SATISFACTION_METRICS.get(base)
-    )
 
 
 def _mean(values: pd.Series | FloatArray) -> float:
@@ -169,7 +40,7 @@ def _with_percentiles(out: dict[str, float], name: str, values: pd.Series | Floa
     array = np.asarray(values, dtype=np.float64)
     out[name] = _mean(array)
     for p in PERCENTILES:
-        out[f"{name}_p{p}"] = float(np.percentile(array, p)) if array.size else math.nan
+        out[column(name, percentile=p)] = float(np.percentile(array, p)) if array.size else math.nan
 
 
 def overlap(start: FloatArray, end: FloatArray, window_start: float, window_end: float) -> float:
@@ -277,7 +148,7 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
             .fillna(end)
             .to_numpy(dtype=np.float64)
         )
-        out[f"queue_length[{name}]"] = (
+        out[column("queue_length", name)] = (
             overlap(pool_visits["queued"].to_numpy(dtype=np.float64), queue_end, start, end) / span
         )
         served = pool_visits[pool_visits["started"].notna()]
@@ -288,17 +159,19 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
             end,
         )
         on_floor = staff_seconds(tables.staffing, name, start, end)
-        out[f"occupancy[{name}]"] = busy / on_floor if on_floor > 0 else math.nan
+        out[column("occupancy", name)] = busy / on_floor if on_floor > 0 else math.nan
         training = staff_seconds(tables.staffing, name, start, end, "in_training")
-        out[f"staff_hours[{name}]"] = on_floor / 3600.0
-        out[f"training_hours[{name}]"] = training / 3600.0
+        out[column("staff_hours", name)] = on_floor / 3600.0
+        out[column("training_hours", name)] = training / 3600.0
         total_cost += (on_floor + training) / 3600.0 * pool.cost_per_hour  # trainees are paid
 
         mine = staffed[staffed["pool"] == name]
         waits = (mine["started"].fillna(mine["ended"]) - mine["queued"]).to_numpy(dtype=np.float64)
-        out[f"wait_mean[{name}]"] = _mean(waits)
-        out[f"wait_probability[{name}]"] = _share(waits > 0)
-        out[f"pool_abandonment[{name}]"] = _share(mine["outcome"] == ABANDONED)
+        out[column("wait_mean", name)] = _mean(waits)
+        out[column("wait_probability", name)] = _share(waits > 0)
+        out[column("pool_abandonment", name)] = _share(mine["outcome"] == ABANDONED)
+        served_here = mine[mine["started"].notna()]
+        out[column("handle_time_mean", name)] = _mean(served_here["ended"] - served_here["started"])
     sessions = tables.training
     in_window = sessions[(sessions["start"] >= start) & (sessions["start"] < end)]
     out["training_cost"] = float(in_window["cost"].sum())

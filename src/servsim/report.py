@@ -30,15 +30,17 @@ import yaml
 from matplotlib.figure import Figure
 
 from servsim import plots
-from servsim.analysis import classify_archetype, importance_performance
-from servsim.metrics import (
-    OTHER_METRICS,
-    SATISFACTION_ROWS,
-    STANDARDS,
-    daily_metrics,
-    describe,
+from servsim.analysis import ARCHETYPE_THRESHOLD, classify_archetype, importance_performance
+from servsim.catalogue import CATALOGUE, STANDARDS, column, keys, lookup, unit_of
+from servsim.metrics import daily_metrics
+from servsim.presentation import (
+    SATISFACTION_SHOWN,
+    TOUCHPOINT_SHOWN,
+    archetype_scores,
     format_interval,
     format_value,
+    metric_definition,
+    metric_value,
 )
 from servsim.records import RecordTables
 from servsim.satisfaction_schema import LEVEL_NAMES
@@ -195,27 +197,21 @@ def _table(
     return "\n".join(out)
 
 
-def _unit(metric: str) -> str:
-    info = describe(metric)
-    return info.unit if info else ""
-
-
-def _metric_row(run: _Run, metric: str, unit: str | None = None) -> list[str]:
+def _metric_row(run: _Run, metric: str) -> list[str]:
     """metric, meaning, mean, 95% CI, as formatted text (``-`` where unknown)."""
-    unit = _unit(metric) if unit is None else unit
-    info = describe(metric)
+    unit = unit_of(metric)
     row = run.summary.loc[metric].to_dict()
     mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
-    interval = format_interval(low, high, unit)
-    return [metric, info.description if info else "", format_value(mean, unit), interval]
+    interval = format_interval(mean, low, high, unit)
+    return [metric, metric_definition(metric), format_value(mean, unit), interval]
 
 
 def _headline(run: _Run) -> str:
     names = list(run.summary.index)
     present = set(names)
     standards = [m for m in STANDARDS if m in present]
-    others = [m for m in OTHER_METRICS if m in present]
-    pools = [n for n in names if "[" in n and n.split("[", 1)[0] in POOL_FAMILIES]
+    others = [m for m in keys("other") if m in present]
+    pools = [n for n in names if (found := lookup(n)) is not None and found.key in POOL_FAMILIES]
     shown = [*standards, *others, *pools]
     classes = ["standard" if m in STANDARDS else "" for m in shown]
     return (
@@ -235,16 +231,16 @@ def _headline(run: _Run) -> str:
 def _satisfaction(run: _Run) -> str:
     parts = ['<section id="satisfaction"><h2>Satisfaction</h2>']
     rows = []
-    for label, metric, unit in SATISFACTION_ROWS:
+    for metric in SATISFACTION_SHOWN:
         if metric in run.summary.index:
-            _, _, mean, interval = _metric_row(run, metric, unit)
-            rows.append([label, mean, interval])
+            _, _, mean, interval = _metric_row(run, metric)
+            rows.append([CATALOGUE[metric].label_en, mean, interval])
     if not rows:
         parts.append('<p class="note">This run has no satisfaction measures.</p></section>')
         return "\n".join(parts)
     parts.append(_table(["measure", "mean", "95% CI"], rows, numeric=[False, True, True]))
     levels = [
-        [f"{k} {name}", *(_metric_row(run, f"level_share_{k}", "share")[2:])]
+        [f"{k} {name}", *(_metric_row(run, f"level_share_{k}")[2:])]
         for k, name in LEVEL_NAMES.items()
         if f"level_share_{k}" in run.summary.index
     ]
@@ -256,14 +252,9 @@ def _satisfaction(run: _Run) -> str:
         parts.append("<h3>Moments of truth</h3>")
         parts.append(
             _table(
-                ["touchpoint", "stellar", "bitter", "mean utility v"],
+                ["touchpoint", *(CATALOGUE[key].label_en for key in TOUCHPOINT_SHOWN)],
                 (
-                    [
-                        tp,
-                        format_value(run.mean(f"stellar[{tp}]"), "count"),
-                        format_value(run.mean(f"bitter[{tp}]"), "count"),
-                        format_value(run.mean(f"moment_utility[{tp}]"), "score"),
-                    ]
+                    [tp, *(metric_value(c, run.mean(c)) for c in _touchpoint_columns(tp))]
                     for tp in touchpoints
                 ),
                 numeric=[False, True, True, True],
@@ -276,12 +267,13 @@ def _satisfaction(run: _Run) -> str:
 
 def _judged_touchpoints(run: _Run) -> list[str]:
     """Touchpoints with per-touchpoint satisfaction metrics, in the summary's order."""
-    found = [
-        m.split("[", 1)[1].rstrip("]")
-        for m in run.summary.index
-        if str(m).startswith("moment_utility[")
-    ]
-    return list(dict.fromkeys(found))
+    parsed = (lookup(str(m)) for m in run.summary.index)
+    found = [c.subject for c in parsed if c is not None and c.key == "moment_utility"]
+    return list(dict.fromkeys(s for s in found if s is not None))
+
+
+def _touchpoint_columns(touchpoint: str) -> list[str]:
+    return [column(key, touchpoint) for key in TOUCHPOINT_SHOWN]
 
 
 def _archetype(run: _Run) -> str:
@@ -292,8 +284,7 @@ def _archetype(run: _Run) -> str:
     archetype = classify_archetype(procedural, personal)
     text = (
         f"<p><strong>{_e(archetype.name)}</strong>: {_e(archetype.description)} "
-        f"(procedural score {_e(format_value(procedural, 'score'))}, personal score "
-        f"{_e(format_value(personal, 'score'))}; high from 0.60).</p>"
+        f"({_e(archetype_scores(procedural, personal, ARCHETYPE_THRESHOLD))}).</p>"
     )
     if archetype.inconsistent:
         text += (

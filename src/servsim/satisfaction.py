@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from servsim.catalogue import column
 from servsim.records import (
     ABANDONED,
     FAILED,
@@ -592,10 +593,9 @@ def _perceived(
     if noise is None or model.perception_noise <= 0:
         return performance
     perceived = dict(performance)
-    for column, dim in enumerate(PERCEIVED_DIMENSIONS):
-        draw = noise.normals(
-            moments.customer, moments.contact, moments.step + 1, np.full_like(moments.step, column)
-        )
+    for dimension_index, dim in enumerate(PERCEIVED_DIMENSIONS):
+        which = np.full_like(moments.step, dimension_index)
+        draw = noise.normals(moments.customer, moments.contact, moments.step + 1, which)
         value = performance[dim] + model.perception_noise * draw
         perceived[dim] = np.clip(value, 0.0, 1.0)  # NaN stays NaN
     return perceived
@@ -1005,9 +1005,9 @@ def satisfaction_metrics(
     with np.errstate(invalid="ignore", divide="ignore"):
         utility = np.bincount(codes, weights=v, minlength=size) / count
     for i, tp in enumerate(names):
-        out[f"stellar[{tp}]"] = float(stellar[i])
-        out[f"bitter[{tp}]"] = float(bitter[i])
-        out[f"moment_utility[{tp}]"] = float(utility[i])
+        out[column("stellar", tp)] = float(stellar[i])
+        out[column("bitter", tp)] = float(bitter[i])
+        out[column("moment_utility", tp)] = float(utility[i])
 
     staffed = mine["pool"].to_numpy(dtype=object) != NO_STAFF
     for name in ("empathy", "assurance"):

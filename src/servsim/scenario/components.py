@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from servsim.catalogue import STANDARDS, family_names, lookup
 from servsim.distributions import DistributionSpec, Exponential, Lognormal
 from servsim.satisfaction_schema import Expectations
 from servsim.scenario.counts import read_counts_csv
@@ -295,33 +296,21 @@ class Variability(StrictModel):
 
 REPLICATIONS_AUTO: Final = "auto"
 MAX_REPLICATIONS = 100_000
-TOUCHPOINT_METRICS = ("stellar", "bitter", "moment_utility")
-"""Metric families written ``name[touchpoint]``; every pool metric is written ``name[pool]``."""
 
 
 def known_metric_names() -> list[str]:
-    """Every metric family a run can report, as a user would write it (``occupancy[<pool>]``).
+    """Every metric a run can report, as a user would write it (``occupancy[<pool>]``).
 
-    For error messages: the exact columns depend on the scenario's pools and touchpoints, and
-    percentiles add ``_p50``, ``_p90``, ``_p95`` to the time standards.
+    For error messages: the exact columns depend on the scenario's pools and touchpoints. The
+    list is :func:`servsim.catalogue.family_names`.
     """
-    from servsim.metrics import OTHER_METRICS, POOL_METRICS, SATISFACTION_METRICS, STANDARDS
-
-    names = [*STANDARDS, *OTHER_METRICS]
-    names += [f"{name}[<pool>]" for name in POOL_METRICS]
-    names += [
-        f"{name}[<touchpoint>]" if name in TOUCHPOINT_METRICS else name
-        for name in SATISFACTION_METRICS
-    ]
-    return names
+    return family_names()
 
 
 def _check_metric_name(name: str) -> str:
-    """A metric the stopping rule can judge: a known family (columns are checked at run time)."""
-    from servsim.metrics import describe
-
-    if describe(name) is None:
-        known = known_metric_names()
+    """A metric the stopping rule can judge: a declared column (pools are checked at run time)."""
+    if lookup(name) is None:
+        known = family_names()
         hint = difflib.get_close_matches(name, known, n=1)
         raise ValueError(
             f"unknown metric '{name}'"
@@ -404,8 +393,6 @@ class Precision(StrictModel):
         """The metrics whose precision decides: those given, or the five service standards."""
         if self.metrics is not None:
             return list(self.metrics)
-        from servsim.metrics import STANDARDS
-
         return list(STANDARDS)
 
 

@@ -1,0 +1,146 @@
+"""How metric values, intervals and differences are written, for the terminal and the report.
+
+``servsim run``, ``compare``, ``contact-levels`` and the HTML report all format numbers here,
+so a number in the report can be found again in the terminal output of the run. Units and
+labels come from :mod:`servsim.catalogue`.
+
+An interval is written in one unit, the one that suits its mean: ``6.1 min [3.2 min .. 9.0
+min]``, never ``106.7 min .. 2.1 h``, whose bounds a reader would have to convert to compare.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Final, Literal
+
+from servsim.catalogue import Unit, lookup, unit_of
+
+__all__ = [
+    "SATISFACTION_SHOWN",
+    "TOUCHPOINT_SHOWN",
+    "archetype_scores",
+    "difference_cell",
+    "format_interval",
+    "format_value",
+    "formatter",
+    "mean_cell",
+    "metric_definition",
+    "metric_label",
+    "metric_value",
+]
+
+TIME_SCALES: Final = ((600.0, 1.0, "s"), (7200.0, 60.0, "min"), (math.inf, 3600.0, "h"))
+"""(below this many seconds, divide by, suffix): seconds up to 10 min, minutes up to 2 h."""
+
+SATISFACTION_SHOWN: Final = (
+    "csat_mean",
+    "csat_top2_share",
+    "nps",
+    "satisfaction_mean",
+    "stellar_moments",
+    "bitter_moments",
+    "empathy_mean",
+    "assurance_mean",
+    "on_time_resolution",
+)
+"""What ``servsim run`` and the report show of satisfaction, in order."""
+TOUCHPOINT_SHOWN: Final = ("stellar", "bitter", "moment_utility")
+"""The columns of the moments-of-truth table, per judged touchpoint."""
+
+
+def formatter(reference: float, unit: Unit | None, signed: bool = False) -> Callable[[float], str]:
+    """One format for a value and what is shown beside it, chosen from ``reference``.
+
+    Times take seconds, minutes or hours by the size of ``reference`` (a mean), so a mean and
+    its bounds share one unit; counts below 10 keep two decimals. ``signed`` writes
+    differences: with their sign, and differences of shares in percentage points. NaN is ``-``.
+    """
+    sign = "+" if signed else ""
+    size = 0.0 if math.isnan(reference) else abs(reference)
+    show: Callable[[float], str]
+    if unit == "seconds":
+        scale, suffix = next((s, x) for limit, s, x in TIME_SCALES if size < limit)
+
+        def show(value: float) -> str:
+            return f"{value / scale:{sign}.1f} {suffix}"
+
+    elif unit == "share":
+
+        def show(value: float) -> str:
+            return f"{value * 100:{sign}.1f}" + (" pp" if signed else "%")
+
+    elif unit == "hours":
+
+        def show(value: float) -> str:
+            return f"{value:{sign},.1f} h"
+
+    else:
+        decimals = 1 if unit == "count" and size >= 10 else 2
+
+        def show(value: float) -> str:
+            return f"{value:{sign},.{decimals}f}"
+
+    return lambda value: "-" if math.isnan(value) else show(value)
+
+
+def format_value(value: float, unit: Unit | None) -> str:
+    """A value alone, in the unit that suits it: ``257.6 s``, ``3.6 h``, ``80.5%``."""
+    return formatter(value, unit)(value)
+
+
+def format_interval(mean: float, low: float, high: float, unit: Unit | None) -> str:
+    """``low .. high`` in the unit that suits the mean; ``-`` when there is no interval."""
+    if math.isnan(low) or math.isnan(high):
+        return "-"
+    show = formatter(mean, unit)
+    return f"{show(low)} .. {show(high)}"
+
+
+def mean_cell(mean: float, low: float, high: float, unit: Unit | None) -> str:
+    """``mean [low .. high]`` in one unit; the mean alone without an interval, ``-`` without it."""
+    if math.isnan(mean):
+        return "-"
+    show = formatter(mean, unit)
+    if math.isnan(low) or math.isnan(high):
+        return show(mean)
+    return f"{show(mean)} [{show(low)} .. {show(high)}]"
+
+
+def difference_cell(difference: float, low: float, high: float, unit: Unit | None) -> str:
+    """A paired difference and its interval, signed: ``+1.2 min [+0.8 min .. +1.6 min]``."""
+    show = formatter(difference, unit, signed=True)
+    text = show(difference)
+    if not (math.isnan(difference) or math.isnan(low) or math.isnan(high)):
+        text += f" [{show(low)} .. {show(high)}]"
+    return text
+
+
+def metric_value(column: str, value: float) -> str:
+    """A value of a metric column, in the metric's unit (plain when the column is unknown)."""
+    return format_value(value, unit_of(column))
+
+
+def metric_label(column: str, language: Literal["en", "es"] = "en") -> str:
+    """A column's short label, with its pool or touchpoint: ``occupancy (agents)``."""
+    found = lookup(column)
+    if found is None:
+        return column
+    label = found.metric.label(language)
+    if found.percentile is not None:
+        label += f" p{found.percentile}"
+    return label if found.subject is None else f"{label} ({found.subject})"
+
+
+def metric_definition(column: str) -> str:
+    """What a column measures, one sentence; empty for an unknown column."""
+    found = lookup(column)
+    return found.metric.definition if found is not None else ""
+
+
+def archetype_scores(procedural: float, personal: float, threshold: float) -> str:
+    """``procedural 0.87, personal 0.76; high from 0.60``: the archetype's grounds."""
+    return (
+        f"procedural {format_value(procedural, 'score')}, personal "
+        f"{format_value(personal, 'score')}; high from {threshold:.2f}"
+    )
