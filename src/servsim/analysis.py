@@ -25,7 +25,7 @@ import pandas as pd
 
 from servsim.metrics import STANDARDS
 from servsim.satisfaction import moment_touchpoints
-from servsim.scenario import Scenario
+from servsim.scenario import ResolvedScenario
 
 if TYPE_CHECKING:
     from servsim.experiment import SimulationResult
@@ -131,7 +131,7 @@ QUADRANTS = ("concentrate here", "keep up the good work", "low priority", "possi
 def importance_performance(
     moments: pd.DataFrame,
     satisfaction: pd.DataFrame,
-    scenario: Scenario,
+    scenario: ResolvedScenario,
     importance: Literal["stated", "derived"] = "derived",
 ) -> pd.DataFrame:
     """Importance against performance per moment of truth, with quadrants and a priority order.

@@ -40,7 +40,7 @@ import pandas as pd
 
 from servsim.records import IN_SYSTEM, RecordTables
 from servsim.satisfaction_schema import DIMENSIONS, CycleWeights
-from servsim.scenario import Scenario, Touchpoint
+from servsim.scenario import ResolvedScenario, Scenario, Touchpoint
 
 __all__ = [
     "MOMENT_COLUMNS",
@@ -291,7 +291,7 @@ def _like(result: npt.ArrayLike, *inputs: object) -> float | FloatArray:
 # --------------------------------------------------------------------------- moments
 
 
-def moment_touchpoints(scenario: Scenario) -> list[str]:
+def moment_touchpoints(scenario: ResolvedScenario) -> list[str]:
     """Names of the touchpoints customers judge: moments of truth in cycle order, then inquiries."""
     names = [tp.name for tp in scenario.service_cycle if tp.moment_of_truth]
     if scenario.status_inquiry.enabled:
@@ -815,7 +815,7 @@ def satisfaction_metrics(
     moments: pd.DataFrame,
     satisfaction: pd.DataFrame,
     tables: RecordTables,
-    scenario: Scenario,
+    scenario: ResolvedScenario,
 ) -> dict[str, float]:
     """Satisfaction KPIs of one replication, over customers who arrived after the warm-up.
 
