@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +20,9 @@ import pandas as pd
 
 from servsim.records import IN_SYSTEM, RecordTables
 from servsim.satisfaction_schema import LEVEL_NAMES
-from servsim.scenario import Scenario
+
+if TYPE_CHECKING:  # the scenario package reads the metric names defined here
+    from servsim.scenario import Scenario
 
 PERCENTILES = (50, 90, 95)
 FloatArray = npt.NDArray[np.float64]

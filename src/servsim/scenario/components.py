@@ -19,6 +19,13 @@ from pydantic import (
 )
 
 from servsim.distributions import DistributionSpec, Exponential, Lognormal
+from servsim.metrics import (
+    OTHER_METRICS,
+    POOL_METRICS,
+    SATISFACTION_METRICS,
+    STANDARDS,
+    describe,
+)
 from servsim.satisfaction_schema import Expectations
 from servsim.scenario.counts import read_counts_csv
 from servsim.schema_types import (
@@ -306,8 +313,6 @@ def known_metric_names() -> list[str]:
     For error messages: the exact columns depend on the scenario's pools and touchpoints, and
     percentiles add ``_p50``, ``_p90``, ``_p95`` to the time standards.
     """
-    from servsim.metrics import OTHER_METRICS, POOL_METRICS, SATISFACTION_METRICS, STANDARDS
-
     names = [*STANDARDS, *OTHER_METRICS]
     names += [f"{name}[<pool>]" for name in POOL_METRICS]
     names += [
@@ -319,8 +324,6 @@ def known_metric_names() -> list[str]:
 
 def _check_metric_name(name: str) -> str:
     """A metric the stopping rule can judge: a known family (columns are checked at run time)."""
-    from servsim.metrics import describe
-
     if describe(name) is None:
         known = known_metric_names()
         hint = difflib.get_close_matches(name, known, n=1)
@@ -405,8 +408,6 @@ class Precision(StrictModel):
         """The metrics whose precision decides: those given, or the five service standards."""
         if self.metrics is not None:
             return list(self.metrics)
-        from servsim.metrics import STANDARDS
-
         return list(STANDARDS)
 
 
