@@ -31,8 +31,7 @@ class Lognormal(StrictModel):
     """Right-skewed service and patience times, as measured in call centres (Brown et al. 2005).
 
     ``cv`` may be left out: on a service time the contact level then sets it (customer-induced
-    variability, MODEL.md section 2); on a patience or a delay it is 1 [ASM]. Resolving a
-    scenario turns every lognormal into a :class:`ResolvedLognormal`.
+    variability, MODEL.md section 2); on a patience or a delay it is 1 [ASM].
     """
 
     kind: Literal["lognormal"] = "lognormal"

@@ -36,13 +36,8 @@ from servsim.records import (
     RecordTables,
     VisitRecord,
 )
-from servsim.scenario import (
-    PoolSide,
-    ResolvedScenario,
-    ResolvedSegment,
-    ResolvedTouchpoint,
-    Routing,
-)
+from servsim.scenario import PoolSide, ResolvedScenario, ResolvedTouchpoint, Routing
+from servsim.scenario.resolved import ResolvedSegment
 from servsim.streams import RandomStreams, UniformBuffer
 from servsim.training_schema import ProficiencyModel
 

@@ -47,16 +47,7 @@ from servsim.scenario.presets import (
     ContactPreset,
     customer_variability_cv,
 )
-from servsim.scenario.resolved import (
-    ResolvedRecontact,
-    ResolvedRetry,
-    ResolvedScenario,
-    ResolvedSegment,
-    ResolvedStatusInquiry,
-    ResolvedTouchpoint,
-    ResolvedVariability,
-    resolve_scenario,
-)
+from servsim.scenario.resolved import ResolvedScenario, ResolvedTouchpoint, resolve_scenario
 from servsim.scenario.schema import Scenario
 from servsim.schema_types import SECONDS_PER_DAY
 
@@ -76,13 +67,8 @@ __all__ = [
     "Precision",
     "RatePeriod",
     "Recontact",
-    "ResolvedRecontact",
-    "ResolvedRetry",
     "ResolvedScenario",
-    "ResolvedSegment",
-    "ResolvedStatusInquiry",
     "ResolvedTouchpoint",
-    "ResolvedVariability",
     "Retry",
     "Routing",
     "Scenario",

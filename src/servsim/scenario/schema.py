@@ -42,8 +42,7 @@ __all__ = ["Scenario", "validate_data"]
 class Scenario(StrictModel):
     """A whole service system as written: who comes, who serves, the cycle customers live.
 
-    Values the contact level decides may be left out; :func:`servsim.scenario.resolve_scenario`
-    fills them into a :class:`~servsim.scenario.ResolvedScenario`, which is what the model runs.
+    Values the contact level decides may be left out: they are filled in when the scenario runs.
     """
 
     name: Name
