@@ -27,6 +27,7 @@ from servsim.analysis import (
     wide_comparison,
 )
 from servsim.cli import main
+from servsim.scenario import resolve_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 
@@ -140,7 +141,7 @@ def hand_satisfaction(values: list[float]) -> pd.DataFrame:
 
 
 def test_importance_performance_quadrants_with_stated_importance() -> None:
-    scenario = servsim.validate_scenario(FOUR)
+    scenario = resolve_scenario(servsim.validate_scenario(FOUR))
     # stated importance 3, 3, 1, 1 (mean 2); performance -1, 0.5, -0.5, 1 (mean 0)
     moments = hand_moments({"a": [-1.0, -1.0], "b": [0.5, 0.5], "c": [-0.5, -0.5], "d": [1, 1]})
     table = importance_performance(moments, hand_satisfaction([0.0, 0.1]), scenario, "stated")
@@ -160,7 +161,7 @@ def test_importance_performance_quadrants_with_stated_importance() -> None:
 
 def test_a_touchpoint_below_adequate_is_never_performing_well() -> None:
     """All four below the zone of tolerance: the better-than-average ones are not overkill."""
-    scenario = servsim.validate_scenario(FOUR)
+    scenario = resolve_scenario(servsim.validate_scenario(FOUR))
     moments = hand_moments({"a": [-2.0, -2.0], "b": [-0.5, -0.5], "c": [-1.5, -1.5], "d": [-0.2]})
     table = importance_performance(moments, hand_satisfaction([0.0, 0.1]), scenario, "stated")
     assert table.set_index("touchpoint")["quadrant"].to_dict() == {
@@ -174,7 +175,7 @@ def test_a_touchpoint_below_adequate_is_never_performing_well() -> None:
 
 
 def test_derived_importance_is_the_correlation_with_satisfaction() -> None:
-    scenario = servsim.validate_scenario(FOUR)
+    scenario = resolve_scenario(servsim.validate_scenario(FOUR))
     s = [-1.0, 0.0, 0.5, 1.0]
     moments = hand_moments(
         {
@@ -191,7 +192,8 @@ def test_derived_importance_is_the_correlation_with_satisfaction() -> None:
 
 
 def test_importance_performance_uses_customers_after_the_warm_up() -> None:
-    scenario = servsim.validate_scenario({**FOUR, "horizon": {"days": 1, "warm_up": "1h"}})
+    written = servsim.validate_scenario({**FOUR, "horizon": {"days": 1, "warm_up": "1h"}})
+    scenario = resolve_scenario(written)
     moments = hand_moments({"a": [-3.0, 1.0], "b": [0.0, 0.0]})
     satisfaction = hand_satisfaction([-1.0, 1.0]).assign(arrived=[0.0, 7200.0])
     table = importance_performance(moments, satisfaction, scenario, "stated")

@@ -24,7 +24,7 @@ from servsim.model import ServiceSystem, simulate_replication
 from servsim.model import run as run_system
 from servsim.model.staffing import headcount_schedule
 from servsim.records import RecordTables
-from servsim.scenario import StaffPool
+from servsim.scenario import ResolvedScenario, StaffPool, resolve_scenario
 from servsim.streams import RandomStreams
 
 DAY = 86_400.0
@@ -49,11 +49,11 @@ BASE: dict[str, Any] = {
 }
 
 
-def make(**changes: Any) -> servsim.Scenario:
+def make(**changes: Any) -> ResolvedScenario:
     """The base scenario with top-level keys replaced, validated and resolved."""
     data = copy.deepcopy(BASE)
     data.update(copy.deepcopy(changes))
-    return servsim.validate_scenario(data)
+    return resolve_scenario(servsim.validate_scenario(data))
 
 
 def exp(mean: str) -> dict[str, str]:
@@ -898,7 +898,7 @@ def test_counts_csv(tmp_path: Any) -> None:
         "staff: {}\n",
         encoding="utf-8",
     )
-    scenario = servsim.load_scenario(tmp_path / "scenario.yaml")
+    scenario = resolve_scenario(servsim.load_scenario(tmp_path / "scenario.yaml"))
     assert scenario.name == "scenario"
     intervals = [(8 * HOUR, 10 * HOUR), (10 * HOUR, 12 * HOUR), (12 * HOUR, 13 * HOUR)]
     expected = [20, 50, 5]

@@ -46,7 +46,7 @@ def test_every_column_of_a_shipped_scenario_is_declared_and_parses_back(path: Pa
         if parsed.metric.scope == "pool":
             assert parsed.subject in pools, name
         elif parsed.metric.scope == "touchpoint":
-            assert parsed.subject in moment_touchpoints(scenario), name
+            assert parsed.subject in moment_touchpoints(result.scenario), name
         else:
             assert parsed.subject is None and parsed.metric.scope == "overall", name
     # each pool has every pool metric: the catalogue and metrics.py agree both ways

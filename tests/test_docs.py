@@ -7,6 +7,7 @@ must also stand on its own: users never see the design folder outside the reposi
 
 from __future__ import annotations
 
+import collections.abc
 import re
 import types
 import typing
@@ -105,13 +106,13 @@ def field_path_exists(path: str) -> bool:
         for member in (m for c in current for m in _members(c)):
             origin = typing.get_origin(member)
             if part == "[]":
-                if origin is list:
+                if origin in (list, collections.abc.Sequence):
                     following.append(typing.get_args(member)[0])
             elif isinstance(member, type) and issubclass(member, BaseModel):
                 field = member.model_fields.get(part)
                 if field is not None:
                     following.append(field.annotation)
-            elif origin is dict:
+            elif origin in (dict, collections.abc.Mapping):
                 key, value = typing.get_args(member)
                 keys = typing.get_args(key) if typing.get_origin(key) is typing.Literal else ()
                 if not keys or part in keys:

@@ -29,6 +29,7 @@ from servsim.records import (
     CustomerOutcome,
     VisitOutcome,
 )
+from servsim.scenario import ResolvedScenario, resolve_scenario
 from servsim.streams import RandomStreams
 
 ROOT = Path(__file__).parents[1]
@@ -36,10 +37,12 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 TEXTBOOK = ROOT / "scenarios" / "validation" / "mmc_textbook.yaml"
 
 
-def short(path: Path, days: float = 3.0) -> servsim.Scenario:
+def short(path: Path, days: float = 3.0) -> ResolvedScenario:
     scenario = servsim.load_scenario(path)
     warm_up = min(scenario.horizon.warm_up, days * 86400 / 4)
-    return scenario.with_overrides({"horizon.days": days, "horizon.warm_up": warm_up})
+    return resolve_scenario(
+        scenario.with_overrides({"horizon.days": days, "horizon.warm_up": warm_up})
+    )
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
@@ -221,7 +224,7 @@ def test_adding_a_pool_keeps_the_arrivals() -> None:
     data["service_cycle"].append(
         {"name": "check", "served_by": "checkers", "service_time": {"mean": 60}}
     )
-    bigger = servsim.validate_scenario(data)
+    bigger = resolve_scenario(servsim.validate_scenario(data))
     a = simulate_replication(scenario, 3, 0).customers.sort_values("customer")
     b = simulate_replication(bigger, 3, 0).customers.sort_values("customer")
     np.testing.assert_array_equal(a["arrived"].to_numpy(), b["arrived"].to_numpy())
@@ -300,7 +303,7 @@ def test_contact_level_sets_service_time_variability() -> None:
         for tp in data["service_cycle"]:
             tp.pop("customer_present", None)
             tp["service_time"].pop("cv", None)
-        resolved = servsim.validate_scenario(data)
+        resolved = resolve_scenario(servsim.validate_scenario(data))
         cvs[level] = resolved.service_cycle[0].service_time.cv  # type: ignore[union-attr]
     assert cvs == pytest.approx({"high": 1.02, "medium": 0.66, "low": 0.39})
 

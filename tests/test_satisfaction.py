@@ -35,6 +35,7 @@ from servsim.satisfaction import (
     wait_disconfirmation,
 )
 from servsim.satisfaction_schema import CycleWeights
+from servsim.scenario import ResolvedScenario, resolve_scenario
 from servsim.streams import RandomStreams
 
 HOUR = 3600.0
@@ -67,10 +68,10 @@ BASE: dict[str, Any] = {
 }
 
 
-def make(**changes: Any) -> servsim.Scenario:
+def make(**changes: Any) -> ResolvedScenario:
     data = copy.deepcopy(BASE)
     data.update(copy.deepcopy(changes))
-    return servsim.validate_scenario(data)
+    return resolve_scenario(servsim.validate_scenario(data))
 
 
 def visit(

@@ -480,14 +480,6 @@ def test_every_consistency_problem_is_reported(tmp_path: Path) -> None:
     assert not any(p.startswith("staff.front[0].shifts[1]") for p in problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known limitation: cross-field checks (Scenario._check_consistency, a pydantic "
-        "after-validator) run only once every field is valid, so a file with a bad field AND an "
-        "inconsistency reports the field problems first, the inconsistency on the next run"
-    ),
-)
 def test_field_and_consistency_problems_are_reported_together(tmp_path: Path) -> None:
     data = textbook()
     data["arrivals"]["per_hour"] = -5  # a field problem

@@ -15,15 +15,17 @@ import servsim
 from servsim.experiment import confidence_interval
 from servsim.model import simulate_replication
 from servsim.model.training import error_factor, handle_time_factor, resolution_factor
+from servsim.scenario import ResolvedScenario, resolve_scenario
 from servsim.training_schema import ProficiencyModel
 
 ROOT = Path(__file__).parents[1]
 TEXTBOOK = ROOT / "scenarios" / "validation" / "mmc_textbook.yaml"
 
 
-def textbook(days: float = 2.0, **overrides: Any) -> servsim.Scenario:
+def textbook(days: float = 2.0, **overrides: Any) -> ResolvedScenario:
     scenario = servsim.load_scenario(TEXTBOOK)
-    return scenario.with_overrides({"horizon.days": days, "horizon.warm_up": 0, **overrides})
+    written = scenario.with_overrides({"horizon.days": days, "horizon.warm_up": 0, **overrides})
+    return resolve_scenario(written)
 
 
 def service_times(tables: Any, pool: str = "agents") -> pd.Series:
@@ -94,7 +96,7 @@ def one_step(resolution: float, proficiency: float, **extra: Any) -> servsim.Sce
         ],
     }
     data.update(extra)
-    return servsim.validate_scenario(data)
+    return resolve_scenario(servsim.validate_scenario(data))
 
 
 def test_higher_proficiency_raises_first_contact_resolution() -> None:
@@ -136,7 +138,7 @@ def test_back_office_errors_fall_with_proficiency() -> None:
             0,
             {"name": "check", "served_by": "clerks", "service_time": {"mean": 120}, "failure": 0.1},
         )
-        scenario = servsim.validate_scenario(data)
+        scenario = resolve_scenario(servsim.validate_scenario(data))
         visits = simulate_replication(scenario, seed=2, replication=0).visits
         checks = visits[(visits["touchpoint"] == "check") & (visits["outcome"] != "in_system")]
         share = (checks["outcome"] == "failed").mean()
@@ -253,7 +255,8 @@ def test_retraining_policy_trains_busier_pools_more() -> None:
             "policy": {"every": "7d", "hours_per_100_contacts": 0.5, "max_duration": "12h"}
         },
     }
-    tables = simulate_replication(servsim.validate_scenario(data), seed=5, replication=0)
+    scenario = resolve_scenario(servsim.validate_scenario(data))
+    tables = simulate_replication(scenario, seed=5, replication=0)
     sessions = tables.training
     hours = (sessions["end"] - sessions["start"]) / 3600
     per_pool = hours.groupby(sessions["pool"]).mean()

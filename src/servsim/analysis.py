@@ -26,7 +26,7 @@ import pandas as pd
 from servsim.catalogue import STANDARDS, lookup, unit_of
 from servsim.presentation import mean_cell
 from servsim.satisfaction import moment_touchpoints
-from servsim.scenario import Scenario
+from servsim.scenario import ResolvedScenario
 
 if TYPE_CHECKING:
     from servsim.experiment import SimulationResult
@@ -132,7 +132,7 @@ QUADRANTS = ("concentrate here", "keep up the good work", "low priority", "possi
 def importance_performance(
     moments: pd.DataFrame,
     satisfaction: pd.DataFrame,
-    scenario: Scenario,
+    scenario: ResolvedScenario,
     importance: Literal["stated", "derived"] = "derived",
 ) -> pd.DataFrame:
     """Importance against performance per moment of truth, with quadrants and a priority order.

@@ -20,7 +20,7 @@ from servsim.catalogue import unit_of
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
 from servsim.experiment import CONFIDENCE, confidence_interval, fixed_replications, metric_interval
 from servsim.presentation import mean_cell
-from servsim.scenario import Scenario
+from servsim.scenario import Scenario, resolve_scenario
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,8 @@ def compare(
     """Run scenarios under common random numbers and compare each with the first.
 
     Args:
-        scenarios: two or more scenarios; the first is the reference.
+        scenarios: two or more scenarios (as written or resolved; each is resolved once here);
+            the first is the reference.
         replications: per scenario; the reference scenario's own when omitted.
         seed: shared by all; the reference scenario's own when omitted.
         executor: where to run; in this process when omitted.
@@ -120,7 +121,8 @@ def compare(
     count = fixed_replications(scenarios[0], replications, "a comparison")
     run_seed = seed if seed is not None else scenarios[0].seed
     executor = executor or SerialExecutor()
-    tasks = [task_for(i, s, run_seed, [r]) for i, s in enumerate(scenarios) for r in range(count)]
+    resolved = [resolve_scenario(s) for s in scenarios]
+    tasks = [task_for(i, s, run_seed, [r]) for i, s in enumerate(resolved) for r in range(count)]
     rows = []
     if progress is not None:
         progress(0, len(tasks))

@@ -30,13 +30,19 @@ class Exponential(StrictModel):
 class Lognormal(StrictModel):
     """Right-skewed service and patience times, as measured in call centres (Brown et al. 2005).
 
-    ``cv`` may be left out on a touchpoint's service time: the contact level then sets it
-    (customer-induced variability, MODEL.md section 2).
+    ``cv`` may be left out: on a service time the contact level then sets it (customer-induced
+    variability, MODEL.md section 2); on a patience or a delay it is 1 [ASM].
     """
 
     kind: Literal["lognormal"] = "lognormal"
     mean: PositiveDuration
     cv: Annotated[float, Field(gt=0, le=20)] | None = None
+
+
+class ResolvedLognormal(Lognormal):
+    """A lognormal whose ``cv`` is known: the only lognormal a resolved scenario holds."""
+
+    cv: Annotated[float, Field(gt=0, le=20)]
 
 
 class Gamma(StrictModel):
@@ -96,6 +102,12 @@ DistributionSpec = Annotated[
 
 AnyDistribution = Exponential | Lognormal | Gamma | Weibull | Deterministic | Empirical
 
+ResolvedDistribution = Exponential | ResolvedLognormal | Gamma | Weibull | Deterministic | Empirical
+"""A distribution with every parameter known: what the samplers take."""
+
+ResolvedDistributionSpec = Annotated[ResolvedDistribution, Field(discriminator="kind")]
+"""A resolved distribution in a resolved scenario (written by servsim, so ``kind`` is given)."""
+
 
 def mean_of(spec: AnyDistribution) -> float:
     """Expected value of a distribution, in its own unit (seconds for times)."""
@@ -106,13 +118,11 @@ def mean_of(spec: AnyDistribution) -> float:
     return spec.mean
 
 
-def cv_of(spec: AnyDistribution) -> float:
+def cv_of(spec: ResolvedDistribution) -> float:
     """Coefficient of variation (standard deviation over mean)."""
     if isinstance(spec, Exponential):
         return 1.0
     if isinstance(spec, Lognormal | Gamma):
-        if spec.cv is None:
-            raise ValueError("lognormal cv not resolved; call resolve_scenario first")
         return spec.cv
     if isinstance(spec, Weibull):
         g1 = math.gamma(1 + 1 / spec.shape)
@@ -125,13 +135,11 @@ def cv_of(spec: AnyDistribution) -> float:
     return float(values.std() / mean) if mean > 0 else 0.0
 
 
-def quantile(spec: AnyDistribution, u: FloatArray) -> FloatArray:
+def quantile(spec: ResolvedDistribution, u: FloatArray) -> FloatArray:
     """Map uniforms in [0, 1) to values of the distribution (inverse transform sampling)."""
     if isinstance(spec, Exponential):
         return -spec.mean * np.log1p(-u)
     if isinstance(spec, Lognormal):
-        if spec.cv is None:
-            raise ValueError("lognormal cv not resolved; call resolve_scenario first")
         sigma2 = math.log1p(spec.cv**2)
         mu = math.log(spec.mean) - sigma2 / 2
         return np.exp(mu + math.sqrt(sigma2) * ndtri(u))
@@ -148,6 +156,6 @@ def quantile(spec: AnyDistribution, u: FloatArray) -> FloatArray:
     return values[index]
 
 
-def sample(spec: AnyDistribution, rng: np.random.Generator, size: int) -> FloatArray:
+def sample(spec: ResolvedDistribution, rng: np.random.Generator, size: int) -> FloatArray:
     """Draw ``size`` values from one random stream."""
     return quantile(spec, rng.random(size))

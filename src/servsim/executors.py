@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from servsim.scenario import Scenario, resolve_scenario
+from servsim.scenario import ResolvedScenario
 
 if TYPE_CHECKING:
     from servsim.experiment import ReplicationResult
@@ -32,10 +32,10 @@ TASKS_PER_WORKER = 4
 
 @dataclass(frozen=True)
 class ReplicationTask:
-    """Some replications of one scenario: what a worker needs, and nothing more."""
+    """Some replications of one resolved scenario: what a worker needs, and nothing more."""
 
     key: int  # the caller's index for the task (a sweep point, a scenario)
-    scenario_json: str
+    scenario_json: str  # a ResolvedScenario: workers run it as it is
     seed: int
     replications: tuple[int, ...]
 
@@ -50,9 +50,9 @@ class TaskResult:
 
 
 def task_for(
-    key: int, scenario: Scenario, seed: int, replications: Sequence[int]
+    key: int, scenario: ResolvedScenario, seed: int, replications: Sequence[int]
 ) -> ReplicationTask:
-    """Package replications of a scenario for any executor."""
+    """Package replications of a resolved scenario for any executor (resolved by the caller)."""
     return ReplicationTask(key, scenario.model_dump_json(), seed, tuple(replications))
 
 
@@ -69,7 +69,7 @@ def batches(replications: Sequence[int], workers: int) -> list[tuple[int, ...]]:
 def _replications(task: ReplicationTask) -> Iterator[ReplicationResult]:
     from servsim.experiment import run_replication
 
-    scenario = resolve_scenario(Scenario.model_validate_json(task.scenario_json))
+    scenario = ResolvedScenario.model_validate_json(task.scenario_json)
     for replication in task.replications:
         yield run_replication(scenario, task.seed, replication)
 

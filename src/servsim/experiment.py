@@ -26,6 +26,7 @@ from servsim.satisfaction import customer_satisfaction, moment_table, satisfacti
 from servsim.scenario import (
     REPLICATIONS_AUTO,
     Precision,
+    ResolvedScenario,
     Scenario,
     ScenarioError,
     resolve_scenario,
@@ -124,7 +125,8 @@ class SimulationResult:
     """What :func:`simulate` returns.
 
     Attributes:
-        scenario: the resolved scenario that was simulated.
+        scenario: the resolved scenario that was simulated (what a run saves), with the seed
+            and the number of replications the run used.
         seed: the run's seed.
         summary: one row per metric: mean, std, n, 95% CI (``ci_low``, ``ci_high``, ``half_width``).
         replications: one row per replication, one column per metric.
@@ -138,7 +140,7 @@ class SimulationResult:
             None for a fixed number.
     """
 
-    scenario: Scenario
+    scenario: ResolvedScenario
     seed: int
     summary: pd.DataFrame
     replications: pd.DataFrame
@@ -255,7 +257,7 @@ def overload_warnings(
     return out
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
+def run_replication(scenario: ResolvedScenario, seed: int, replication: int) -> ReplicationResult:
     """Simulate one replication and compute its KPIs, moments of truth and satisfaction.
 
     The perception noise of the moments and the survey noise of customer satisfaction have
@@ -311,7 +313,8 @@ def simulate(
     ``replications: auto`` after n replications equals a run of n.
 
     Args:
-        scenario: a scenario from :func:`servsim.load_scenario` (already resolved).
+        scenario: a scenario from :func:`servsim.load_scenario`, resolved here once (a
+            :class:`~servsim.scenario.ResolvedScenario` is used as it is).
         replications: how many, or ``"auto"`` to add replications until the scenario's
             ``precision`` is met; the scenario's own ``replications`` when omitted.
         seed: the run's seed; the scenario's own ``seed`` when omitted.
@@ -324,9 +327,9 @@ def simulate(
     Raises:
         ScenarioError: ``precision.metrics`` names a metric this scenario does not report.
     """
-    scenario = resolve_scenario(scenario)
-    requested = replications if replications is not None else scenario.replications
-    run_seed = seed if seed is not None else scenario.seed
+    resolved = resolve_scenario(scenario)
+    requested = replications if replications is not None else resolved.replications
+    run_seed = seed if seed is not None else resolved.seed
     if isinstance(requested, str):
         if requested != REPLICATIONS_AUTO:
             raise ValueError(f"replications must be a number or 'auto', got {requested!r}")
@@ -336,12 +339,12 @@ def simulate(
         raise ValueError(f"workers must be at least 1, got {workers}")
     if workers is not None and workers > 1 and executor is not None:
         raise ValueError("give workers or an executor, not both")
-    scenario = scenario.model_copy(update={"seed": run_seed})
+    resolved = resolved.model_copy(update={"seed": run_seed})
     owned = ProcessExecutor(workers) if executor is None and workers and workers > 1 else None
-    runner = _Runner(scenario, run_seed, executor or owned, progress)
+    runner = _Runner(resolved, run_seed, executor or owned, progress)
     try:
         if isinstance(requested, str):
-            stopping = _run_until_precise(runner, scenario.precision)
+            stopping = _run_until_precise(runner, resolved.precision)
         else:
             runner.run(range(requested))
             stopping = None
@@ -352,11 +355,11 @@ def simulate(
     per_replication = runner.table()
     warnings = tuple(w for r in results for w in r.warnings)
     if stopping is not None and not stopping.reached:
-        warnings += (_cap_warning(stopping, scenario),)
+        warnings += (_cap_warning(stopping, resolved),)
     # the saved scenario must reproduce this run: it carries the replications and seed used
-    scenario = scenario.model_copy(update={"replications": len(results)})
+    resolved = resolved.model_copy(update={"replications": len(results)})
     return SimulationResult(
-        scenario=scenario,
+        scenario=resolved,
         seed=run_seed,
         summary=summarise(per_replication),
         replications=per_replication,
@@ -373,7 +376,7 @@ class _Runner:
 
     def __init__(
         self,
-        scenario: Scenario,
+        scenario: ResolvedScenario,
         seed: int,
         executor: Executor | None,
         progress: ProgressCallback | None,

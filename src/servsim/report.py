@@ -44,7 +44,7 @@ from servsim.presentation import (
 )
 from servsim.records import RecordTables
 from servsim.satisfaction_schema import LEVEL_NAMES
-from servsim.scenario import Scenario, ScenarioError, load_scenario
+from servsim.scenario import ResolvedScenario, ScenarioError, load_scenario, resolve_scenario
 
 __all__ = [
     "FIGURES",
@@ -121,7 +121,7 @@ class _Run:
     manifest: dict[str, Any]
     resolved: dict[str, Any]
     summary: pd.DataFrame
-    scenario: Scenario | None
+    scenario: ResolvedScenario | None
     scenario_problem: str | None
     tables: dict[str, pd.DataFrame]
 
@@ -146,10 +146,10 @@ def _read_run(folder: Path) -> _Run:
     resolved_path = folder / RESOLVED_SCENARIO
     resolved = yaml.safe_load(resolved_path.read_text(encoding="utf-8")) or {}
     summary = pd.read_csv(folder / SUMMARY, index_col="metric")
-    scenario: Scenario | None = None
+    scenario: ResolvedScenario | None = None
     problem: str | None = None
     try:
-        scenario = load_scenario(resolved_path)
+        scenario = resolve_scenario(load_scenario(resolved_path))
     except ScenarioError as exc:  # reported in the page; the tables still make a report
         problem = str(exc)
     tables: dict[str, pd.DataFrame] = {}

@@ -50,7 +50,7 @@ from servsim.records import (
     RecordTables,
 )
 from servsim.satisfaction_schema import DIMENSIONS, CycleWeights, SatisfactionModel
-from servsim.scenario import Scenario, Touchpoint
+from servsim.scenario import ResolvedScenario, Scenario, Touchpoint
 from servsim.streams import CounterNoise
 
 __all__ = [
@@ -300,7 +300,7 @@ def _like(result: npt.ArrayLike, *inputs: object) -> float | FloatArray:
 # --------------------------------------------------------------------------- moments
 
 
-def moment_touchpoints(scenario: Scenario) -> list[str]:
+def moment_touchpoints(scenario: ResolvedScenario) -> list[str]:
     """Names of the touchpoints customers judge: moments of truth in cycle order, then inquiries."""
     names = [tp.name for tp in scenario.service_cycle if tp.moment_of_truth]
     if scenario.status_inquiry.enabled:
@@ -935,7 +935,7 @@ def satisfaction_metrics(
     moments: pd.DataFrame,
     satisfaction: pd.DataFrame,
     tables: RecordTables,
-    scenario: Scenario,
+    scenario: ResolvedScenario,
 ) -> dict[str, float]:
     """Satisfaction KPIs of one replication, over customers who arrived after the warm-up.
 

@@ -39,6 +39,7 @@ from servsim.scenario import (
     format_validation_errors,
     load_scenario,
     read_yaml_file,
+    resolve_scenario,
 )
 from servsim.schema_types import StrictModel
 
@@ -253,7 +254,7 @@ def run_sweep(
                 {"point": point.index, **_flat(point.overrides), "error": "; ".join(exc.problems)}
             )
             continue
-        tasks.append(task_for(point.index, scenario, seed, range(replications)))
+        tasks.append(task_for(point.index, resolve_scenario(scenario), seed, range(replications)))
 
     done = skipped + len(failures)
     if progress is not None:

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from servsim.model import simulate_replication
-from servsim.scenario import Scenario
+from servsim.scenario import Scenario, resolve_scenario
 
 BATCH = 5
 
@@ -61,7 +61,7 @@ def suggest_warmup(
     scenario: Scenario, seed: int | None = None, replications: int = 3
 ) -> WarmupSuggestion:
     """Run a pilot without warm-up and apply MSER-5 to customers' first waits."""
-    pilot = scenario.with_overrides({"horizon.warm_up": 0})
+    pilot = resolve_scenario(scenario.with_overrides({"horizon.warm_up": 0}))
     run_seed = seed if seed is not None else scenario.seed
     waits: list[npt.NDArray[np.float64]] = []
     arrivals: list[npt.NDArray[np.float64]] = []

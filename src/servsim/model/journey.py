@@ -29,7 +29,7 @@ from servsim.records import (
     RecordTables,
     VisitOutcome,
 )
-from servsim.scenario import Scenario
+from servsim.scenario import ResolvedScenario
 from servsim.streams import RandomStreams
 
 Process = Generator[simpy.Event, Any, None]
@@ -44,7 +44,7 @@ def run(system: ServiceSystem) -> RecordTables:
     return system.recorder.tables()
 
 
-def simulate_replication(scenario: Scenario, seed: int, replication: int) -> RecordTables:
+def simulate_replication(scenario: ResolvedScenario, seed: int, replication: int) -> RecordTables:
     """Run one replication of a resolved scenario and return its records."""
     return run(ServiceSystem.build(scenario, RandomStreams(seed, replication)))
 

@@ -1,6 +1,6 @@
 """The simulated service system of one replication: environment, staffed queues, runtime cycle.
 
-:class:`ServiceSystem` turns a resolved :class:`~servsim.scenario.Scenario` into what the SimPy
+:class:`ServiceSystem` turns a :class:`~servsim.scenario.ResolvedScenario` into what the SimPy
 processes in :mod:`servsim.model.journey` need: one :class:`StaffedQueue` per pool, the service
 cycle with routing and outcome probabilities looked up once, and every first-contact draw made
 up front in arrival order (so scenarios compared under one seed give each customer the same
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from servsim.distributions import AnyDistribution, quantile
+from servsim.distributions import ResolvedDistribution, quantile
 from servsim.model.arrivals import arrival_times
 from servsim.model.staffing import StaffedQueue, headcount_schedule, staff_shifts
 from servsim.model.training import (
@@ -39,13 +39,14 @@ from servsim.records import (
     VisitOutcome,
     VisitRecord,
 )
-from servsim.scenario import PoolSide, Routing, Scenario, Segment, Touchpoint
+from servsim.scenario import PoolSide, ResolvedScenario, ResolvedTouchpoint, Routing
+from servsim.scenario.resolved import ResolvedSegment
 from servsim.streams import RandomStreams, UniformBuffer
 from servsim.training_schema import ProficiencyModel
 
 
 def outcome_probabilities(
-    touchpoint: Touchpoint,
+    touchpoint: ResolvedTouchpoint,
     request_type: str,
     side: PoolSide | None,
     proficiency: float | None,
@@ -60,10 +61,7 @@ def outcome_probabilities(
     failure = touchpoint.failure
     resolution = touchpoint.resolution
     p_fail = failure.get(request_type, 0.0) if isinstance(failure, dict) else failure
-    if isinstance(resolution, dict):
-        p_resolve = resolution.get(request_type, 0.0)
-    else:
-        p_resolve = resolution if resolution is not None else 0.0
+    p_resolve = resolution.get(request_type, 0.0) if isinstance(resolution, dict) else resolution
     if proficiency is not None:
         if side == "back":
             p_fail = min(1.0, p_fail * error_factor(model, proficiency))
@@ -78,13 +76,13 @@ class SegmentRuntime:
     """A segment's behaviour, with its random draws made as events happen."""
 
     name: str
-    spec: Segment
-    patience: AnyDistribution | None
+    spec: ResolvedSegment
+    patience: ResolvedDistribution | None
     decisions: UniformBuffer
     delays: UniformBuffer
     patience_draws: UniformBuffer
 
-    def draw(self, spec: AnyDistribution, buffer: UniformBuffer) -> float:
+    def draw(self, spec: ResolvedDistribution, buffer: UniformBuffer) -> float:
         """One value of ``spec`` from a buffered stream."""
         return float(quantile(spec, np.array([buffer.next()]))[0])
 
@@ -105,12 +103,12 @@ class TouchpointRuntime:
     moment_of_truth: bool
     responds: bool
     routes: dict[tuple[str, str], tuple[StaffedQueue, StaffedQueue | None]] | None
-    spec: Touchpoint
+    spec: ResolvedTouchpoint
     proficiency_model: ProficiencyModel
     outcomes: dict[tuple[str, str, float], tuple[float, float]]
     goes_on: bool
     recontact_from: int
-    service_specs: dict[str, AnyDistribution]
+    service_specs: dict[str, ResolvedDistribution]
     repeat_service: UniformBuffer
     repeat_outcome: UniformBuffer
 
@@ -271,7 +269,7 @@ class InquiryRuntime:
 class ServiceSystem:
     """Everything one replication runs on; build with :meth:`build`, then :meth:`run`."""
 
-    scenario: Scenario
+    scenario: ResolvedScenario
     streams: RandomStreams
     env: simpy.Environment
     recorder: Recorder
@@ -284,7 +282,7 @@ class ServiceSystem:
     inquiring: dict[int, Customer] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, scenario: Scenario, streams: RandomStreams) -> ServiceSystem:
+    def build(cls, scenario: ResolvedScenario, streams: RandomStreams) -> ServiceSystem:
         """Assemble the system for a resolved scenario and one replication's streams."""
         env = simpy.Environment()
         recorder = Recorder()
@@ -324,14 +322,17 @@ class ServiceSystem:
         inquiry = None
         if scenario.status_inquiry.enabled:
             spec = scenario.status_inquiry
-            inquiry_tp = Touchpoint(
+            inquiry_tp = ResolvedTouchpoint(
                 name=STATUS_INQUIRY,
                 served_by=spec.served_by,
                 service_time=spec.service_time,
+                service_time_by_request_type={},
                 customer_present=True,
                 moment_of_truth=True,
                 first_response=spec.served_by is not None,
                 resolution=0.0,
+                unresolved="recontact",
+                recontact_from=scenario.service_cycle[0].name,
             )
             inquiry = InquiryRuntime(
                 routes=_touchpoint_runtime(scenario, -1, inquiry_tp, queues, streams),
@@ -382,7 +383,7 @@ def inquiry_contact(inquiry: OpenVisit) -> OpenContact:
 
 
 def _start_training(
-    scenario: Scenario,
+    scenario: ResolvedScenario,
     env: simpy.Environment,
     queues: dict[str, StaffedQueue],
     schedules: dict[str, list[tuple[float, int]]],
@@ -419,9 +420,9 @@ def _start_training(
 
 
 def _touchpoint_runtime(
-    scenario: Scenario,
+    scenario: ResolvedScenario,
     step: int,
-    tp: Touchpoint,
+    tp: ResolvedTouchpoint,
     queues: dict[str, StaffedQueue],
     streams: RandomStreams,
 ) -> TouchpointRuntime:
@@ -443,15 +444,15 @@ def _touchpoint_runtime(
     return TouchpointRuntime(
         name=tp.name,
         step=step,
-        present=bool(tp.customer_present),
-        moment_of_truth=bool(tp.moment_of_truth),
-        responds=bool(tp.first_response),
+        present=tp.customer_present,
+        moment_of_truth=tp.moment_of_truth,
+        responds=tp.first_response,
         routes=routes,
         spec=tp,
         proficiency_model=scenario.proficiency,
         outcomes={},
         goes_on=tp.unresolved == "next" and 0 <= step < len(names) - 1,
-        recontact_from=names.index(tp.recontact_from) if tp.recontact_from in names else 0,
+        recontact_from=names.index(tp.recontact_from),
         service_specs={
             rt: tp.service_time_by_request_type.get(rt, tp.service_time) for rt in request_types
         },
@@ -461,7 +462,7 @@ def _touchpoint_runtime(
 
 
 def _first_contact_draws(
-    scenario: Scenario, streams: RandomStreams, horizon: float
+    scenario: ResolvedScenario, streams: RandomStreams, horizon: float
 ) -> FirstContactDraws:
     times = arrival_times(scenario.arrivals, horizon, streams.generator("arrivals"))
     n = len(times)

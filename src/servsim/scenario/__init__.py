@@ -2,17 +2,19 @@
 
 The schema follows the domain: customer segments and their arrivals, the visible (front) and
 invisible (back) staff pools with their shifts, and the service cycle as an ordered list of
-moments of truth. The contact level is a preset over the cycle; :func:`resolve_scenario` fills
-every value the preset decides, so the model and the saved "resolved scenario" never guess.
+moments of truth. A file is read into the :class:`Scenario` as written; the contact level is a
+preset over the cycle, and :func:`resolve_scenario` fills every value the preset decides into a
+:class:`ResolvedScenario`, which the model runs and a run saves, so neither ever guesses.
 
-The package's modules, lowest first: ``errors`` (located problems), ``counts`` (arrival-count
-CSV files), ``paths`` (dotted-path overrides), ``components`` (the parts of a scenario),
-``checks`` (cross-field checks), ``schema`` (the whole :class:`Scenario`), ``presets`` (contact
-levels), ``loading`` (files and YAML). Errors are :class:`ScenarioError`, naming the file, the
+The package's modules, lowest first (each imports only those before it): ``errors`` (located
+problems), ``counts`` (arrival-count CSV files), ``paths`` (dotted-path overrides),
+``components`` (the parts of a scenario), ``checks`` (cross-field checks), ``schema`` (the whole
+:class:`Scenario`), ``presets`` (contact levels), ``resolved`` (:class:`ResolvedScenario`),
+``loading`` (files and YAML). Errors are :class:`ScenarioError`, naming the file, the
 field's path (``staff.front[1].shifts[0].end``), what was given and what is allowed.
 """
 
-from servsim.scenario.checks import consistency_problems
+from servsim.scenario.checks import ScenarioParts, consistency_problems
 from servsim.scenario.components import (
     MAX_REPLICATIONS,
     REPLICATIONS_AUTO,
@@ -41,15 +43,17 @@ from servsim.scenario.errors import ScenarioError, format_path, format_validatio
 from servsim.scenario.loading import load_scenario, parse_yaml, read_yaml_file, validate_scenario
 from servsim.scenario.presets import (
     CONTACT_PRESETS,
+    DEFAULT_DELAY_CV,
     ContactPreset,
     customer_variability_cv,
-    resolve_scenario,
 )
+from servsim.scenario.resolved import ResolvedScenario, ResolvedTouchpoint, resolve_scenario
 from servsim.scenario.schema import Scenario
 from servsim.schema_types import SECONDS_PER_DAY
 
 __all__ = [
     "CONTACT_PRESETS",
+    "DEFAULT_DELAY_CV",
     "MAX_REPLICATIONS",
     "REPLICATIONS_AUTO",
     "SECONDS_PER_DAY",
@@ -63,10 +67,13 @@ __all__ = [
     "Precision",
     "RatePeriod",
     "Recontact",
+    "ResolvedScenario",
+    "ResolvedTouchpoint",
     "Retry",
     "Routing",
     "Scenario",
     "ScenarioError",
+    "ScenarioParts",
     "Segment",
     "ServiceLevelTarget",
     "Shift",

@@ -1,22 +1,61 @@
 """Cross-field checks of a scenario that pydantic's per-field rules cannot express.
 
-Each problem is yielded with its field path, so a user reads every one of them at once.
+Each problem is yielded with its field path, so a user reads every one of them at once. The
+checks take the scenario's parts (:class:`ScenarioParts`), not the whole scenario: a file with
+a bad field still has its other parts checked across, and both kinds of problem are reported
+together. A check runs only when every part it needs is valid.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from servsim.scenario.components import SHARE_TOLERANCE, RatePeriod, Routing
-from servsim.scenario.errors import ScenarioError, unknown_name
+from servsim.scenario.components import (
+    SHARE_TOLERANCE,
+    Arrivals,
+    Horizon,
+    RatePeriod,
+    Routing,
+    Segment,
+    Staff,
+    StatusInquiry,
+    Touchpoint,
+)
+from servsim.scenario.errors import unknown_name
 from servsim.schema_types import format_clock
+from servsim.training_schema import Training
 
-if TYPE_CHECKING:
-    from servsim.scenario.schema import Scenario
+__all__ = [
+    "ScenarioParts",
+    "consistency_problems",
+    "first_front_pool",
+    "request_types_of",
+    "routing_pools",
+]
 
-__all__ = ["consistency_problems", "first_front_pool", "routing_pools"]
+
+@dataclass(frozen=True)
+class ScenarioParts:
+    """The parts of a scenario that the cross-field checks read; None where a part is invalid."""
+
+    segments: Sequence[Segment] | None = None
+    staff: Staff | None = None
+    arrivals: Arrivals | None = None
+    service_cycle: Sequence[Touchpoint] | None = None
+    status_inquiry: StatusInquiry | None = None
+    training: Training | None = None
+    horizon: Horizon | None = None
+
+
+def request_types_of(segments: Sequence[Segment]) -> list[str]:
+    """Every request type named by some segment, in first-seen order."""
+    seen: dict[str, None] = {}
+    for segment in segments:
+        for request_type in segment.request_mix:
+            seen.setdefault(request_type)
+    return list(seen)
 
 
 def routing_pools(served_by: str | Routing | None) -> list[str]:
@@ -34,18 +73,46 @@ def _check_shares(path: str, shares: Iterable[float]) -> Iterable[tuple[str, str
         yield path, f"segment shares must sum to 1, they sum to {total:g}"
 
 
-def consistency_problems(s: Scenario) -> Iterable[tuple[str, str]]:
-    """Cross-field checks pydantic's per-field rules cannot express, each with its field path."""
-    yield from _check_shares("segments", (seg.share for seg in s.segments))
-    yield from _unique("segments", [seg.name for seg in s.segments])
-    pool_names = [p.name for _, p in s.staff.pools()]
-    yield from _unique("staff", pool_names)
-    tp_names = [tp.name for tp in s.service_cycle]
-    yield from _unique("service_cycle", tp_names)
-    request_types = set(s.request_types)
-    segment_names = {seg.name for seg in s.segments}
+def consistency_problems(parts: ScenarioParts) -> Iterable[tuple[str, str]]:
+    """Cross-field checks of the valid parts, each problem with its field path.
 
-    for side, pools in (("front", s.staff.front), ("back", s.staff.back)):
+    Variants are checked by the whole scenario (each is a scenario of its own).
+    """
+    segments, staff, cycle = parts.segments, parts.staff, parts.service_cycle
+    if segments is not None:
+        yield from _check_shares("segments", (seg.share for seg in segments))
+        yield from _unique("segments", [seg.name for seg in segments])
+    if staff is not None:
+        yield from _check_staff(staff)
+    if parts.arrivals is not None and parts.arrivals.profile is not None:
+        yield from _check_profile(parts.arrivals.profile)
+    if cycle is not None:
+        yield from _unique("service_cycle", [tp.name for tp in cycle])
+    if segments is not None and staff is not None and cycle is not None:
+        yield from _check_cycle(cycle, staff, segments)
+        if parts.status_inquiry is not None:
+            yield from _check_status_inquiry(parts.status_inquiry, staff, cycle)
+            yield from _check_reachable(parts.status_inquiry, staff, cycle)
+    if parts.training is not None and staff is not None:
+        pool_names = [p.name for _, p in staff.pools()]
+        for i, programme in enumerate(parts.training.programmes):
+            if programme.pool not in pool_names:
+                problem = unknown_name("pool", programme.pool, pool_names)
+                yield f"training.programmes[{i}].pool", problem
+    horizon = parts.horizon
+    if horizon is not None and horizon.warm_up >= horizon.length:
+        yield (
+            "horizon.warm_up",
+            (
+                f"given {horizon.warm_up:g} s; the warm-up must be shorter than the horizon "
+                f"({horizon.length:g} s)"
+            ),
+        )
+
+
+def _check_staff(staff: Staff) -> Iterable[tuple[str, str]]:
+    yield from _unique("staff", [p.name for _, p in staff.pools()])
+    for side, pools in (("front", staff.front), ("back", staff.back)):
         for i, pool in enumerate(pools):
             path = f"staff.{side}[{i}]"
             if pool.headcount is None and not pool.shifts:
@@ -60,14 +127,17 @@ def consistency_problems(s: Scenario) -> Iterable[tuple[str, str]]:
                         f"({format_clock(shift.start)}); split a night shift in two",
                     )
 
-    if s.arrivals.profile is not None:
-        yield from _check_profile(s.arrivals.profile)
 
-    reachable: set[str] = set()
-    for i, tp in enumerate(s.service_cycle):
+def _check_cycle(
+    cycle: Sequence[Touchpoint], staff: Staff, segments: Sequence[Segment]
+) -> Iterable[tuple[str, str]]:
+    pool_names = [p.name for _, p in staff.pools()]
+    tp_names = [tp.name for tp in cycle]
+    request_types = set(request_types_of(segments))
+    segment_names = {seg.name for seg in segments}
+    for i, tp in enumerate(cycle):
         path = f"service_cycle[{i}]"
         for pool_name in routing_pools(tp.served_by):
-            reachable.add(pool_name)
             if pool_name not in pool_names:
                 yield f"{path}.served_by", unknown_name("pool", pool_name, pool_names)
         if isinstance(tp.served_by, Routing):
@@ -106,48 +176,38 @@ def consistency_problems(s: Scenario) -> Iterable[tuple[str, str]]:
                     f"failure + resolution for request type '{rt}' is {total:g}, more than 1",
                 )
 
-    inquiry = s.status_inquiry
+
+def _check_status_inquiry(
+    inquiry: StatusInquiry, staff: Staff, cycle: Sequence[Touchpoint]
+) -> Iterable[tuple[str, str]]:
+    pool_names = [p.name for _, p in staff.pools()]
     for pool_name in routing_pools(inquiry.served_by):
-        reachable.add(pool_name)
         if pool_name not in pool_names:
             yield "status_inquiry.served_by", unknown_name("pool", pool_name, pool_names)
-    if inquiry.enabled and inquiry.served_by is None and first_front_pool(s) is None:
+    if inquiry.enabled and inquiry.served_by is None and first_front_pool(staff, cycle) is None:
         yield (
             "status_inquiry.served_by",
             "status inquiries are on but no front pool serves the cycle; name one",
         )
 
-    unknown_pools = reachable - set(pool_names)
-    for side, pools in (("front", s.staff.front), ("back", s.staff.back)):
+
+def _check_reachable(
+    inquiry: StatusInquiry, staff: Staff, cycle: Sequence[Touchpoint]
+) -> Iterable[tuple[str, str]]:
+    """Every pool serves something (unless a pool name is wrong: that is the problem to fix)."""
+    pool_names = {p.name for _, p in staff.pools()}
+    reachable = {pool for tp in cycle for pool in routing_pools(tp.served_by)}
+    reachable |= set(routing_pools(inquiry.served_by))
+    if reachable - pool_names:
+        return
+    for side, pools in (("front", staff.front), ("back", staff.back)):
         for i, pool in enumerate(pools):
-            if pool.name not in reachable and not unknown_pools:
+            if pool.name not in reachable:
                 yield (
                     f"staff.{side}[{i}].name",
                     f"pool '{pool.name}' serves no touchpoint; name it in a touchpoint's served_by "
                     "or remove it",
                 )
-
-    for i, programme in enumerate(s.training.programmes):
-        if programme.pool not in pool_names:
-            yield f"training.programmes[{i}].pool", unknown_name("pool", programme.pool, pool_names)
-
-    if s.variants:
-        base = s.model_copy(update={"variants": {}})
-        for variant, overrides in s.variants.items():
-            try:
-                base.with_overrides(overrides)
-            except ScenarioError as exc:
-                for problem in exc.problems:
-                    yield f"variants.{variant}", problem
-
-    if s.horizon.warm_up >= s.horizon.length:
-        yield (
-            "horizon.warm_up",
-            (
-                f"given {s.horizon.warm_up:g} s; the warm-up must be shorter than the horizon "
-                f"({s.horizon.length:g} s)"
-            ),
-        )
 
 
 def _check_profile(profile: list[RatePeriod]) -> Iterable[tuple[str, str]]:
@@ -179,7 +239,6 @@ def _unique(path: str, names: list[str]) -> Iterable[tuple[str, str]]:
         seen.add(name)
 
 
-
 def _probability(
     value: float | dict[str, float] | None, request_type: str, default: float
 ) -> float:
@@ -190,10 +249,10 @@ def _probability(
     return value
 
 
-def first_front_pool(s: Scenario) -> str | None:
+def first_front_pool(staff: Staff, cycle: Sequence[Touchpoint]) -> str | None:
     """The first front pool the cycle meets: who answers status inquiries unless told."""
-    front = {p.name for p in s.staff.front}
-    for tp in s.service_cycle:
+    front = {p.name for p in staff.front}
+    for tp in cycle:
         for pool in routing_pools(tp.served_by):
             if pool in front:
                 return pool

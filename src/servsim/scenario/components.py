@@ -7,6 +7,7 @@ parts (a touchpoint naming a pool that exists) live in :mod:`servsim.scenario.ch
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -106,7 +107,7 @@ class Touchpoint(StrictModel):
         description="pool name, a routing, or nothing for self-service / physical support",
     )
     service_time: DistributionSpec
-    service_time_by_request_type: dict[str, DistributionSpec] = Field(default_factory=dict)
+    service_time_by_request_type: Mapping[str, DistributionSpec] = Field(default_factory=dict)
     customer_present: bool | None = Field(
         default=None, description="whether the customer is there; set by the contact level"
     )

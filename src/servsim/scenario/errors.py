@@ -8,7 +8,7 @@ when a field is unknown, with a did-you-mean hint.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -161,16 +161,20 @@ def _descend(annotation: Any, part: int | str) -> Any:
         return annotation
     for candidate in candidates:
         if isinstance(part, int):
-            if get_origin(candidate) is list:
+            if get_origin(candidate) in _LISTS:
                 return _unwrap(get_args(candidate)[0])
             continue
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
             field = candidate.model_fields.get(part)
             if field is not None:
                 return _unwrap(field.annotation)
-        if get_origin(candidate) is dict:
+        if get_origin(candidate) in _MAPPINGS:
             return _unwrap(get_args(candidate)[1])
     return None
+
+
+_LISTS = (list, Sequence)
+_MAPPINGS = (dict, Mapping)
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -182,7 +186,7 @@ def _unwrap(annotation: Any) -> Any:
 def _model_candidates(annotation: Any) -> list[Any]:
     annotation = _unwrap(annotation)
     args = get_args(annotation)
-    if args and get_origin(annotation) not in (list, dict):
+    if args and get_origin(annotation) not in (*_LISTS, *_MAPPINGS):
         out: list[Any] = []
         for arg in args:
             out.extend(_model_candidates(arg))

@@ -1,4 +1,7 @@
-"""Reading scenario files: safe YAML, located errors, validation and resolution."""
+"""Reading scenario files: safe YAML, located errors and validation into the scenario as written.
+
+Resolution (the presets) is not done here: a scenario is resolved once, where it is run.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
-from servsim.scenario.counts import CountsFileError
-from servsim.scenario.errors import ScenarioError, format_validation_errors
-from servsim.scenario.presets import resolve_scenario
-from servsim.scenario.schema import Scenario
+from servsim.scenario.errors import ScenarioError
+from servsim.scenario.schema import Scenario, validate_data
 
 __all__ = ["load_scenario", "parse_yaml", "read_yaml_file", "validate_scenario"]
 
@@ -49,7 +49,7 @@ def read_yaml_file(path: str | Path, what: str = "scenario") -> Any:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read, validate and resolve a scenario file.
+    """Read and validate a scenario file: the scenario as written.
 
     YAML is read with the safe loader only: a tag that would construct a Python object is an
     error. A scenario without a ``name`` takes the file's stem.
@@ -75,20 +75,14 @@ def load_scenario(path: str | Path) -> Scenario:
 def validate_scenario(
     data: Any, source: str = "<scenario>", base_dir: Path | None = None
 ) -> Scenario:
-    """Validate raw scenario data (a mapping) and return it resolved.
+    """Validate raw scenario data (a mapping) into the scenario as written.
+
+    Field problems and cross-field problems (of the parts that are valid) come together.
 
     Raises:
         ScenarioError: with one located problem per error.
     """
-    try:
-        scenario = Scenario.model_validate(
-            data, context={"base_dir": str(base_dir) if base_dir else "."}
-        )
-    except ValidationError as exc:
-        raise ScenarioError(source, format_validation_errors(exc, Scenario)) from None
-    except CountsFileError as exc:
-        raise ScenarioError(source, [f"arrivals.counts_csv: {exc}"]) from None
-    return resolve_scenario(scenario)
+    return validate_data(data, source=source, base_dir=base_dir)
 
 
 class DuplicateKeyError(yaml.constructor.ConstructorError):

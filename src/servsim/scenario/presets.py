@@ -1,20 +1,33 @@
 """Contact-level presets (Chase): what high, medium and low contact decide for a cycle.
 
-:func:`resolve_scenario` fills every value the preset and the defaults decide, so the model and
-the saved "resolved scenario" never have to guess.
+These are the decisions only; :func:`servsim.scenario.resolve_scenario` applies them to a
+scenario as written and returns the resolved scenario the model runs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from servsim.distributions import AnyDistribution, Deterministic, Lognormal
-from servsim.scenario.checks import first_front_pool, routing_pools
+from servsim.scenario.checks import routing_pools
 from servsim.scenario.components import Touchpoint
 from servsim.scenario.schema import Scenario
 
-__all__ = ["CONTACT_PRESETS", "ContactPreset", "customer_variability_cv", "resolve_scenario"]
+__all__ = [
+    "CONTACT_PRESETS",
+    "DEFAULT_DELAY_CV",
+    "ContactPreset",
+    "contact_ratio",
+    "customer_variability_cv",
+    "preset_presence",
+]
+
+DEFAULT_DELAY_CV = 1.0
+"""CV of a lognormal patience, retry or re-contact delay written without one [ASM].
+
+The contact level shapes service times only; for how long customers wait or stay away
+nothing is known but the mean, and a CV of 1 spreads like the exponential (Erlang A's
+patience) while keeping the lognormal's right skew.
+"""
 
 
 @dataclass(frozen=True)
@@ -39,16 +52,19 @@ CONTACT_PRESETS: dict[str, ContactPreset] = {
 }
 
 
+def contact_ratio(s: Scenario) -> float:
+    """The contact ratio c: as written, else the contact level's."""
+    ratio = s.variability.contact_ratio
+    return ratio if ratio is not None else CONTACT_PRESETS[s.contact_level].contact_ratio
+
 
 def customer_variability_cv(s: Scenario, present: bool) -> float:
     """CV the contact level gives a service time: 0.3 + 0.9·c where the customer is present."""
-    ratio = s.variability.contact_ratio
-    if ratio is None:
-        ratio = CONTACT_PRESETS[s.contact_level].contact_ratio
-    return s.variability.base_cv + (s.variability.per_contact * ratio if present else 0.0)
+    variability = s.variability
+    return variability.base_cv + (variability.per_contact * contact_ratio(s) if present else 0.0)
 
 
-def _preset_presence(s: Scenario, index: int, tp: Touchpoint) -> bool:
+def preset_presence(s: Scenario, index: int, tp: Touchpoint) -> bool:
     """Whether the contact level puts the customer at this touchpoint (MODEL.md section 2)."""
     pools = routing_pools(tp.served_by)
     is_back = bool(pools) and all(s.pool_side(p) == "back" for p in pools)
@@ -57,72 +73,3 @@ def _preset_presence(s: Scenario, index: int, tp: Touchpoint) -> bool:
     if s.contact_level == "medium":
         return not is_back
     return index in (0, len(s.service_cycle) - 1)
-
-
-
-def resolve_scenario(s: Scenario) -> Scenario:
-    """Fill every value the contact level and the defaults decide; idempotent.
-
-    The result is what the model simulates and what a run saves as its resolved scenario.
-    """
-    preset = CONTACT_PRESETS[s.contact_level]
-    last = len(s.service_cycle) - 1
-    cycle = []
-    for i, tp in enumerate(s.service_cycle):
-        present = (
-            tp.customer_present if tp.customer_present is not None else _preset_presence(s, i, tp)
-        )
-        update: dict[str, Any] = {
-            "customer_present": present,
-            "moment_of_truth": tp.moment_of_truth if tp.moment_of_truth is not None else present,
-            "first_response": tp.first_response
-            if tp.first_response is not None
-            else (present and tp.served_by is not None),
-            "resolution": _fill_per_type(tp.resolution, s.request_types, 1.0 if i == last else 0.0),
-            "unresolved": tp.unresolved or ("recontact" if i == last else "next"),
-            "recontact_from": tp.recontact_from or s.service_cycle[0].name,
-            "service_time": _resolve_cv(tp.service_time, customer_variability_cv(s, present)),
-            "service_time_by_request_type": {
-                rt: _resolve_cv(d, customer_variability_cv(s, present))
-                for rt, d in tp.service_time_by_request_type.items()
-            },
-        }
-        cycle.append(tp.model_copy(update=update))
-    inquiry = s.status_inquiry
-    enabled = inquiry.enabled if inquiry.enabled is not None else preset.status_inquiries
-    inquiry = inquiry.model_copy(
-        update={
-            "enabled": enabled,
-            "served_by": inquiry.served_by or first_front_pool(s),
-            "service_time": _resolve_cv(inquiry.service_time, customer_variability_cv(s, True)),
-        }
-    )
-    variability = s.variability.model_copy(
-        update={
-            "contact_ratio": s.variability.contact_ratio
-            if s.variability.contact_ratio is not None
-            else preset.contact_ratio
-        }
-    )
-    return s.model_copy(
-        update={"service_cycle": cycle, "status_inquiry": inquiry, "variability": variability}
-    )
-
-
-def _fill_per_type(
-    value: float | dict[str, float] | None, request_types: list[str], default: float
-) -> float | dict[str, float]:
-    """A probability per request type, every type given (the default where left out)."""
-    if value is None:
-        return default
-    if isinstance(value, dict):
-        return {rt: value.get(rt, default) for rt in request_types}
-    return value
-
-
-def _resolve_cv(spec: AnyDistribution, cv: float) -> AnyDistribution:
-    if isinstance(spec, Lognormal) and spec.cv is None:
-        if cv <= 0:
-            return Deterministic(value=spec.mean)
-        return spec.model_copy(update={"cv": cv})
-    return spec

@@ -1,14 +1,19 @@
-"""The whole scenario: who comes, who serves, and the cycle customers go through."""
+"""The whole scenario as written: who comes, who serves, and the cycle customers go through.
+
+:func:`validate_data` turns raw data into a :class:`Scenario` or one :class:`ScenarioError`
+with every problem: field problems and cross-field problems of the parts that are valid.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, model_validator
 
 from servsim.satisfaction_schema import SatisfactionModel
-from servsim.scenario.checks import consistency_problems
+from servsim.scenario.checks import ScenarioParts, consistency_problems, request_types_of
 from servsim.scenario.components import (
     MAX_REPLICATIONS,
     Arrivals,
@@ -25,15 +30,20 @@ from servsim.scenario.components import (
     Variability,
     replications_value,
 )
+from servsim.scenario.counts import CountsFileError
+from servsim.scenario.errors import ScenarioError, format_validation_errors
 from servsim.scenario.paths import set_path
 from servsim.schema_types import Name, StrictModel
 from servsim.training_schema import ProficiencyModel, Training
 
-__all__ = ["Scenario"]
+__all__ = ["Scenario", "validate_data"]
 
 
 class Scenario(StrictModel):
-    """A whole service system: who comes, who serves, and the cycle customers go through."""
+    """A whole service system as written: who comes, who serves, the cycle customers live.
+
+    Values the contact level decides may be left out: they are filled in when the scenario runs.
+    """
 
     name: Name
     description: str = ""
@@ -52,10 +62,10 @@ class Scenario(StrictModel):
     precision: Precision = Field(default_factory=Precision)
     seed: Annotated[int, Field(ge=0)] = 1
     service_level: ServiceLevelTarget = Field(default_factory=ServiceLevelTarget)
-    segments: Annotated[list[Segment], Field(min_length=1)]
+    segments: Annotated[Sequence[Segment], Field(min_length=1)]
     arrivals: Arrivals
     staff: Staff
-    service_cycle: Annotated[list[Touchpoint], Field(min_length=1)]
+    service_cycle: Annotated[Sequence[Touchpoint], Field(min_length=1)]
     status_inquiry: StatusInquiry = Field(default_factory=StatusInquiry)
     variability: Variability = Field(default_factory=Variability)
     satisfaction: SatisfactionModel = Field(default_factory=SatisfactionModel)
@@ -71,10 +81,33 @@ class Scenario(StrictModel):
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Scenario:
-        problems = list(consistency_problems(self))
+        problems = [*consistency_problems(self.parts()), *self._variant_problems()]
         if problems:
             raise ValueError("\n".join(f"{path}: {message}" for path, message in problems))
         return self
+
+    def _variant_problems(self) -> list[tuple[str, str]]:
+        problems = []
+        if self.variants:
+            base = self.model_copy(update={"variants": {}})
+            for variant, overrides in self.variants.items():
+                try:
+                    base.with_overrides(overrides)
+                except ScenarioError as exc:
+                    problems += [(f"variants.{variant}", problem) for problem in exc.problems]
+        return problems
+
+    def parts(self) -> ScenarioParts:
+        """The parts the cross-field checks read."""
+        return ScenarioParts(
+            segments=self.segments,
+            staff=self.staff,
+            arrivals=self.arrivals,
+            service_cycle=self.service_cycle,
+            status_inquiry=self.status_inquiry,
+            training=self.training,
+            horizon=self.horizon,
+        )
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
@@ -103,11 +136,7 @@ class Scenario(StrictModel):
     @property
     def request_types(self) -> list[str]:
         """Every request type named by some segment, in first-seen order."""
-        seen: dict[str, None] = {}
-        for segment in self.segments:
-            for request_type in segment.request_mix:
-                seen.setdefault(request_type)
-        return list(seen)
+        return request_types_of(self.segments)
 
     def variant_scenarios(self) -> list[Scenario]:
         """This scenario (without its variants) and each variant, named ``<name>.<variant>``."""
@@ -118,23 +147,67 @@ class Scenario(StrictModel):
         return out
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
-        """A re-validated copy with values replaced at dotted paths.
+        """A re-validated copy of the scenario as written, with values replaced at dotted paths.
 
         Paths follow the YAML: ``staff.front[0].headcount``; a list of named items may also be
         indexed by name: ``staff.front.agents.headcount``, ``service_cycle.call.service_time.mean``.
+        Values the contact level decides stay unset, so an override of ``contact_level`` (or
+        of anything else a preset reads) changes them as writing it in the file would.
 
         Raises:
             ScenarioError: when a path does not exist or the new value is not allowed.
         """
-        from servsim.scenario.loading import (
-            validate_scenario,  # cycle: removed with ResolvedScenario
-        )
-
         data = self.model_dump(mode="json", exclude_none=True)
         for path, value in overrides.items():
             set_path(data, path, value)
-        return validate_scenario(data, source=f"scenario '{self.name}' with overrides")
+        return validate_data(data, source=f"scenario '{self.name}' with overrides")
 
+
+def validate_data(data: Any, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
+    """Validate raw scenario data (a mapping) into the scenario as written.
+
+    When some fields are invalid, the cross-field checks still run on the parts that are
+    valid, so a file with both kinds of problem reports both at once.
+
+    Raises:
+        ScenarioError: with one located problem per error.
+    """
+    context = {"base_dir": str(base_dir) if base_dir else "."}
+    try:
+        return Scenario.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems = format_validation_errors(exc, Scenario)
+        if any(error["loc"] for error in exc.errors()):  # a field failed: checks did not run
+            parts = _valid_parts(data, context)
+            problems += [f"{path}: {message}" for path, message in consistency_problems(parts)]
+        raise ScenarioError(source, problems) from None
+    except CountsFileError as exc:
+        raise ScenarioError(source, [f"arrivals.counts_csv: {exc}"]) from None
+
+
+def _valid_parts(data: Any, context: dict[str, str]) -> ScenarioParts:
+    """The parts of raw data that validate on their own (defaults for those left out)."""
+    if not isinstance(data, dict):
+        return ScenarioParts()
+    valid: dict[str, Any] = {}
+    for name in ScenarioParts.__dataclass_fields__:
+        field = Scenario.model_fields[name]
+        if name in data:
+            try:
+                valid[name] = _part_adapter(name).validate_python(data[name], context=context)
+            except (ValidationError, CountsFileError):
+                continue
+        elif not field.is_required():
+            valid[name] = field.get_default(call_default_factory=True)
+    return ScenarioParts(**valid)
+
+
+def _part_adapter(name: str) -> TypeAdapter[Any]:
+    """A validator for one field of :class:`Scenario` alone, with its constraints."""
+    field = Scenario.model_fields[name]
+    if not field.metadata:
+        return TypeAdapter(field.annotation)
+    return TypeAdapter(Annotated[(field.annotation, *field.metadata)])
 
 
 def _one_of_to_any_of(node: Any) -> Any:
