@@ -91,7 +91,7 @@ def test_valid_ranges_agree_with_units() -> None:
 
 
 def test_intervals_are_cut_to_the_declared_range() -> None:
-    from servsim.experiment import metric_interval
+    from servsim.statistics import metric_interval
 
     spread = [0.99, 0.5, 1.0, 0.97]  # a symmetric t interval spills over 1
     assert metric_interval(spread, "procedural_score")["ci_high"] == 1.0

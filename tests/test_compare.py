@@ -111,7 +111,7 @@ def test_a_positive_difference_keeps_its_interval_below_zero_when_noise_says_so(
 
 
 def test_share_intervals_stay_within_their_range() -> None:
-    from servsim.experiment import confidence_interval, metric_interval
+    from servsim.statistics import confidence_interval, metric_interval
 
     near_one = np.array([0.99, 0.90, 1.0, 0.97])
     plain = confidence_interval(near_one)

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 import servsim
-from servsim.experiment import confidence_interval
 from servsim.metrics import replication_metrics
 from servsim.model import ServiceSystem, run, simulate_replication
 from servsim.model.journey import arrivals
@@ -30,6 +29,7 @@ from servsim.records import (
     VisitOutcome,
 )
 from servsim.scenario import ResolvedScenario, resolve_scenario
+from servsim.statistics import confidence_interval
 from servsim.streams import RandomStreams
 
 ROOT = Path(__file__).parents[1]

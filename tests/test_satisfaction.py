@@ -20,8 +20,8 @@ import pytest
 
 import servsim
 from servsim.cli import main
-from servsim.experiment import run_replication
 from servsim.records import CustomerRecord, Recorder, RecordTables, StaffingRecord, VisitRecord
+from servsim.replication import run_replication
 from servsim.satisfaction import (
     MOMENT_COLUMNS,
     SATISFACTION_COLUMNS,
@@ -602,7 +602,7 @@ def test_run_prints_satisfaction_and_the_archetype(
 
 
 def test_signed_metrics_keep_their_interval_below_zero() -> None:
-    from servsim.experiment import summarise
+    from servsim.statistics import summarise
 
     table = pd.DataFrame(
         {"replication": [0, 1], "nps": [0.02, 0.5], "csat_top2_share": [0.02, 0.5]}

@@ -24,10 +24,10 @@ from servsim.experiment import (
     SimulationResult,
     StoppingReport,
     assess_precision,
-    confidence_interval,
 )
 from servsim.io import RESOLVED_SCENARIO, write_run
 from servsim.scenario import Precision, ScenarioError
+from servsim.statistics import confidence_interval
 
 ROOT = Path(__file__).parents[1]
 LIGHT = ROOT / "scenarios" / "validation" / "mmc_light.yaml"

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 import servsim
-from servsim.experiment import confidence_interval
 from servsim.model import simulate_replication
 from servsim.model.training import error_factor, handle_time_factor, resolution_factor
 from servsim.scenario import ResolvedScenario, resolve_scenario
+from servsim.statistics import confidence_interval
 from servsim.training_schema import ProficiencyModel
 
 ROOT = Path(__file__).parents[1]

@@ -16,7 +16,8 @@ import pytest
 
 import servsim
 from servsim import theory
-from servsim.experiment import SimulationResult, confidence_interval
+from servsim.experiment import SimulationResult
+from servsim.statistics import confidence_interval
 
 VALIDATION = Path(__file__).parents[1] / "scenarios" / "validation"
 

@@ -32,8 +32,7 @@ from servsim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from servsim.experiment import SimulationResult, StoppingReport, simulate
 from servsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 from servsim.sweep import SweepResult, SweepSpec, load_sweep, sweep
-
-__version__ = "0.1.0"
+from servsim.version import __version__
 
 __all__ = [
     "Archetype",

@@ -27,6 +27,7 @@ from servsim.catalogue import STANDARDS, lookup, unit_of
 from servsim.presentation import mean_cell
 from servsim.satisfaction import moment_touchpoints
 from servsim.scenario import ResolvedScenario
+from servsim.statistics import metric_interval
 
 if TYPE_CHECKING:
     from servsim.experiment import SimulationResult
@@ -249,8 +250,6 @@ def contact_level_comparison(results: Sequence[SimulationResult]) -> pd.DataFram
     personal scores behind the archetype. Run the scenarios under one seed so that the
     comparison uses common random numbers; :func:`wide_comparison` gives the side-by-side view.
     """
-    from servsim.experiment import metric_interval
-
     rows = []
     for result in results:
         table = result.replications

@@ -127,7 +127,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
-    from servsim import __version__
+    from servsim.version import __version__
 
     parser = _Parser(
         prog="servsim", description="Simulate customer-service systems described in YAML."

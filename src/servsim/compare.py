@@ -18,9 +18,10 @@ from scipy import stats
 
 from servsim.catalogue import unit_of
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
-from servsim.experiment import CONFIDENCE, confidence_interval, fixed_replications, metric_interval
+from servsim.experiment import fixed_replications
 from servsim.presentation import mean_cell
 from servsim.scenario import Scenario, resolve_scenario
+from servsim.statistics import CONFIDENCE, confidence_interval, metric_interval
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
+from servsim.replication import ReplicationResult, run_replication
 from servsim.scenario import ResolvedScenario
-
-if TYPE_CHECKING:
-    from servsim.experiment import ReplicationResult
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -67,8 +65,6 @@ def batches(replications: Sequence[int], workers: int) -> list[tuple[int, ...]]:
 
 
 def _replications(task: ReplicationTask) -> Iterator[ReplicationResult]:
-    from servsim.experiment import run_replication
-
     scenario = ResolvedScenario.model_validate_json(task.scenario_json)
     for replication in task.replications:
         yield run_replication(scenario, task.seed, replication)

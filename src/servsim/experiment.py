@@ -14,15 +14,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from servsim.analysis import Archetype, archetype_scores, classify_archetype, importance_performance
-from servsim.catalogue import column, lookup
+from servsim.analysis import Archetype, classify_archetype, importance_performance
 from servsim.executors import Executor, ProcessExecutor, batches, run_replications, task_for
-from servsim.metrics import replication_metrics
-from servsim.model import simulate_replication
-from servsim.records import IN_SYSTEM, RECORD_TYPES, RecordTables
-from servsim.satisfaction import customer_satisfaction, moment_table, satisfaction_metrics
+from servsim.records import RECORD_TYPES, RecordTables
+from servsim.replication import ReplicationResult, run_replication
 from servsim.scenario import (
     REPLICATIONS_AUTO,
     Precision,
@@ -31,26 +27,9 @@ from servsim.scenario import (
     ScenarioError,
     resolve_scenario,
 )
-from servsim.streams import RandomStreams
-
-CONFIDENCE = 0.95
-OVERLOAD_SHARE = 0.05
-OVERLOAD_OCCUPANCY = 0.97
-OVERLOAD_MIN_CUSTOMERS = 20
+from servsim.statistics import CONFIDENCE, metric_interval, summarise
 
 ProgressCallback = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class ReplicationResult:
-    """One replication: its records, KPIs, moments of truth and customers' satisfaction."""
-
-    replication: int
-    metrics: dict[str, float]
-    records: RecordTables
-    warnings: tuple[str, ...] = ()
-    moments: pd.DataFrame = field(default_factory=pd.DataFrame)
-    satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -169,112 +148,6 @@ class SimulationResult:
     ) -> pd.DataFrame:
         """Importance-performance of the moments of truth over every replication's customers."""
         return importance_performance(self.moments, self.satisfaction, self.scenario, importance)
-
-
-def confidence_interval(
-    values: pd.Series | np.ndarray,
-    confidence: float = CONFIDENCE,
-    signed: bool = False,
-    valid: tuple[float, float] | None = None,
-) -> dict[str, float]:
-    """Student-t confidence interval of a mean over replications (NaNs left out).
-
-    The t interval is symmetric, the quantity it covers often is not: its bounds are cut to
-    ``valid``, the range the quantity can take (a share cannot exceed 1). Without ``valid``,
-    the interval of values that are all >= 0 is cut at 0 unless ``signed`` (a difference).
-    """
-    array = np.asarray(values, dtype=np.float64)
-    array = array[~np.isnan(array)]
-    n = array.size
-    if n == 0:
-        return {
-            "mean": math.nan,
-            "std": math.nan,
-            "n": 0.0,
-            "half_width": math.nan,
-            "ci_low": math.nan,
-            "ci_high": math.nan,
-        }
-    mean = float(array.mean())
-    std = float(array.std(ddof=1)) if n > 1 else math.nan
-    if valid is None:
-        valid = (0.0 if array.min() >= 0 and not signed else -math.inf, math.inf)
-    floor, ceiling = valid
-    half = (
-        float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)) if n > 1 else math.nan
-    )
-    return {
-        "mean": mean,
-        "std": std,
-        "n": float(n),
-        "half_width": half,
-        "ci_low": max(mean - half, floor),
-        "ci_high": min(mean + half, ceiling),
-    }
-
-
-def metric_interval(
-    values: pd.Series | np.ndarray, metric: str, confidence: float = CONFIDENCE
-) -> dict[str, float]:
-    """:func:`confidence_interval` cut to the metric's valid range in the catalogue."""
-    found = lookup(metric)
-    return confidence_interval(values, confidence, valid=found.metric.valid if found else None)
-
-
-def summarise(replications: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """One row per metric column of a per-replication table, with its confidence interval."""
-    metric_columns = [c for c in replications.columns if c != "replication"]
-    rows = {name: metric_interval(replications[name], name, confidence) for name in metric_columns}
-    summary = pd.DataFrame.from_dict(rows, orient="index")
-    summary.index.name = "metric"
-    return summary[["mean", "ci_low", "ci_high", "half_width", "std", "n"]]
-
-
-def overload_warnings(
-    tables: RecordTables, metrics: dict[str, float], scenario: Scenario, replication: int
-) -> list[str]:
-    """Name the pools that look overloaded: always busy, with a long queue left at the horizon.
-
-    A queue left at the horizon alone is no sign of overload (a back office closed for the
-    night has one); a pool busy nearly all its time on the floor *and* with a queue at the end
-    is falling behind.
-    """
-    total = len(tables.customers)
-    visits = tables.visits
-    waiting = visits[(visits["outcome"] == IN_SYSTEM) & visits["started"].isna()]
-    out = []
-    for pool, count in waiting.groupby("pool").size().items():
-        occupancy = metrics.get(column("occupancy", str(pool)), math.nan)
-        many = count >= max(OVERLOAD_MIN_CUSTOMERS, OVERLOAD_SHARE * total)
-        if occupancy >= OVERLOAD_OCCUPANCY and many:
-            out.append(
-                f"replication {replication}: pool '{pool}' was busy {occupancy:.0%} of its time "
-                f"on the floor and {count} customers were still waiting for it at the horizon: "
-                "demand looks beyond its capacity, and the time measures of the customers who "
-                f"finished understate what customers live. Add staff to '{pool}' or shorten its "
-                f"service (scenario '{scenario.name}')."
-            )
-    return out
-
-
-def run_replication(scenario: ResolvedScenario, seed: int, replication: int) -> ReplicationResult:
-    """Simulate one replication and compute its KPIs, moments of truth and satisfaction.
-
-    The perception noise of the moments and the survey noise of customer satisfaction have
-    random streams of their own (``"perception"``, ``"satisfaction"``), so computing
-    satisfaction never moves the model's draws.
-    """
-    tables = simulate_replication(scenario, seed, replication)
-    metrics = replication_metrics(tables, scenario)
-    streams = RandomStreams(seed, replication)
-    moments = moment_table(tables, scenario, streams.counter("perception"))
-    satisfaction = customer_satisfaction(
-        moments, tables, scenario, streams.generator("satisfaction")
-    )
-    metrics.update(satisfaction_metrics(moments, satisfaction, tables, scenario))
-    metrics["procedural_score"], metrics["personal_score"] = archetype_scores(metrics)
-    warnings = tuple(overload_warnings(tables, metrics, scenario, replication))
-    return ReplicationResult(replication, metrics, tables, warnings, moments, satisfaction)
 
 
 def _stack(results: list[ReplicationResult]) -> RecordTables:

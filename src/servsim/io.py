@@ -88,7 +88,7 @@ def write_run(
         run_id: a chosen id; a new one when omitted.
         extra_manifest: more fields for ``manifest.json``.
     """
-    from servsim import __version__
+    from servsim.version import __version__
 
     run_id = run_id or new_run_id()
     final = Path(root) / result.scenario.name / run_id
@@ -134,7 +134,7 @@ def write_comparison(
     Parquet (to analyse, with types kept), beside every compared scenario resolved
     (``scenarios/<name>.yaml``), so the comparison can be run again exactly.
     """
-    from servsim import __version__
+    from servsim.version import __version__
 
     run_id = run_id or new_run_id()
     final = Path(root) / "compare" / name / run_id

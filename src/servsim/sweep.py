@@ -32,7 +32,7 @@ from servsim.executors import (
     run_task,
     task_for,
 )
-from servsim.experiment import fixed_replications, summarise
+from servsim.experiment import fixed_replications
 from servsim.scenario import (
     Scenario,
     ScenarioError,
@@ -42,6 +42,7 @@ from servsim.scenario import (
     resolve_scenario,
 )
 from servsim.schema_types import StrictModel
+from servsim.statistics import summarise
 
 POINT_FILES = "points"
 ProgressCallback = Callable[[int, int], None]
