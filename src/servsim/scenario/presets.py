@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from servsim.distributions import AnyDistribution, Deterministic, Lognormal
+from servsim.distributions import MIN_CV, AnyDistribution, Deterministic, Lognormal
 from servsim.scenario.checks import first_front_pool, routing_pools
 from servsim.scenario.components import Touchpoint
 from servsim.scenario.schema import Scenario
@@ -122,7 +122,7 @@ def _fill_per_type(
 
 def _resolve_cv(spec: AnyDistribution, cv: float) -> AnyDistribution:
     if isinstance(spec, Lognormal) and spec.cv is None:
-        if cv <= 0:
+        if cv < MIN_CV:  # below the floor a time is as good as fixed
             return Deterministic(value=spec.mean)
         return spec.model_copy(update={"cv": cv})
     return spec

@@ -26,7 +26,7 @@ from servsim.scenario.components import (
     replications_value,
 )
 from servsim.scenario.paths import set_path
-from servsim.schema_types import Name, StrictModel
+from servsim.schema_types import Name, StrictModel, Whole
 from servsim.training_schema import ProficiencyModel, Training
 
 __all__ = ["Scenario"]
@@ -50,7 +50,7 @@ class Scenario(StrictModel):
         ),
     )
     precision: Precision = Field(default_factory=Precision)
-    seed: Annotated[int, Field(ge=0)] = 1
+    seed: Annotated[Whole, Field(ge=0, le=2**63 - 1)] = 1
     service_level: ServiceLevelTarget = Field(default_factory=ServiceLevelTarget)
     segments: Annotated[list[Segment], Field(min_length=1)]
     arrivals: Arrivals
