@@ -186,10 +186,8 @@ PositiveDuration = Annotated[
 """A positive length of time (at least 1 ms, at most ten years), stored in seconds."""
 
 Interval = Annotated[
-    float,
-    BeforeValidator(parse_duration),
-    Field(ge=MIN_INTERVAL, le=MAX_DURATION),
-    AfterValidator(_finite),
+    PositiveDuration,
+    Field(ge=MIN_INTERVAL),
     WithJsonSchema(
         _DURATION_JSON
         | {"description": "the period of a recurring event: at least 1 min (seconds or a unit)"}

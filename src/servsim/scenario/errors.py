@@ -28,7 +28,6 @@ class ScenarioError(Exception):
         super().__init__("\n".join([header, *(f"  - {p}" for p in problems)]))
 
 
-
 def unknown_name(what: str, given: str, allowed: Iterable[str]) -> str:
     """A message for a name that is not defined: what is allowed and the closest match."""
     allowed = sorted(allowed)

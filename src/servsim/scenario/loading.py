@@ -228,6 +228,9 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    if context and not isinstance(exc, yaml.constructor.ConstructorError):
+        problem = f"{context}, {problem}"
     if isinstance(exc, DuplicateKeyError):
         return f"{where}{problem}; give each field once"
     if isinstance(exc, YamlLimitError):
