@@ -314,6 +314,37 @@ CASES = [
         "staff.front[0].shifts[0].start",
         ("up to 59",),
     ),
+    # ---- hostile values (issue 14; more in test_hostile_input.py)
+    Case(
+        "boolean_horizon_days",
+        edited(set_key("horizon", value={"days": True})),
+        "horizon.days",
+        ("a number, not true",),
+    ),
+    Case(
+        "nan_failure_probability",
+        edited(set_key("service_cycle", 0, "failure", value=float("nan"))),
+        "service_cycle[0].failure",
+        ("finite number",),
+    ),
+    Case(
+        "infinite_arrival_rate",
+        edited(set_key("arrivals", "per_hour", value=float("inf"))),
+        "arrivals.per_hour",
+        ("finite number",),
+    ),
+    Case(
+        "list_as_a_key",
+        raw("name: x\n? [a, b]\n: 1\n"),
+        None,
+        ("line 2", "a key must be a name or a number, not a list"),
+    ),
+    Case(
+        "nested_too_deep",
+        raw("name: " + "[" * 200 + "]" * 200 + "\n"),
+        None,
+        ("nested more than 100 deep",),
+    ),
     # ---- files that are not a scenario at all
     Case("not_yaml", raw("name: x\nkey: [unclosed\n"), None, ("not valid YAML", "line ")),
     Case("binary_file", binary, None, ("not a text file",)),

@@ -374,6 +374,9 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
     if args.suggest_warmup:
         return _suggest_warmup(args, scenario, console, errors)
     replications = args.replications or scenario.replications
+    memory = _memory_warning(scenario, replications)
+    if memory is not None:
+        errors.print(Text.assemble(("warning: ", "yellow"), memory), soft_wrap=True)
     show_progress = not args.quiet and console.is_terminal
     extra: dict[str, Any] = {} if args.workers is None else {"workers": args.workers}
     with _progress(errors, "replications", show_progress) as progress:
@@ -399,6 +402,28 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
         folder = write_run(result, root=args.results, command=["servsim", *argv])
         console.print(f"results written to {folder}", highlight=False)
     return EXIT_OK
+
+
+BYTES_PER_CUSTOMER = 1_100
+"""Memory a run holds per customer and replication (measured: ~1.1 GB per million customers)."""
+MEMORY_WARNING_BYTES = 2e9
+
+
+def _memory_warning(scenario: Scenario, replications: int | str) -> str | None:
+    """Say before starting when a run's records will need gigabytes (they stay in memory)."""
+    from servsim.model.arrivals import expected_arrivals
+
+    customers = expected_arrivals(scenario.arrivals, scenario.horizon.length)
+    count = replications if isinstance(replications, int) else scenario.precision.max_replications
+    needed = customers * count * BYTES_PER_CUSTOMER
+    if needed < MEMORY_WARNING_BYTES:
+        return None
+    return (
+        f"about {customers:,.0f} customers per replication x {count} replications"
+        f"{' (at most)' if not isinstance(replications, int) else ''}: every record is kept "
+        f"in memory, about {needed / 1e9:,.0f} GB; use fewer replications (-r) or a shorter "
+        "horizon if this machine has less"
+    )
 
 
 def _suggest_warmup(

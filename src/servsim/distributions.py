@@ -15,9 +15,24 @@ import numpy.typing as npt
 from pydantic import Discriminator, Field, Tag
 from scipy.special import gammaincinv, ndtri
 
-from servsim.schema_types import Duration, PositiveDuration, StrictModel
+from servsim.schema_types import Duration, PositiveDuration, Real, StrictModel
 
 FloatArray = npt.NDArray[np.float64]
+
+MIN_CV = 0.01
+"""The smallest coefficient of variation a lognormal or gamma time may have.
+
+Below it the time is as good as fixed, and a CV near 0 overflows the samplers (a gamma of shape
+1 / CV^2): write ``kind: deterministic`` for a fixed time instead.
+"""
+CV = Annotated[
+    Real,
+    Field(
+        ge=MIN_CV,
+        le=20,
+        description=f"coefficient of variation, {MIN_CV} to 20; for a fixed time use deterministic",
+    ),
+]
 
 
 class Exponential(StrictModel):
@@ -36,7 +51,7 @@ class Lognormal(StrictModel):
 
     kind: Literal["lognormal"] = "lognormal"
     mean: PositiveDuration
-    cv: Annotated[float, Field(gt=0, le=20)] | None = None
+    cv: CV | None = None
 
 
 class ResolvedLognormal(Lognormal):
@@ -50,7 +65,7 @@ class Gamma(StrictModel):
 
     kind: Literal["gamma"] = "gamma"
     mean: PositiveDuration
-    cv: Annotated[float, Field(gt=0, le=20)]
+    cv: CV
 
 
 class Weibull(StrictModel):
@@ -58,7 +73,7 @@ class Weibull(StrictModel):
 
     kind: Literal["weibull"] = "weibull"
     mean: PositiveDuration
-    shape: Annotated[float, Field(gt=0.05, le=50)]
+    shape: Annotated[Real, Field(gt=0.05, le=50)]
 
 
 class Deterministic(StrictModel):

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from servsim.schema_types import Duration, PositiveDuration, StrictModel
+from servsim.schema_types import MAX_WEIGHT, Duration, PositiveDuration, Real, StrictModel
 
 Dimension = Literal["tangibles", "reliability", "responsiveness", "assurance", "empathy"]
 DIMENSIONS: tuple[Dimension, ...] = (
@@ -22,7 +22,10 @@ DIMENSIONS: tuple[Dimension, ...] = (
     "assurance",
     "empathy",
 )
-Score = Annotated[float, Field(ge=0.0, le=1.0)]
+Score = Annotated[Real, Field(ge=0.0, le=1.0)]
+Weight = Annotated[Real, Field(ge=0.0, le=MAX_WEIGHT)]
+Coordinate = Annotated[Real, Field(ge=-100.0, le=100.0)]
+"""A point on the disconfirmation or latent-satisfaction scale (both of order 1)."""
 LEVEL_NAMES = {1: "criminal", 2: "basic", 3: "expected", 4: "desired", 5: "amazing"}
 
 
@@ -34,7 +37,7 @@ class ZoneOfTolerance(StrictModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> ZoneOfTolerance:
-        if self.desired <= self.adequate:
+        if not self.desired > self.adequate:  # written so that NaN fails too
             raise ValueError(
                 f"desired ({self.desired:g}) must be above adequate ({self.adequate:g})"
             )
@@ -49,7 +52,7 @@ class WaitZone(StrictModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> WaitZone:
-        if self.desired >= self.adequate:
+        if not self.desired < self.adequate:  # written so that NaN fails too
             raise ValueError(
                 f"the desired wait ({self.desired:g} s) must be shorter than the adequate wait "
                 f"({self.adequate:g} s)"
@@ -98,39 +101,39 @@ def _default_weights() -> dict[Dimension, float]:
 class CycleWeights(StrictModel):
     """Weights of the whole-cycle satisfaction S (peak-end: Kahneman 1993; Verhoef 2004) [ASM]."""
 
-    mean: Annotated[float, Field(ge=0)] = 0.4
-    worst: Annotated[float, Field(ge=0)] = 0.3
-    best: Annotated[float, Field(ge=0)] = 0.15
-    last: Annotated[float, Field(ge=0)] = 0.15
+    mean: Weight = 0.4
+    worst: Weight = 0.3
+    best: Weight = 0.15
+    last: Weight = 0.15
 
 
 class SatisfactionModel(StrictModel):
     """Coefficients of the satisfaction model; the defaults are MODEL.md section 5."""
 
-    dimension_weights: dict[Dimension, Annotated[float, Field(ge=0)]] = Field(
+    dimension_weights: dict[Dimension, Weight] = Field(
         default_factory=_default_weights,
         description="SERVQUAL-style weights of the five dimensions in a moment [ASM]",
     )
-    alpha: Annotated[float, Field(gt=0, le=1)] = Field(
+    alpha: Annotated[Real, Field(gt=0, le=1)] = Field(
         default=0.88, description="curvature of gains and losses (Kahneman & Tversky)"
     )
-    loss_aversion: Annotated[float, Field(ge=1)] = Field(
+    loss_aversion: Annotated[Real, Field(ge=1, le=20)] = Field(
         default=2.25, description="lambda: a shortfall weighs this much more than a surplus"
     )
-    zone_slope: Annotated[float, Field(gt=0, le=1)] = Field(
+    zone_slope: Annotated[Real, Field(gt=0, le=1)] = Field(
         default=0.3, description="kappa: utility gained across the zone of tolerance (flat inside)"
     )
-    level_thresholds: Annotated[list[float], Field(min_length=4, max_length=4)] = Field(
+    level_thresholds: Annotated[list[Coordinate], Field(min_length=4, max_length=4)] = Field(
         default_factory=lambda: [-0.5, 0.5, 1.0, 1.5],
         description="disconfirmation x at which a moment moves up to level 2, 3, 4, 5",
     )
-    idle_wait_factor: Annotated[float, Field(ge=0.5, le=5)] = Field(
+    idle_wait_factor: Annotated[Real, Field(ge=0.5, le=5)] = Field(
         default=1.36, description="a present customer's idle wait feels this much longer (Maister)"
     )
-    informed_wait_factor: Annotated[float, Field(ge=0.5, le=5)] = Field(
+    informed_wait_factor: Annotated[Real, Field(ge=0.5, le=5)] = Field(
         default=1.0, description="perception factor of waits at touchpoints with informed_wait"
     )
-    failure_disconfirmation: float = Field(
+    failure_disconfirmation: Annotated[Real, Field(ge=-10.0, le=0.0)] = Field(
         default=-1.0, description="x of a failed moment (abandonment, error): level 1, bitter"
     )
     repeat_reliability: Score = Field(
@@ -140,23 +143,23 @@ class SatisfactionModel(StrictModel):
         default=0.3, description="reliability performance of a visit that leaves the issue open"
     )
     cycle: CycleWeights = Field(default_factory=CycleWeights)
-    csat_noise: Annotated[float, Field(ge=0)] = Field(
+    csat_noise: Annotated[Real, Field(ge=0, le=10)] = Field(
         default=0.25, description="scale of the logistic noise on latent satisfaction"
     )
-    csat_cut_points: Annotated[list[float], Field(min_length=4, max_length=4)] = Field(
+    csat_cut_points: Annotated[list[Coordinate], Field(min_length=4, max_length=4)] = Field(
         default_factory=lambda: [-1.0, -0.35, 0.1, 0.45],
         description="latent satisfaction at which CSAT moves up to 2, 3, 4, 5",
     )
-    recommend_scale: Annotated[float, Field(gt=0)] = Field(
+    recommend_scale: Annotated[Real, Field(gt=0, le=100)] = Field(
         default=4.0, description="would-recommend = 7 + scale x latent, clipped to 0-10"
     )
-    empathy_per_proficiency: float = Field(
+    empathy_per_proficiency: Annotated[Real, Field(ge=-5.0, le=5.0)] = Field(
         default=0.3, description="empathy = e0 + this x proficiency - ... (MODEL.md section 6)"
     )
     empathy_occupancy_threshold: Score = Field(
         default=0.85, description="empathy falls once the pool's occupancy stays above this"
     )
-    empathy_occupancy_slope: Annotated[float, Field(ge=0)] = Field(
+    empathy_occupancy_slope: Annotated[Real, Field(ge=0, le=10)] = Field(
         default=0.2, description="empathy lost per unit of occupancy above the threshold"
     )
     occupancy_window: PositiveDuration = Field(
@@ -165,7 +168,7 @@ class SatisfactionModel(StrictModel):
     self_service_assurance: Score = Field(
         default=0.7, description="assurance of a moment with no staff (clear screens, forms)"
     )
-    perception_noise: Annotated[float, Field(ge=0, le=0.5)] = Field(
+    perception_noise: Annotated[Real, Field(ge=0, le=0.5)] = Field(
         default=0.15,
         description=(
             "standard deviation of the moment-to-moment variation of perceived tangibles, "
@@ -177,6 +180,6 @@ class SatisfactionModel(StrictModel):
     def _ordered(self) -> SatisfactionModel:
         for name in ("level_thresholds", "csat_cut_points"):
             values = getattr(self, name)
-            if any(b <= a for a, b in itertools.pairwise(values)):
+            if not all(b > a for a, b in itertools.pairwise(values)):  # NaN fails too
                 raise ValueError(f"{name} must increase, given {values}")
         return self

@@ -103,6 +103,42 @@ def format_clock(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
 
+def refuse_bool(value: Any) -> Any:
+    """Refuse a YAML boolean where a number is meant.
+
+    YAML reads ``true``/``yes``/``on`` as booleans and pydantic would quietly take them as 1:
+    ``horizon.days: true`` would run one day. Everything else goes on to the number check.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"a number, not {str(value).lower()}")
+    return value
+
+
+Real = Annotated[float, BeforeValidator(refuse_bool), Field(allow_inf_nan=False)]
+"""A finite number (an int is taken too); a boolean, NaN or infinity is refused."""
+
+Whole = Annotated[int, BeforeValidator(refuse_bool)]
+"""A whole number; a boolean is refused (pydantic would read ``true`` as 1)."""
+
+MAX_DAYS = 3660
+"""The longest horizon, in days (ten years); days named in a scenario are at most this."""
+MAX_PER_HOUR = 1e6
+"""The highest arrival rate, per hour: more would be millions of customers a simulated day."""
+MAX_COST_PER_HOUR = 1e6
+"""The highest cost of a staff- or trainee-hour (any currency)."""
+MAX_WEIGHT = 1000.0
+"""The largest importance or weight a scenario may give (weights are relative)."""
+MAX_DURATION = MAX_DAYS * 86400.0
+"""The longest duration a scenario may write (the longest horizon): ten years, in seconds."""
+MIN_POSITIVE_DURATION = 0.001
+"""The shortest positive duration: one millisecond; shorter times are below the clock's grain."""
+MIN_INTERVAL = 60.0
+"""The shortest period of a recurring event (an inquiry repeated, a policy re-applied): 1 min.
+
+A shorter period would make the simulated clock crawl: millions of events per simulated day.
+"""
+
+
 def _finite(value: float) -> float:
     if not math.isfinite(value):
         raise ValueError("must be a finite number")
@@ -132,7 +168,7 @@ _DURATION_JSON = {
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
-    Field(ge=0),
+    Field(ge=0, le=MAX_DURATION),
     AfterValidator(_finite),
     WithJsonSchema(_DURATION_JSON),
 ]
@@ -141,13 +177,23 @@ Duration = Annotated[
 PositiveDuration = Annotated[
     float,
     BeforeValidator(parse_duration),
-    Field(gt=0),
+    Field(ge=MIN_POSITIVE_DURATION, le=MAX_DURATION),
     AfterValidator(_finite),
     WithJsonSchema(
         _DURATION_JSON | {"description": "a positive duration (seconds or with a unit)"}
     ),
 ]
-"""A strictly positive length of time, stored in seconds."""
+"""A positive length of time (at least 1 ms, at most ten years), stored in seconds."""
+
+Interval = Annotated[
+    PositiveDuration,
+    Field(ge=MIN_INTERVAL),
+    WithJsonSchema(
+        _DURATION_JSON
+        | {"description": "the period of a recurring event: at least 1 min (seconds or a unit)"}
+    ),
+]
+"""The period of a recurring event, at least :data:`MIN_INTERVAL`: the clock never crawls."""
 
 ClockTime = Annotated[
     float,
@@ -164,7 +210,7 @@ ClockTime = Annotated[
 ]
 """A time of day, stored as seconds since midnight, written back as ``HH:MM``."""
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Probability = Annotated[Real, Field(ge=0.0, le=1.0)]
 """A probability or a share, between 0 and 1."""
 
 Name = Annotated[

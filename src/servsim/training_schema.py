@@ -13,9 +13,25 @@ from typing import Annotated
 
 from pydantic import Field
 
-from servsim.schema_types import ClockTime, Name, PositiveDuration, StrictModel
+from servsim.schema_types import (
+    MAX_COST_PER_HOUR,
+    MAX_DAYS,
+    ClockTime,
+    Interval,
+    Name,
+    PositiveDuration,
+    Real,
+    StrictModel,
+    Whole,
+)
 
-Proficiency = Annotated[float, Field(ge=0.0, le=1.0)]
+MAX_STAFF = 100_000
+"""The most staff a pool can hold (as a pool's headcount)."""
+MIN_POLICY_PERIOD = 3600.0
+"""The retraining policy is applied at most hourly: a shorter period has no meaning for training
+and would flood the simulated clock with policy events."""
+
+Proficiency = Annotated[Real, Field(ge=0.0, le=1.0)]
 
 
 class ProficiencyModel(StrictModel):
@@ -24,11 +40,11 @@ class ProficiencyModel(StrictModel):
     reference: Proficiency = Field(
         default=0.8, description="proficiency at which touchpoint numbers are written"
     )
-    handle_time_ratio: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
+    handle_time_ratio: Annotated[Real, Field(ge=1.0, le=10.0)] = Field(
         default=1.6, description="AHT0 / AHT_inf: a novice's handle time over an expert's"
     )
     resolution_base: Proficiency = Field(default=0.55, description="FCR = base + slope x k")
-    resolution_slope: Annotated[float, Field(ge=0.0, le=1.0)] = 0.30
+    resolution_slope: Annotated[Real, Field(ge=0.0, le=1.0)] = 0.30
     error_base: Proficiency = Field(default=0.10, description="error probability = base x (1 - k)")
 
 
@@ -42,19 +58,19 @@ class TrainingProgramme(StrictModel):
     """
 
     pool: Name
-    day: Annotated[int, Field(ge=1)] = 1
+    day: Annotated[Whole, Field(ge=1, le=MAX_DAYS)] = 1
     start: ClockTime = 9 * 3600.0
     duration: PositiveDuration = 8 * 3600.0
-    staff_at_a_time: Annotated[int, Field(ge=1)] = 1
-    trainees: Annotated[int, Field(ge=1)] | None = Field(
+    staff_at_a_time: Annotated[Whole, Field(ge=1, le=MAX_STAFF)] = 1
+    trainees: Annotated[Whole, Field(ge=1, le=MAX_STAFF)] | None = Field(
         default=None,
         description="how many staff are trained; the pool's largest headcount when omitted",
     )
-    gain_per_hour: Annotated[float, Field(ge=0.0, le=0.2)] = Field(
+    gain_per_hour: Annotated[Real, Field(ge=0.0, le=0.2)] = Field(
         default=0.005,
         description="proficiency gained per training hour (40 h ~ +10% productivity, De Grip)",
     )
-    cost_per_hour: Annotated[float, Field(ge=0.0)] = Field(
+    cost_per_hour: Annotated[Real, Field(ge=0.0, le=MAX_COST_PER_HOUR)] = Field(
         default=0.0, description="cost per trainee-hour on top of wages (trainer, material)"
     )
 
@@ -67,13 +83,15 @@ class RetrainingPolicy(StrictModel):
     ``staff_at_a_time``, starting the next day at ``start``.
     """
 
-    every: PositiveDuration = 7 * 86400.0
-    hours_per_100_contacts: Annotated[float, Field(ge=0.0)] = 1.0
+    every: Annotated[Interval, Field(ge=MIN_POLICY_PERIOD)] = Field(
+        default=7 * 86400.0, description="how often the policy is applied: at least 1 h"
+    )
+    hours_per_100_contacts: Annotated[Real, Field(ge=0.0, le=1000.0)] = 1.0
     max_duration: PositiveDuration = 8 * 3600.0
     start: ClockTime = 9 * 3600.0
-    staff_at_a_time: Annotated[int, Field(ge=1)] = 1
-    gain_per_hour: Annotated[float, Field(ge=0.0, le=0.2)] = 0.005
-    cost_per_hour: Annotated[float, Field(ge=0.0)] = 0.0
+    staff_at_a_time: Annotated[Whole, Field(ge=1, le=MAX_STAFF)] = 1
+    gain_per_hour: Annotated[Real, Field(ge=0.0, le=0.2)] = 0.005
+    cost_per_hour: Annotated[Real, Field(ge=0.0, le=MAX_COST_PER_HOUR)] = 0.0
 
 
 class Training(StrictModel):

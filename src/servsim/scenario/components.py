@@ -19,17 +19,23 @@ from pydantic import (
 )
 
 from servsim.catalogue import STANDARDS, family_names, lookup
-from servsim.distributions import DistributionSpec, Exponential, Lognormal
+from servsim.distributions import MIN_CV, DistributionSpec, Exponential, Lognormal
 from servsim.satisfaction_schema import Expectations
 from servsim.scenario.counts import read_counts_csv
 from servsim.schema_types import (
+    MAX_COST_PER_HOUR,
+    MAX_DAYS,
+    MAX_PER_HOUR,
+    MAX_WEIGHT,
     SECONDS_PER_DAY,
     ClockTime,
     Duration,
+    Interval,
     Name,
-    PositiveDuration,
     Probability,
+    Real,
     StrictModel,
+    Whole,
 )
 
 ContactLevel = Literal["high", "medium", "low"]
@@ -42,8 +48,8 @@ class Shift(StrictModel):
 
     start: ClockTime
     end: ClockTime
-    headcount: Annotated[int, Field(ge=0, le=100_000)]
-    days: list[Annotated[int, Field(ge=1)]] | None = Field(
+    headcount: Annotated[Whole, Field(ge=0, le=100_000)]
+    days: list[Annotated[Whole, Field(ge=1, le=MAX_DAYS)]] | None = Field(
         default=None, description="days (1 = first) on which the shift runs; every day when omitted"
     )
 
@@ -56,15 +62,15 @@ class StaffPool(StrictModel):
     """
 
     name: Name
-    headcount: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    headcount: Annotated[Whole, Field(ge=0, le=100_000)] | None = None
     shifts: list[Shift] = Field(default_factory=list)
-    proficiency: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+    proficiency: Annotated[Real, Field(ge=0.0, le=1.0)] = Field(
         default=0.8, description="skill level k in [0, 1] (MODEL.md section 6)"
     )
-    empathy: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+    empathy: Annotated[Real, Field(ge=0.0, le=1.0)] = Field(
         default=0.5, description="base empathy e0 of the pool's staff (front line)"
     )
-    cost_per_hour: Annotated[float, Field(ge=0.0)] = Field(
+    cost_per_hour: Annotated[Real, Field(ge=0.0, le=MAX_COST_PER_HOUR)] = Field(
         default=0.0, description="cost of one staff member on the floor for one hour"
     )
 
@@ -140,10 +146,10 @@ class Touchpoint(StrictModel):
     recontact_from: Name | None = Field(
         default=None, description="touchpoint a re-contact starts from; the first one when omitted"
     )
-    tangibles: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+    tangibles: Annotated[Real, Field(ge=0.0, le=1.0)] = Field(
         default=0.7, description="quality of the physical support here (facilities, screens), 0-1"
     )
-    importance: Annotated[float, Field(ge=0.0)] = Field(
+    importance: Annotated[Real, Field(ge=0.0, le=MAX_WEIGHT)] = Field(
         default=1.0, description="stated importance of this moment to customers (weight)"
     )
     informed_wait: bool = Field(
@@ -179,7 +185,7 @@ class Segment(StrictModel):
     expectations: Expectations = Field(default_factory=Expectations)
     recontact: Recontact = Field(default_factory=Recontact)
     retry: Retry = Field(default_factory=Retry)
-    max_contacts: Annotated[int, Field(ge=1, le=1000)] = Field(
+    max_contacts: Annotated[Whole, Field(ge=1, le=1000)] = Field(
         default=10, description="a customer gives up after this many contacts"
     )
 
@@ -189,7 +195,7 @@ class Segment(StrictModel):
         if not mix:
             raise ValueError("request_mix needs at least one request type")
         total = sum(mix.values())
-        if abs(total - 1.0) > SHARE_TOLERANCE:
+        if not abs(total - 1.0) <= SHARE_TOLERANCE:  # written so that NaN fails too
             raise ValueError(f"request type shares must sum to 1, they sum to {total:g}")
         return mix
 
@@ -199,8 +205,8 @@ class RatePeriod(StrictModel):
 
     start: ClockTime
     end: ClockTime
-    per_hour: Annotated[float, Field(ge=0.0)]
-    day: Annotated[int, Field(ge=1)] | None = Field(
+    per_hour: Annotated[Real, Field(ge=0.0, le=MAX_PER_HOUR)]
+    day: Annotated[Whole, Field(ge=1, le=MAX_DAYS)] | None = Field(
         default=None,
         description=(
             "only on this day (1 = first); every day when omitted. A day with periods of its "
@@ -217,13 +223,23 @@ class Arrivals(StrictModel):
     ``day``) that is read into a profile when the scenario is loaded.
     """
 
-    per_hour: Annotated[float, Field(ge=0.0)] | None = None
+    per_hour: Annotated[Real, Field(ge=0.0, le=MAX_PER_HOUR)] | None = None
     profile: list[RatePeriod] | None = None
     counts_csv: str | None = None
-    day_multiplier_cv: Annotated[float, Field(ge=0.0, le=2.0)] = Field(
+    day_multiplier_cv: Annotated[Real, Field(ge=0.0, le=2.0)] = Field(
         default=0.0,
-        description="CV of a gamma day-level rate multiplier (overdispersion); 0 = none",
+        description=(
+            f"CV of a gamma day-level rate multiplier (overdispersion); 0 = none, otherwise at "
+            f"least {MIN_CV}"
+        ),
     )
+
+    @field_validator("day_multiplier_cv")
+    @classmethod
+    def _cv_floor(cls, cv: float) -> float:
+        if 0.0 < cv < MIN_CV:
+            raise ValueError(f"0 (no day-to-day variation) or at least {MIN_CV}")
+        return cv
 
     @model_validator(mode="before")
     @classmethod
@@ -251,7 +267,7 @@ class Arrivals(StrictModel):
 class Horizon(StrictModel):
     """How long one replication lasts and how much of its start is discarded as warm-up."""
 
-    days: Annotated[float, Field(gt=0, le=3660)] = 1.0
+    days: Annotated[Real, Field(gt=0, le=MAX_DAYS)] = 1.0
     warm_up: Duration = 0.0
 
     @property
@@ -281,18 +297,18 @@ class StatusInquiry(StrictModel):
         description="pool that answers; the first front pool of the cycle when omitted",
     )
     service_time: DistributionSpec = Field(default_factory=lambda: Lognormal(mean=240.0, cv=0.6))
-    interval: PositiveDuration = SECONDS_PER_DAY / 2
-    max_inquiries: Annotated[int, Field(ge=0, le=100)] = 3
+    interval: Interval = SECONDS_PER_DAY / 2
+    max_inquiries: Annotated[Whole, Field(ge=0, le=100)] = 3
 
 
 class Variability(StrictModel):
     """Customer-induced service-time variability: CV = base_cv + per_contact · c (MODEL.md §2)."""
 
-    contact_ratio: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
+    contact_ratio: Annotated[Real, Field(ge=0.0, le=1.0)] | None = Field(
         default=None, description="c; set by the contact level when omitted (0.8, 0.4, 0.1)"
     )
-    base_cv: Annotated[float, Field(ge=0.0, le=5.0)] = 0.3
-    per_contact: Annotated[float, Field(ge=0.0, le=5.0)] = 0.9
+    base_cv: Annotated[Real, Field(ge=0.0, le=5.0)] = 0.3
+    per_contact: Annotated[Real, Field(ge=0.0, le=5.0)] = 0.9
 
 
 REPLICATIONS_AUTO: Final = "auto"
@@ -343,21 +359,21 @@ class Precision(StrictModel):
             "when omitted (those the scenario does not produce are skipped)"
         ),
     )
-    relative_half_width: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+    relative_half_width: Annotated[Real, Field(gt=0.0, lt=1.0)] = Field(
         default=0.05,
         description="target: 95% CI half-width at most this share of |mean| (0.05 = ±5%)",
     )
-    absolute_half_width: dict[str, Annotated[float, Field(gt=0.0)]] = Field(
+    absolute_half_width: dict[str, Annotated[Real, Field(gt=0.0, le=1e12)]] = Field(
         default_factory=dict,
         description=(
             "per metric, a half-width in the metric's unit that is precise enough too; for "
             "metrics whose mean can be near 0, e.g. {nps: 0.02}"
         ),
     )
-    min_replications: Annotated[int, Field(ge=2, le=MAX_REPLICATIONS)] = Field(
+    min_replications: Annotated[Whole, Field(ge=2, le=MAX_REPLICATIONS)] = Field(
         default=5, description="replications run before the precision is first judged"
     )
-    max_replications: Annotated[int, Field(ge=2, le=MAX_REPLICATIONS)] = Field(
+    max_replications: Annotated[Whole, Field(ge=2, le=MAX_REPLICATIONS)] = Field(
         default=100, description="the cap: the run stops here, precise or not, and warns"
     )
 

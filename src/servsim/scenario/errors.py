@@ -8,6 +8,7 @@ when a field is unknown, with a did-you-mean hint.
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, get_args, get_origin
 
@@ -27,7 +28,6 @@ class ScenarioError(Exception):
         super().__init__("\n".join([header, *(f"  - {p}" for p in problems)]))
 
 
-
 def unknown_name(what: str, given: str, allowed: Iterable[str]) -> str:
     """A message for a name that is not defined: what is allowed and the closest match."""
     allowed = sorted(allowed)
@@ -43,8 +43,9 @@ def format_path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
+        else:  # a key the file made up may be of any length: cut it
+            name = str(part)
+            out += ("." if out else "") + (name if len(name) <= 60 else name[:57] + "...")
     return out
 
 
@@ -133,9 +134,26 @@ def _is_union_tag(part: str) -> bool:
     return part in _UNION_TAGS or part.startswith(("constrained-", "function-", "dict[", "list["))
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _short_repr() -> reprlib.Repr:
+    """A repr of bounded work: it never writes out a nested value (an alias bomb) in full."""
+    short = reprlib.Repr()  # keyword arguments only from Python 3.12
+    short.maxlevel = 2
+    short.maxtuple = short.maxlist = short.maxarray = short.maxdict = 4
+    short.maxset = short.maxfrozenset = short.maxdeque = 4
+    short.maxstring, short.maxlong, short.maxother = 50, 40, 50
+    return short
+
+
+_SHORT_REPR = _short_repr()
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value as given, cut to ``limit`` characters without ever writing it out in full."""
+    try:
+        text = _SHORT_REPR.repr(value)
+    except ValueError:  # an int too long to write (Python refuses over 4,300 digits)
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _allowed_keys(loc: tuple[int | str, ...], root: type[BaseModel]) -> list[str]:

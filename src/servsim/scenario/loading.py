@@ -37,6 +37,10 @@ def read_yaml_file(path: str | Path, what: str = "scenario") -> Any:
     if path.is_dir():
         raise ScenarioError(source, [f"is a folder, not a {what} file"])
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise ScenarioError(
+                source, [f"larger than {MAX_YAML_BYTES // 1_000_000} MB: not a {what} file?"]
+            )
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ScenarioError(source, ["not a text file (expected YAML in UTF-8)"]) from None
@@ -85,40 +89,148 @@ def validate_scenario(
     return validate_data(data, source=source, base_dir=base_dir)
 
 
-class DuplicateKeyError(yaml.constructor.ConstructorError):
+MAX_YAML_BYTES = 10_000_000
+"""The largest scenario or sweep file read: ten times the largest trace-driven scenario."""
+MAX_YAML_DEPTH = 100
+"""The deepest nesting of lists and mappings (a scenario needs about 8)."""
+MAX_YAML_VALUES = 2_000_000
+"""The most values a document may hold once its aliases are expanded (billion laughs)."""
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML was built with it (50x faster), the pure-Python one else."""
+
+
+class YamlLimitError(yaml.YAMLError):
+    """A document that is valid YAML but too big, too deep or with an unusable key."""
+
+    def __init__(self, problem: str, mark: Any = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
+
+class DuplicateKeyError(YamlLimitError):
     """A mapping names the same key twice: YAML would silently keep only the last."""
 
 
-class _StrictSafeLoader(yaml.SafeLoader):
-    """PyYAML's safe loader (no object construction) that also refuses duplicated keys."""
+class _StrictSafeLoader(_BaseLoader):  # type: ignore[valid-type, misc]
+    """PyYAML's safe loader (no object construction) that also refuses duplicated keys.
+
+    Merge keys (``<<: *defaults``) are allowed: a key given next to a merge overrides the merged
+    one, as YAML defines. A list or mapping used as a key is refused with its line.
+    """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
             key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise YamlLimitError(
+                    f"a key must be a name or a number, not a {type(key).__name__}",
+                    key_node.start_mark,
+                ) from None
             if key in seen:
                 raise DuplicateKeyError(
-                    None, None, f"the key '{key}' appears twice in one mapping", key_node.start_mark
+                    f"the key '{_short_text(key)}' appears twice in one mapping",
+                    key_node.start_mark,
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        return dict(super().construct_mapping(node, deep=deep))
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Construct one value; a scalar Python cannot hold (an int of 5,000 digits) is located."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            reason = str(exc).split(";")[0]
+            raise YamlLimitError(
+                f"'{_short_text(node.value)}' cannot be read: {reason}", node.start_mark
+            ) from None
+
+
+def _short_text(value: Any) -> str:
+    text = value if isinstance(value, str) else type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_limits(text: str) -> None:
+    """Walk the document's events (no values are built) and refuse what would not fit.
+
+    Counting while parsing, before anything is constructed, is what stops an alias bomb: each
+    anchor's size is known when it closes, and an alias adds that size without copying.
+
+    Raises:
+        YamlLimitError: the text is too long, nested too deeply, or expands to too many values.
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise YamlLimitError(f"the file is larger than {MAX_YAML_BYTES // 1_000_000} MB")
+    parser = _BaseLoader(text)
+    sizes: dict[str, int] = {}
+    open_nodes: list[tuple[str | None, int]] = []  # (anchor, values before it) per open list/map
+    values = 0
+    try:
+        while parser.check_event():
+            event: yaml.Event = parser.get_event()  # type: ignore[no-untyped-call]
+            if isinstance(event, yaml.AliasEvent):
+                values += sizes.get(event.anchor or "", 1)
+            elif isinstance(event, yaml.ScalarEvent):
+                values += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                open_nodes.append((event.anchor, values))
+                values += 1
+                if len(open_nodes) > MAX_YAML_DEPTH:
+                    raise YamlLimitError(
+                        f"lists and mappings nested more than {MAX_YAML_DEPTH} deep",
+                        event.start_mark,
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent) and open_nodes:
+                anchor, before = open_nodes.pop()
+                if anchor is not None:
+                    sizes[anchor] = values - before
+            if values > MAX_YAML_VALUES:
+                raise YamlLimitError(
+                    f"the document expands to more than {MAX_YAML_VALUES:,} values "
+                    "(aliases repeating aliases?)",
+                    event.start_mark,
+                )
+    finally:
+        parser.dispose()
 
 
 def parse_yaml(text: str) -> Any:
-    """Parse YAML safely (no object construction) and refuse duplicated keys.
+    """Parse YAML safely (no object construction) within size, depth and alias limits.
 
     Raises:
-        yaml.YAMLError: the text is not valid YAML, or a key appears twice.
+        yaml.YAMLError: the text is not valid YAML, a key appears twice or is not a plain value,
+            or a limit is passed (:class:`YamlLimitError`).
     """
-    return yaml.load(text, Loader=_StrictSafeLoader)  # a SafeLoader: constructs no objects
+    _check_limits(text)
+    loader = _StrictSafeLoader(text)  # a SafeLoader: constructs no objects
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    if context and not isinstance(exc, yaml.constructor.ConstructorError):
+        problem = f"{context}, {problem}"
     if isinstance(exc, DuplicateKeyError):
         return f"{where}{problem}; give each field once"
+    if isinstance(exc, YamlLimitError):
+        return f"{where}{problem}"
     if isinstance(exc, yaml.constructor.ConstructorError):
-        return f"{where}YAML tags that construct objects are not allowed ({problem})"
+        if "constructor for the tag" in problem:
+            return f"{where}YAML tags that construct objects are not allowed ({problem})"
+        return f"{where}{problem}"
     return f"{where}not valid YAML: {problem}"

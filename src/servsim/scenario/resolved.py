@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, Field, PrivateAttr
 
 from servsim.distributions import (
+    MIN_CV,
     AnyDistribution,
     Deterministic,
     Lognormal,
@@ -234,6 +235,6 @@ def _resolve_cv(spec: AnyDistribution, cv: float) -> ResolvedDistribution:
         return spec
     if spec.cv is not None:
         return ResolvedLognormal(mean=spec.mean, cv=spec.cv)
-    if cv <= 0:
+    if cv < MIN_CV:  # below the floor a time is as good as fixed
         return Deterministic(value=spec.mean)
     return ResolvedLognormal(mean=spec.mean, cv=cv)

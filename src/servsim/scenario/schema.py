@@ -33,7 +33,7 @@ from servsim.scenario.components import (
 from servsim.scenario.counts import CountsFileError
 from servsim.scenario.errors import ScenarioError, format_validation_errors
 from servsim.scenario.paths import set_path
-from servsim.schema_types import Name, StrictModel
+from servsim.schema_types import Name, StrictModel, Whole
 from servsim.training_schema import ProficiencyModel, Training
 
 __all__ = ["Scenario", "validate_data"]
@@ -60,7 +60,7 @@ class Scenario(StrictModel):
         ),
     )
     precision: Precision = Field(default_factory=Precision)
-    seed: Annotated[int, Field(ge=0)] = 1
+    seed: Annotated[Whole, Field(ge=0, le=2**63 - 1)] = 1
     service_level: ServiceLevelTarget = Field(default_factory=ServiceLevelTarget)
     segments: Annotated[Sequence[Segment], Field(min_length=1)]
     arrivals: Arrivals
