@@ -15,7 +15,7 @@ import yaml
 
 import servsim
 from servsim.cli import main
-from servsim.io import RESOLVED_SCENARIO
+from servsim.results import RESOLVED_SCENARIO, RUN
 from servsim.scenario import resolve_scenario
 
 ROOT = Path(__file__).parents[1]
@@ -287,17 +287,26 @@ def _interrupt(*_args: Any, **_kwargs: Any) -> Any:
         "pandas.DataFrame.to_parquet",  # while writing the record tables
     ],
 )
-def test_interrupted_run_leaves_no_folder(
+def test_interrupted_run_leaves_no_result_only_a_marked_attempt(
     target: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Ctrl-C at any stage: no folder a reader takes for a run, no hidden partial folder; the
+    attempt is kept as ``<run-id>.interrupted`` with its scenario, manifest and error."""
     scenario = tiny_scenario(tmp_path)
     results = tmp_path / "results"
     monkeypatch.setattr(target, _interrupt)
     assert main(["run", str(scenario), "-r", "2", "-o", str(results), "--quiet"]) == 130
     monkeypatch.undo()
-    leftovers = [p for p in every_entry(results) if p.is_file() or p.parent != results]
-    assert leftovers == [], leftovers  # at most the empty results/tiny/ parent
     assert "interrupted" in capsys.readouterr().err
+    kept = [p for p in every_entry(results) if p.parent == results / "tiny"]
+    assert len(kept) == 1 and kept[0].name.endswith(".interrupted"), kept
+    assert not [p for p in every_entry(results) if p.name.endswith(".partial")]
+    assert RUN.results_in(results / "tiny") == []
+    manifest = json.loads((kept[0] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "interrupted" and manifest["scenario"] == "tiny"
+    assert "KeyboardInterrupt" in (kept[0] / "error.txt").read_text(encoding="utf-8")
+    assert servsim.load_scenario(kept[0] / RESOLVED_SCENARIO).name == "tiny"
+    assert main(["report", str(results / "tiny")]) == 2  # never reported as a run
