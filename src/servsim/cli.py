@@ -979,6 +979,13 @@ def _report(folder: Path, console: Console, errors: Console) -> int:
     from servsim.report import build_report
 
     missing = results.RUN.missing(folder)
+    try:
+        results.RUN.check(folder)
+    except results.FailedResultFolder as exc:
+        errors.print(Text(f"{exc}; see its error.txt"), soft_wrap=True)
+        return EXIT_USAGE
+    except results.NotAResultFolder:
+        pass
     if missing:
         runs = results.RUN.results_in(folder)
         if not runs:
