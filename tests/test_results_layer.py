@@ -33,6 +33,7 @@ from servsim.results import (
     write_atomic,
     write_run,
 )
+from servsim.scenario import resolve_scenario
 
 ROOT = Path(__file__).parents[1]
 TEXTBOOK = ROOT / "scenarios" / "validation" / "mmc_textbook.yaml"
@@ -117,7 +118,8 @@ def test_a_failed_run_is_kept_marked_and_no_reader_takes_it(
     saved = json.loads((failed / "manifest.json").read_text(encoding="utf-8"))
     assert saved["status"] == "failed" and saved["scenario_hash"] == scenario_hash(scenario)
     assert "boom in replication 1" in (failed / "error.txt").read_text(encoding="utf-8")
-    assert servsim.load_scenario(failed / RESOLVED_SCENARIO) == scenario
+    saved_scenario = servsim.load_scenario(failed / RESOLVED_SCENARIO)
+    assert resolve_scenario(saved_scenario) == resolve_scenario(scenario)
     # newer by name, but failed: the newest result is still the good one
     assert RUN.newest(tmp_path / "tiny") == good
     for read in (load_run, read_run):

@@ -244,7 +244,7 @@ def test_point_keys_cover_base_content_seed_replications_and_version(
     assert [a == b for a, b in zip(changed_value, reference, strict=True)] == [True] * 4 + [
         False
     ] * 2
-    monkeypatch.setattr(servsim, "__version__", "0.0.0-other")
+    monkeypatch.setattr("servsim.version.__version__", "0.0.0-other")
     assert set(keys(spec(), base)).isdisjoint(reference)
 
 
