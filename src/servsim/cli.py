@@ -198,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
             "and points/, one file per finished point. A point that fails is reported and "
             "never stops the others. Exit code 0 when at least one point ran (failures are "
             "listed), 1 when every point failed, 2 for a bad sweep file or an existing sweep "
-            "folder without --resume, 130 when interrupted (finished points are kept)."
+            "folder without --resume, 3 when the results cannot be written, 130 when "
+            "interrupted (finished points are kept)."
         ),
     )
     sweep.add_argument("sweep", type=Path, help="sweep YAML file")
@@ -206,7 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--resume",
         action="store_true",
-        help="continue an interrupted sweep: keep the finished points, run only the missing ones",
+        help=(
+            "continue a sweep: keep the finished points whose key (values, base scenario "
+            "content, seed, replications, version) is unchanged, run the others"
+        ),
     )
     sweep.add_argument(
         "-o",

@@ -446,7 +446,9 @@ def sweep(
     Raises:
         ScenarioError: the sweep file or its base scenario is invalid.
         ValueError: a spec without a base, or a file with one.
-        FileExistsError: ``folder`` already holds a sweep and ``resume`` is false.
+        SweepExists: ``folder`` already holds a sweep and ``resume`` is false (a
+            :class:`FileExistsError`).
+        ResultsWriteError: ``folder`` cannot be written.
     """
     if isinstance(spec_or_path, SweepSpec):
         if base is None:
