@@ -15,7 +15,7 @@ import yaml
 
 import servsim
 from servsim.cli import main
-from servsim.io import RESOLVED_SCENARIO
+from servsim.results import RESOLVED_SCENARIO, RUN
 from servsim.scenario import resolve_scenario
 
 ROOT = Path(__file__).parents[1]
@@ -287,17 +287,140 @@ def _interrupt(*_args: Any, **_kwargs: Any) -> Any:
         "pandas.DataFrame.to_parquet",  # while writing the record tables
     ],
 )
-def test_interrupted_run_leaves_no_folder(
+def test_interrupted_run_leaves_no_result_only_a_marked_attempt(
     target: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Ctrl-C at any stage: no folder a reader takes for a run, no hidden partial folder; the
+    attempt is kept as ``<run-id>.interrupted`` with its scenario, manifest and error."""
     scenario = tiny_scenario(tmp_path)
     results = tmp_path / "results"
     monkeypatch.setattr(target, _interrupt)
     assert main(["run", str(scenario), "-r", "2", "-o", str(results), "--quiet"]) == 130
     monkeypatch.undo()
-    leftovers = [p for p in every_entry(results) if p.is_file() or p.parent != results]
-    assert leftovers == [], leftovers  # at most the empty results/tiny/ parent
     assert "interrupted" in capsys.readouterr().err
+    kept = [p for p in every_entry(results) if p.parent == results / "tiny"]
+    assert len(kept) == 1 and kept[0].name.endswith(".interrupted"), kept
+    assert not [p for p in every_entry(results) if p.name.endswith(".partial")]
+    assert RUN.results_in(results / "tiny") == []
+    manifest = json.loads((kept[0] / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "interrupted" and manifest["scenario"] == "tiny"
+    assert "KeyboardInterrupt" in (kept[0] / "error.txt").read_text(encoding="utf-8")
+    assert servsim.load_scenario(kept[0] / RESOLVED_SCENARIO).name == "tiny"
+    assert main(["report", str(results / "tiny")]) == 2  # never reported as a run
+
+
+# --------------------------------------------------------------------------- unusable output
+
+
+def _never(*_args: Any, **_kwargs: Any) -> Any:
+    raise AssertionError("simulated although the results could not be written")
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep"])
+def test_an_output_path_that_is_a_file_exits_3_before_simulating(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    scenario = tiny_scenario(tmp_path)
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr("servsim.experiment.simulate", _never)
+    monkeypatch.setattr(sys.modules["servsim.sweep"], "run_task", _never)
+    monkeypatch.setattr(sys.modules["servsim.compare"], "compare", _never)
+    if command == "sweep":
+        sweep = tmp_path / "sweep.yaml"
+        sweep.write_text(
+            yaml.safe_dump(
+                {"base": "tiny.yaml", "replications": 2, "parameters": {"seed": [1, 2]}}
+            ),
+            encoding="utf-8",
+        )
+        argv = ["sweep", str(sweep), "--workers", "1"]
+    elif command == "compare":
+        argv = ["compare", str(scenario), str(scenario), "-r", "2", "--workers", "1"]
+    else:
+        argv = ["run", str(scenario), "-r", "2"]
+    assert main([*argv, "-o", str(afile), "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "could not write results to" in err and str(afile) in err
+    assert "Traceback" not in err
+    assert afile.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_write_that_fails_after_the_run_exits_3_saying_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full disk while saving: the message names the file and the reason, no traceback,
+    and the attempt is kept marked failed (what was tried), never taken for a run."""
+    scenario = tiny_scenario(tmp_path)
+    results = tmp_path / "results"
+
+    def disk_full(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("pandas.DataFrame.to_parquet", disk_full)
+    assert main(["run", str(scenario), "-r", "2", "-o", str(results), "--quiet"]) == 3
+    monkeypatch.undo()
+    captured = capsys.readouterr()
+    assert "service_level" in captured.out  # the numbers were shown before saving failed
+    err = " ".join(captured.err.split())
+    assert "could not write results to" in err and "No space left on device" in err
+    assert ".parquet" in err and "Traceback" not in err
+    (kept,) = list((results / "tiny").iterdir())
+    assert kept.name.endswith(".failed")
+    assert json.loads((kept / "manifest.json").read_text(encoding="utf-8"))["status"] == "failed"
+    assert RUN.results_in(results / "tiny") == []
+
+
+def test_a_crashed_run_is_kept_failed_and_report_refuses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tiny_scenario(tmp_path)
+    results = tmp_path / "results"
+
+    def crash(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("model crashed at t=12")
+
+    monkeypatch.setattr("servsim.experiment.simulate", crash)
+    with pytest.raises(RuntimeError, match="model crashed"):
+        main(["run", str(scenario), "-r", "2", "-o", str(results), "--quiet"])
+    monkeypatch.undo()
+    (failed,) = list((results / "tiny").iterdir())
+    assert failed.name.endswith(".failed")
+    assert "model crashed at t=12" in (failed / "error.txt").read_text(encoding="utf-8")
+    assert servsim.load_scenario(failed / RESOLVED_SCENARIO).name == "tiny"
+    capsys.readouterr()
+    assert main(["report", str(failed)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "failed run, not a result" in err and "model crashed at t=12" in err
+    assert main(["report", str(results / "tiny")]) == 2
+    assert "holds no complete run" in " ".join(capsys.readouterr().err.split())
+    # a good run afterwards is the one reported, the failed one is skipped
+    assert main(["run", str(scenario), "-r", "2", "-o", str(results), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(results / "tiny")]) == 0
+    assert "holds 1 run(s)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_stale_partial_of_a_killed_run_is_removed_and_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tiny_scenario(tmp_path)
+    results = tmp_path / "results"
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    stale = results / "tiny" / ".20200101T000000Z-000000.partial"
+    stale.mkdir(parents=True)
+    (stale / ".writer.json").write_text(
+        json.dumps({"pid": child.pid, "host": os.uname().nodename, "started": 0}),
+        encoding="utf-8",
+    )
+    assert main(["run", str(scenario), "-r", "2", "-o", str(results), "--quiet"]) == 0
+    assert not stale.exists()
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"removed {stale}" in err

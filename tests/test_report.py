@@ -17,14 +17,8 @@ import servsim
 from servsim import plots
 from servsim.analysis import ARCHETYPE_THRESHOLD
 from servsim.cli import main
-from servsim.io import RESOLVED_SCENARIO
-from servsim.report import (
-    REQUIRED_FILES,
-    build_report,
-    missing_run_files,
-    referenced_figures,
-)
-from servsim.report import RESOLVED_SCENARIO as REPORT_RESOLVED_SCENARIO
+from servsim.report import build_report, referenced_figures
+from servsim.results import RESOLVED_SCENARIO, RUN
 from servsim.satisfaction import moment_touchpoints
 from servsim.satisfaction_schema import LEVEL_NAMES
 
@@ -146,7 +140,7 @@ def test_report_without_optional_tables(run_dir: Path, tmp_path: Path) -> None:
     """Only the required files: the report still builds, and says what is not available."""
     bare = tmp_path / "bare"
     bare.mkdir()
-    for name in REQUIRED_FILES:
+    for name in RUN.required:
         (bare / name).write_bytes((run_dir / name).read_bytes())
     text = build_report(bare).read_text(encoding="utf-8")
     assert "Not available" in section(text, "importance-performance")
@@ -163,11 +157,7 @@ def test_report_on_a_folder_that_is_not_a_run(
     assert "manifest.json" in message and "summary.csv" in message
     assert main(["report", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
-    assert missing_run_files(tmp_path) == list(REQUIRED_FILES)
-
-
-def test_report_and_io_agree_on_the_resolved_scenario_name() -> None:
-    assert REPORT_RESOLVED_SCENARIO == RESOLVED_SCENARIO
+    assert RUN.missing(tmp_path) == list(RUN.required)
 
 
 # --------------------------------------------------------------------------- plots

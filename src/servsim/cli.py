@@ -2,8 +2,10 @@
 
 Exit codes: 0 success, 1 the simulation itself failed (a comparison whose scenario crashed, a
 sweep in which every point failed), 2 a scenario or argument problem (reported without a
-traceback), 130 interrupted. Tables and progress go to the terminal through rich; with
-``--quiet`` or when output is not a terminal, no progress bar is drawn.
+traceback), 3 the results could not be written (the message says where and why; the output
+folder is checked before anything runs), 130 interrupted. Tables and progress go to the
+terminal through rich; with ``--quiet`` or when output is not a terminal, no progress bar is
+drawn.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from servsim import results
 from servsim.analysis import ARCHETYPE_THRESHOLD
 from servsim.catalogue import CATALOGUE, STANDARDS, column, keys, lookup, unit_of
 from servsim.experiment import fixed_replications
@@ -58,6 +61,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_OUTPUT = 3
 EXIT_INTERRUPTED = 130
 
 COMPARE_HEADLINE = (
@@ -194,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
             "and points/, one file per finished point. A point that fails is reported and "
             "never stops the others. Exit code 0 when at least one point ran (failures are "
             "listed), 1 when every point failed, 2 for a bad sweep file or an existing sweep "
-            "folder without --resume, 130 when interrupted (finished points are kept)."
+            "folder without --resume, 3 when the results cannot be written, 130 when "
+            "interrupted (finished points are kept)."
         ),
     )
     sweep.add_argument("sweep", type=Path, help="sweep YAML file")
@@ -202,7 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--resume",
         action="store_true",
-        help="continue an interrupted sweep: keep the finished points, run only the missing ones",
+        help=(
+            "continue a sweep: keep the finished points whose key (values, base scenario "
+            "content, seed, replications, version) is unchanged, run the others"
+        ),
     )
     sweep.add_argument(
         "-o",
@@ -265,14 +273,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "compare":
             return _compare(args, console, errors, command)
         if args.command == "sweep":
-            return _sweep(args, console, errors)
+            return _sweep(args, console, errors, command)
         return _run(args, console, errors, command)
     except ScenarioError as exc:
         errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
+    except results.ResultsWriteError as exc:
+        errors.print(
+            Text(f"{exc}; choose another results folder with -o (nothing more was saved)"),
+            soft_wrap=True,
+        )
+        return EXIT_OUTPUT
     except KeyboardInterrupt:
-        errors.print("interrupted: nothing was saved for the unfinished run")
+        errors.print("interrupted: no result was saved for the unfinished run")
         return EXIT_INTERRUPTED
+
+
+def _report_stale(stale: results.StalePartials | None, errors: Console) -> None:
+    """Say which partial folders of killed writers were removed, and which were kept."""
+    if stale is None:
+        return
+    for path in stale.removed:
+        errors.print(Text(f"removed {path}: left by a writer that was killed"), soft_wrap=True)
+    for path in stale.kept:
+        errors.print(
+            Text(f"note: {path} is being written from another machine, or was left by it"),
+            soft_wrap=True,
+        )
+
+
+def _saving(
+    args: argparse.Namespace,
+    kind: results.ResultKind,
+    name: str,
+    manifest: dict[str, Any],
+) -> AbstractContextManager[results.Recording | None]:
+    """The recording of a result (None with ``--no-save``), opened before anything runs."""
+    if args.no_save:
+        return nullcontext(None)
+    return results.recording(kind, args.results, name, manifest)
 
 
 def _schema() -> int:
@@ -365,7 +404,6 @@ def _replications_or_problem(
 
 def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list[str]) -> int:
     from servsim.experiment import simulate
-    from servsim.io import write_run
 
     if args.replications is not None and args.replications < 1:
         errors.print("--replications must be at least 1")
@@ -379,28 +417,35 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
         errors.print(Text.assemble(("warning: ", "yellow"), memory), soft_wrap=True)
     show_progress = not args.quiet and console.is_terminal
     extra: dict[str, Any] = {} if args.workers is None else {"workers": args.workers}
-    with _progress(errors, "replications", show_progress) as progress:
-        task = progress.add_task(
-            scenario.name, total=replications if isinstance(replications, int) else None
-        )
-        result = simulate(
-            scenario,
-            replications=replications,
-            seed=args.seed,
-            progress=_updater(progress, task),
-            **extra,
-        )
-    count = len(result.replications)
-    _print_summary(result.summary, scenario, count, result.seed, console, args.all_metrics)
-    stopping = getattr(result, "stopping", None)
-    if stopping is not None:
-        console.print(Text(stopping.describe()))
-    _print_satisfaction(result, console)
-    for warning in result.warnings:
-        errors.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-    if not args.no_save:
-        folder = write_run(result, root=args.results, command=["servsim", *argv])
-        console.print(f"results written to {folder}", highlight=False)
+    seed = args.seed if args.seed is not None else scenario.seed
+    manifest = results.run_manifest(scenario, seed, replications, ["servsim", *argv])
+    with _saving(args, results.RUN, scenario.name, manifest) as record:
+        if record is not None:  # the folder is writable: the scenario is kept even on failure
+            _report_stale(record.stale, errors)
+            results.start_run(record, scenario)
+        with _progress(errors, "replications", show_progress) as progress:
+            task = progress.add_task(
+                scenario.name, total=replications if isinstance(replications, int) else None
+            )
+            result = simulate(
+                scenario,
+                replications=replications,
+                seed=args.seed,
+                progress=_updater(progress, task),
+                **extra,
+            )
+        count = len(result.replications)
+        _print_summary(result.summary, scenario, count, result.seed, console, args.all_metrics)
+        stopping = getattr(result, "stopping", None)
+        if stopping is not None:
+            console.print(Text(stopping.describe()))
+        _print_satisfaction(result, console)
+        for warning in result.warnings:
+            errors.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        if record is not None:
+            results.save_run(record, result)
+    if record is not None:
+        console.print(f"results written to {record.folder}", highlight=False)
     return EXIT_OK
 
 
@@ -747,8 +792,7 @@ def _comparison_name(files: int, names: Sequence[str]) -> str:
 
 def _compare(args: argparse.Namespace, console: Console, errors: Console, argv: list[str]) -> int:
     """Run scenarios under common random numbers, print and save the paired comparison."""
-    from servsim.compare import compare
-    from servsim.io import write_comparison
+    from servsim.compare import compare, unique_names
 
     scenarios: list[Scenario] = []
     for path in args.scenarios:  # every file is checked before anything runs
@@ -775,53 +819,56 @@ def _compare(args: argparse.Namespace, console: Console, errors: Console, argv: 
     if executor is None:
         return EXIT_USAGE
     show_progress = not args.quiet and console.is_terminal
-    with executor, _progress(errors, "replications", show_progress) as progress:
-        task = progress.add_task(
-            f"comparing {len(scenarios)} scenarios {_where(executor)}",
-            total=len(scenarios) * replications,
-        )
-        try:
-            comparison = compare(
-                scenarios, replications, seed, executor, progress=_updater(progress, task)
-            )
-        except RuntimeError as exc:
-            errors.print(Text(f"comparison failed: {exc}"), soft_wrap=True)
-            return EXIT_FAILED
-    _print_comparison(comparison, replications, seed, console, args.all_metrics)
-    if not args.no_save:
-        folder = write_comparison(
-            comparison,
-            scenarios,
-            name=_comparison_name(len(args.scenarios), comparison.names),
-            root=args.results,
-            seed=seed,
-            command=["servsim", *argv],
-        )
-        console.print(f"comparison written to {folder}", highlight=False)
+    names = unique_names([s.name for s in scenarios])
+    name = _comparison_name(len(args.scenarios), names)
+    manifest = results.comparison_manifest(
+        names, scenarios, seed, replications, ["servsim", *argv], name
+    )
+    try:
+        with _saving(args, results.COMPARISON, name, manifest) as record:
+            if record is not None:  # the scenarios are kept even if a scenario crashes
+                _report_stale(record.stale, errors)
+                results.start_comparison(record, names, scenarios)
+            with executor, _progress(errors, "replications", show_progress) as progress:
+                task = progress.add_task(
+                    f"comparing {len(scenarios)} scenarios {_where(executor)}",
+                    total=len(scenarios) * replications,
+                )
+                comparison = compare(
+                    scenarios, replications, seed, executor, progress=_updater(progress, task)
+                )
+            _print_comparison(comparison, replications, seed, console, args.all_metrics)
+            if record is not None:
+                results.save_comparison(record, comparison)
+    except RuntimeError as exc:
+        errors.print(Text(f"comparison failed: {exc}"), soft_wrap=True)
+        return EXIT_FAILED
+    if record is not None:
+        console.print(f"comparison written to {record.folder}", highlight=False)
     return EXIT_OK
 
 
 def _finished_points(folder: Path, filenames: set[str]) -> int:
     """Points of this sweep already written to ``folder/points`` (what a resume keeps)."""
-    from servsim.sweep import POINT_FILES
-
-    point_dir = folder / POINT_FILES
+    point_dir = folder / results.POINT_FILES
     if not point_dir.is_dir():
         return 0
     return sum(1 for path in point_dir.iterdir() if path.name in filenames)
 
 
-def _sweep(args: argparse.Namespace, console: Console, errors: Console) -> int:
+def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: list[str]) -> int:
     """Run a sweep file; report where the tables are and which points failed, and why."""
-    from servsim.sweep import POINT_FILES, expand, load_sweep, run_sweep
+    from servsim.sweep import load_sweep, run_sweep, sweep_points
 
     spec, base = load_sweep(args.sweep)
     if _replications_or_problem(base, spec.replications, "a sweep", errors) is None:
         return EXIT_USAGE
     replications = spec.replications or base.replications
     seed = spec.seed if spec.seed is not None else base.seed
-    points = expand(spec)
-    folder = args.results / "sweeps" / spec.name
+    points = sweep_points(spec, base)
+    results.check_writable(args.results)  # before anything runs: a wrong -o fails at once
+    _report_stale(results.clean_stale_partials(args.results), errors)
+    folder = results.SWEEP.parent(args.results, spec.name)
     executor = _executor(args.workers, args.scheduler, errors)
     if executor is None:
         return EXIT_USAGE
@@ -835,8 +882,16 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console) -> int:
     try:
         with executor, _progress(errors, "points", show_progress, rate=True) as progress:
             task = progress.add_task(spec.name, total=len(points))
-            result = run_sweep(spec, base, executor, folder, args.resume, _updater(progress, task))
-    except FileExistsError as exc:
+            result = run_sweep(
+                spec,
+                base,
+                executor,
+                folder,
+                args.resume,
+                _updater(progress, task),
+                command=["servsim", *argv],
+            )
+    except results.SweepExists as exc:
         errors.print(Text(str(exc)), soft_wrap=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -844,8 +899,8 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console) -> int:
         errors.print(
             Text(
                 f"interrupted: {kept} of {len(points)} points had finished and are kept in "
-                f"{folder / POINT_FILES}; run the same command with --resume to run only the "
-                "missing points (the tables are written when every point has run)"
+                f"{folder / results.POINT_FILES}; run the same command with --resume to run "
+                "only the missing points (the tables are written when every point has run)"
             ),
             soft_wrap=True,
         )
@@ -853,6 +908,17 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console) -> int:
 
     finished = int(result.table["point"].nunique()) if not result.table.empty else 0
     failed = len(result.failures)
+    if result.changed:
+        console.print(
+            Text(
+                "the sweep's definition changed since its last run ("
+                + "; ".join(result.changed)
+                + f"): every point whose key changed runs again; {result.discarded} saved "
+                "point(s) of the old definition were removed, so the tables hold only the "
+                "current one"
+            ),
+            soft_wrap=True,
+        )
     console.print(
         Text(
             f"results in {folder}: table.csv, table.parquet (one row per point and "
@@ -911,32 +977,43 @@ def _report(folder: Path, console: Console, errors: Console) -> int:
     """Build a run folder's HTML report; a scenario's results folder means its newest run.
 
     A folder that is neither is a usage error (exit 2) naming the files it lacks, so a typo in
-    the path is told apart from a broken run.
+    the path is told apart from a broken run; a folder that records a failed run is refused
+    with what went wrong, and failed runs never count as the newest.
     """
-    from servsim.report import build_report, missing_run_files, newest_run
+    from servsim.report import build_report
 
-    missing = missing_run_files(folder)
+    missing = results.RUN.missing(folder)
+    try:
+        results.RUN.check(folder)
+    except results.FailedResultFolder as exc:
+        errors.print(Text(f"{exc}; see its error.txt"), soft_wrap=True)
+        return EXIT_USAGE
+    except results.NotAResultFolder:
+        pass
     if missing:
-        newest = newest_run(folder)
-        if newest is None:
+        runs = results.RUN.results_in(folder)
+        if not runs:
             reason = (
                 "does not exist"
                 if not folder.exists()
                 else "is not a folder"
                 if not folder.is_dir()
-                else f"is not a run folder (missing {', '.join(missing)}) and holds no run"
+                else f"is not a run folder (missing {', '.join(missing)}) and holds no complete run"
             )
             errors.print(
                 Text(f"{folder} {reason}: give a folder written by `servsim run`"),
                 soft_wrap=True,
             )
             return EXIT_USAGE
-        runs = sum(1 for c in folder.iterdir() if c.is_dir() and not missing_run_files(c))
         console.print(
-            Text(f"{folder} holds {runs} run(s); reporting the newest: {newest.name}"),
+            Text(f"{folder} holds {len(runs)} run(s); reporting the newest: {runs[-1].name}"),
             soft_wrap=True,
         )
-        folder = newest
-    path = build_report(folder)
+        folder = runs[-1]
+    try:
+        path = build_report(folder)
+    except results.NotAResultFolder as exc:
+        errors.print(Text(str(exc)), soft_wrap=True)
+        return EXIT_USAGE
     console.print(Text(f"report written to {path}"), soft_wrap=True)
     return EXIT_OK

@@ -118,7 +118,7 @@ def compare(
     """
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
-    names = _unique_names([s.name for s in scenarios])
+    names = unique_names([s.name for s in scenarios])
     count = fixed_replications(scenarios[0], replications, "a comparison")
     run_seed = seed if seed is not None else scenarios[0].seed
     executor = executor or SerialExecutor()
@@ -175,7 +175,11 @@ def compare(
     return Comparison(tuple(names), table, summary, differences)
 
 
-def _unique_names(names: list[str]) -> list[str]:
+def unique_names(names: Sequence[str]) -> list[str]:
+    """The names of compared scenarios, a repeated one suffixed ``#2``, ``#3``, ...
+
+    Used for the comparison's rows and for the files its folder keeps, which must agree.
+    """
     seen: dict[str, int] = {}
     out = []
     for name in names:

@@ -1,7 +1,8 @@
 """An HTML report of a saved run, built only from the run folder's files.
 
-``build_report(folder)`` reads what ``servsim run`` saved (``manifest.json``, ``summary.csv``,
-``scenario.resolved.yaml`` and the Parquet tables), draws the figures of :mod:`servsim.plots`
+``build_report(folder)`` reads what ``servsim run`` saved, through :mod:`servsim.results` (which
+refuses a failed run): ``manifest.json``, ``summary.csv``, ``scenario.resolved.yaml`` and the
+Parquet tables. It draws the figures of :mod:`servsim.plots`
 to ``figures/*.png`` and writes ``report.html`` beside them. It never simulates again and never
 imports the model: a report shows exactly the run that was saved, and can be rebuilt at any
 time (after a change of layout, on another machine) without the cost or the risk of a rerun
@@ -16,9 +17,7 @@ saying so; only ``manifest.json``, ``summary.csv`` and the resolved scenario are
 from __future__ import annotations
 
 import html
-import json
 import math
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,10 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 
-from servsim import plots
+from servsim import plots, results
 from servsim.analysis import ARCHETYPE_THRESHOLD, classify_archetype, importance_performance
 from servsim.catalogue import CATALOGUE, STANDARDS, column, keys, lookup, unit_of
 from servsim.metrics import daily_metrics
@@ -42,31 +40,20 @@ from servsim.presentation import (
     metric_definition,
     metric_value,
 )
-from servsim.records import RecordTables
+from servsim.records import RECORD_TYPES, RecordTables
 from servsim.satisfaction_schema import LEVEL_NAMES
 from servsim.scenario import ResolvedScenario, ScenarioError, load_scenario, resolve_scenario
 
 __all__ = [
     "FIGURES",
     "REPORT",
-    "REQUIRED_FILES",
-    "NotARunFolder",
     "build_report",
-    "missing_run_files",
-    "newest_run",
     "referenced_figures",
 ]
 
-MANIFEST = "manifest.json"
-SUMMARY = "summary.csv"
-RESOLVED_SCENARIO = "scenario.resolved.yaml"
-"""The same name as ``servsim.io.RESOLVED_SCENARIO`` (io imports the experiment runner, which
-this module must not; a test checks the two agree)."""
-REQUIRED_FILES = (MANIFEST, SUMMARY, RESOLVED_SCENARIO)
-"""What makes a folder a run folder: without these there is nothing to report."""
 REPORT = "report.html"
 FIGURES = "figures"
-RECORD_NAMES = ("customers", "contacts", "visits", "staffing", "training")
+RECORD_NAMES = RECORD_TYPES
 
 POOL_FAMILIES = ("occupancy", "queue_length", "wait_mean", "staff_hours", "training_hours")
 """Per-pool metrics shown after the headline ones."""
@@ -84,33 +71,6 @@ tr.first td { background: #fdf1e6; }
 .warning { color: #8a5a00; } figure { margin: 1em 0; } img { max-width: 100%; }
 figcaption { color: #555; font-size: 0.9em; }
 """
-
-
-class NotARunFolder(ValueError):
-    """A folder without the files ``servsim run`` writes; the message names what is missing."""
-
-
-def missing_run_files(folder: Path) -> list[str]:
-    """The required run files ``folder`` lacks (all of them when it is not a folder)."""
-    if not folder.is_dir():
-        return list(REQUIRED_FILES)
-    return [name for name in REQUIRED_FILES if not (folder / name).is_file()]
-
-
-def newest_run(folder: Path) -> Path | None:
-    """The newest complete run folder directly inside ``folder`` (``results/<scenario>/``).
-
-    Run ids start with the UTC time (``20250101T120000Z-ab12cd``), so the largest name is the
-    newest; hidden staging folders (``.<id>.partial``) are never whole runs and are skipped.
-    """
-    if not folder.is_dir():
-        return None
-    runs = [
-        child
-        for child in folder.iterdir()
-        if child.is_dir() and not child.name.startswith(".") and not missing_run_files(child)
-    ]
-    return max(runs, key=lambda path: path.name) if runs else None
 
 
 @dataclass(frozen=True)
@@ -137,27 +97,16 @@ class _Run:
 
 
 def _read_run(folder: Path) -> _Run:
-    missing = missing_run_files(folder)
-    if missing:
-        raise NotARunFolder(
-            f"{folder} is not a run folder written by `servsim run`: missing " + ", ".join(missing)
-        )
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    resolved_path = folder / RESOLVED_SCENARIO
-    resolved = yaml.safe_load(resolved_path.read_text(encoding="utf-8")) or {}
-    summary = pd.read_csv(folder / SUMMARY, index_col="metric")
+    saved = results.load_run(folder)  # refuses a failed run or a folder that is not a run
     scenario: ResolvedScenario | None = None
     problem: str | None = None
     try:
-        scenario = resolve_scenario(load_scenario(resolved_path))
+        scenario = resolve_scenario(load_scenario(saved.scenario_file))
     except ScenarioError as exc:  # reported in the page; the tables still make a report
         problem = str(exc)
-    tables: dict[str, pd.DataFrame] = {}
-    for name in (*RECORD_NAMES, "moments", "satisfaction"):
-        path = folder / f"{name}.parquet"
-        if path.is_file():
-            tables[name] = pd.read_parquet(path)
-    return _Run(folder, manifest, resolved, summary, scenario, problem, tables)
+    return _Run(
+        folder, saved.manifest, saved.resolved, saved.summary, scenario, problem, saved.tables
+    )
 
 
 def _in_window(table: pd.DataFrame, run: _Run) -> pd.DataFrame:
@@ -359,12 +308,7 @@ def _warnings(run: _Run) -> str:
 
 def _save_png(figure: Figure, path: Path) -> None:
     """Write a PNG atomically: a reader never sees half an image."""
-    staging = path.with_name(f".{path.name}.partial")
-    try:
-        figure.savefig(staging, format="png", dpi=100)
-        os.replace(staging, path)
-    finally:
-        staging.unlink(missing_ok=True)
+    results.write_atomic(path, lambda staging: figure.savefig(staging, format="png", dpi=100))
 
 
 def _daily(run: _Run) -> pd.DataFrame:
@@ -452,7 +396,8 @@ def build_report(run_folder: Path) -> Path:
     report; building again replaces both.
 
     Raises:
-        NotARunFolder: ``run_folder`` lacks manifest.json, summary.csv or the resolved scenario.
+        FailedResultFolder: ``run_folder`` records a failed or interrupted run.
+        NotAResultFolder: it lacks manifest.json, summary.csv or the resolved scenario.
     """
     run_folder = Path(run_folder)
     run = _read_run(run_folder)
@@ -486,12 +431,7 @@ def build_report(run_folder: Path) -> Path:
         ]
     )
     target = run_folder / REPORT
-    staging = run_folder / f".{REPORT}.partial"
-    try:
-        staging.write_text(page, encoding="utf-8")
-        os.replace(staging, target)
-    finally:
-        staging.unlink(missing_ok=True)
+    results.write_text(target, page)
     return target
 
 
