@@ -1,4 +1,4 @@
-"""Analyses for the people who decide (MODEL.md section 7).
+"""Analyses for the people who decide (docs/model.md §7).
 
 * :func:`classify_archetype`: where a service sits between procedure and personal treatment
   (seed 003): the **freezer** (poor procedures, cold treatment), the **factory** (efficient
@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 ARCHETYPE_THRESHOLD = 0.6
-"""A procedural or personal score at or above this is high (MODEL.md §7) [ASM]."""
+"""A procedural or personal score at or above this is high (docs/model.md §7) [ASM]."""
 
 ArchetypeName = Literal["freezer", "factory", "friendly zoo", "quality service"]
 
@@ -91,7 +91,7 @@ def archetype_scores(metrics: Mapping[str, float]) -> tuple[float, float]:
     """The procedural and personal scores of one replication's (or a mean's) metrics.
 
     procedural = mean(service_level, 1 - abandonment, first_contact_resolution,
-    on_time_resolution); personal = mean(empathy_mean, assurance_mean) (MODEL.md §7). A part
+    on_time_resolution); personal = mean(empathy_mean, assurance_mean) (docs/model.md §7). A part
     that is missing or NaN (no staffed visit to abandon, no staffed moment to judge) is left out
     of its mean; a score with no part at all is NaN, which classifies as low.
     """

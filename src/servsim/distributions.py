@@ -46,7 +46,7 @@ class Lognormal(StrictModel):
     """Right-skewed service and patience times, as measured in call centres (Brown et al. 2005).
 
     ``cv`` may be left out: on a service time the contact level then sets it (customer-induced
-    variability, MODEL.md section 2); on a patience or a delay it is 1 [ASM].
+    variability, docs/model.md section 2); on a patience or a delay it is 1 [ASM].
     """
 
     kind: Literal["lognormal"] = "lognormal"

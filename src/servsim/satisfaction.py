@@ -1,4 +1,4 @@
-"""Simulated satisfaction: records -> moments of truth -> customers (MODEL.md section 5).
+"""Simulated satisfaction: records -> moments of truth -> customers (docs/model.md §5).
 
 The model only records what happened; this module turns the records of one replication into
 what customers felt, in three steps:
@@ -22,7 +22,7 @@ Shapes and anchors are from the literature [LIT]: zone of tolerance and disconfi
 (Oliver 1980; Zeithaml, Berry & Parasuraman 1993), loss aversion and diminishing sensitivity
 (Kahneman & Tversky 1979), perceived waits (Maister 1985; Larson 1987), peak-end (Kahneman
 1993; Verhoef 2004). Every number is a default of :class:`~servsim.SatisfactionModel` that a
-scenario may override [ASM]; choices of ours not fixed by MODEL.md are marked [ASM] below.
+scenario may override [ASM]; choices of ours not fixed by docs/model.md are marked [ASM] below.
 
 Everything is vectorised with numpy: no Python loop runs per visit or per customer, so the
 cost of a replication's satisfaction stays far below the cost of simulating it.
@@ -139,7 +139,7 @@ def disconfirmation(
 def disconfirmation(
     p: float | FloatArray, adequate: float | FloatArray, desired: float | FloatArray
 ) -> float | FloatArray:
-    """Normalised disconfirmation of a performance against a zone of tolerance (MODEL.md §5).
+    """Normalised disconfirmation of a performance against a zone of tolerance (docs/model.md §5).
 
     ``x = (p - A) / (D - A)``: 0 at the adequate level A (the lowest the customer accepts),
     1 at the desired level D; ``x < 0`` is a shortfall, ``x > 1`` delight [LIT: Oliver 1980;
@@ -173,7 +173,7 @@ def wait_disconfirmation(
     desired: float | FloatArray,
     factor: float | FloatArray = 1.0,
 ) -> float | FloatArray:
-    """Disconfirmation of a wait against a wait zone (MODEL.md §5).
+    """Disconfirmation of a wait against a wait zone (docs/model.md §5).
 
     The perceived wait is ``W_p = W * m`` (m = 1.36 for an idle wait [LIT: Maister 1985;
     Larson 1987], lower when the customer is informed or occupied), and
@@ -203,7 +203,7 @@ def moment_utility(
 def moment_utility(
     x: float | FloatArray, alpha: float = 0.88, loss_aversion: float = 2.25, kappa: float = 0.3
 ) -> float | FloatArray:
-    """Utility of a disconfirmation: asymmetric, flat inside the zone of tolerance (MODEL.md §5).
+    """Utility of a disconfirmation: asymmetric, flat inside the tolerance zone (docs/model.md §5).
 
     ``v = -λ(-x)^α`` for ``x < 0`` (a shortfall, weighed λ times), ``v = κx`` inside the zone
     (``0 <= x <= 1``: customers barely notice variation they tolerate), ``v = κ + (x - 1)^α``
@@ -234,7 +234,7 @@ def moment_level(
     """Level 1-5 of a moment (criminal, basic, expected, desired, amazing) from its ``x``.
 
     A moment moves up to level 2, 3, 4, 5 when ``x`` reaches each threshold (``x = -0.5`` is
-    level 2). Level 1 is a **bitter** moment, level 5 a **stellar** one (MODEL.md §5).
+    level 2). Level 1 is a **bitter** moment, level 5 a **stellar** one (docs/model.md §5).
     A failure is level 1 whatever its ``x``; :func:`moment_table` enforces that.
 
     Raises:
@@ -253,7 +253,7 @@ def cycle_satisfaction(
     importance: Sequence[float] | FloatArray | None = None,
     weights: CycleWeights | None = None,
 ) -> float:
-    """Overall satisfaction S of one customer's cycle of moments, in the order lived (MODEL.md §5).
+    """Overall satisfaction S of a customer's moments in the order lived (docs/model.md §5).
 
     ``S = w_mean · (importance-weighted mean v) + w_worst · min v + w_best · max v +
     w_last · v_last`` with defaults 0.4, 0.3, 0.15, 0.15: the peak, the trough and the end
@@ -336,7 +336,7 @@ def moment_table(
       visit: the customer never met the staff [ASM].
     * **empathy** (staffed, served visits only; NaN otherwise):
       ``clip(e0 + empathy_per_proficiency · k - empathy_occupancy_slope · max(0, occ -
-      empathy_occupancy_threshold), 0, 1)`` (MODEL.md §6), with ``occ`` the pool's occupancy
+      empathy_occupancy_threshold), 0, 1)`` (docs/model.md §6), with ``occ`` the pool's occupancy
       over the ``occupancy_window`` before service start: busy staff-time / on-floor staff-time
       in that window, clipped to [0, 1] (servers finishing past their shift can push it over).
       It is computed exactly, not binned: both integrals are piecewise linear in time, built

@@ -1,4 +1,4 @@
-"""Scenario settings for simulated satisfaction (MODEL.md section 5): zones and coefficients.
+"""Scenario settings for simulated satisfaction (docs/model.md section 5): zones and coefficients.
 
 Every number here is a default a scenario may override. The shape of the model (zone of
 tolerance, disconfirmation, asymmetric moment utility, peak-end cycle) is from the literature
@@ -108,7 +108,7 @@ class CycleWeights(StrictModel):
 
 
 class SatisfactionModel(StrictModel):
-    """Coefficients of the satisfaction model; the defaults are MODEL.md section 5."""
+    """Coefficients of the satisfaction model; the defaults are docs/model.md section 5."""
 
     dimension_weights: dict[Dimension, Weight] = Field(
         default_factory=_default_weights,
@@ -154,7 +154,7 @@ class SatisfactionModel(StrictModel):
         default=4.0, description="would-recommend = 7 + scale x latent, clipped to 0-10"
     )
     empathy_per_proficiency: Annotated[Real, Field(ge=-5.0, le=5.0)] = Field(
-        default=0.3, description="empathy = e0 + this x proficiency - ... (MODEL.md section 6)"
+        default=0.3, description="empathy = e0 + this x proficiency - ... (docs/model.md section 6)"
     )
     empathy_occupancy_threshold: Score = Field(
         default=0.85, description="empathy falls once the pool's occupancy stays above this"

@@ -1,4 +1,4 @@
-"""Scenario settings for staff proficiency and training (MODEL.md section 6).
+"""Scenario settings for staff proficiency and training (docs/model.md section 6).
 
 Proficiency k in [0, 1] drives handle time, first-contact resolution and (back office) errors.
 The numbers a scenario writes on a touchpoint (service-time mean, resolution, failure) are those

@@ -35,7 +35,7 @@ class ContactPreset:
     """What a contact level (Chase) decides for a cycle, unless a touchpoint says otherwise.
 
     Attributes:
-        contact_ratio: share of the service the customer lives in person (c in MODEL.md).
+        contact_ratio: share of the service the customer lives in person (c in docs/model.md).
         back_office_coupled: whether the customer stays present while the back office works.
         status_inquiries: whether customers chase a late resolution with status inquiries.
     """
@@ -65,7 +65,7 @@ def customer_variability_cv(s: Scenario, present: bool) -> float:
 
 
 def preset_presence(s: Scenario, index: int, tp: Touchpoint) -> bool:
-    """Whether the contact level puts the customer at this touchpoint (MODEL.md section 2)."""
+    """Whether the contact level puts the customer at this touchpoint (docs/model.md section 2)."""
     pools = routing_pools(tp.served_by)
     is_back = bool(pools) and all(s.pool_side(p) == "back" for p in pools)
     if s.contact_level == "high":
