@@ -435,13 +435,12 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
                 **extra,
             )
         count = len(result.replications)
+        _print_warnings(result.warnings, errors)
         _print_summary(result.summary, scenario, count, result.seed, console, args.all_metrics)
         stopping = getattr(result, "stopping", None)
         if stopping is not None:
             console.print(Text(stopping.describe()))
         _print_satisfaction(result, console)
-        for warning in result.warnings:
-            errors.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
         if record is not None:
             results.save_run(record, result)
     if record is not None:
@@ -452,6 +451,12 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
 BYTES_PER_CUSTOMER = 1_100
 """Memory a run holds per customer and replication (measured: ~1.1 GB per million customers)."""
 MEMORY_WARNING_BYTES = 2e9
+
+
+def _print_warnings(warnings: Sequence[str], errors: Console) -> None:
+    """Warnings first, before any table: a planner reads them before trusting a number."""
+    for warning in warnings:
+        errors.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
 
 
 def _memory_warning(scenario: Scenario, replications: int | str) -> str | None:
@@ -599,6 +604,9 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
     line.append(archetype.name, style="bold")
     grounds = archetype_scores(archetype.procedural, archetype.personal, ARCHETYPE_THRESHOLD)
     line.append(f" ({grounds}): {archetype.description}")
+    if result.overloaded:
+        pools = ", ".join(result.overloaded)
+        line.append(f" (overloaded: {pools}; see the warnings)", style="yellow")
     console.print(line)
     if archetype.inconsistent:
         console.print(
@@ -674,18 +682,18 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
         style = "bold" if metric in STANDARDS or metric == "archetype" else None
         table.add_row(Text(str(metric)), *(Text(str(v)) for v in row), style=style)
     for result in results:
+        _print_warnings([f"{result.scenario.name}: {w}" for w in result.warnings], errors)
+    for result in results:
         archetype = result.archetype
         console.print(
             Text(
                 f"{result.scenario.name}: {result.scenario.contact_level} contact, "
                 f"archetype {archetype.name}"
                 + (" (warm but inconsistent)" if archetype.inconsistent else "")
+                + (f" (overloaded: {', '.join(result.overloaded)})" if result.overloaded else "")
             )
         )
     console.print(table)
-    for result in results:
-        for warning in result.warnings:
-            errors.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if args.csv is not None:
         comparison.to_csv(args.csv, index=False)
         console.print(f"comparison written to {args.csv}", highlight=False)

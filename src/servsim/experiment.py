@@ -18,7 +18,7 @@ import pandas as pd
 from servsim.analysis import Archetype, classify_archetype, importance_performance
 from servsim.executors import Executor, ProcessExecutor, batches, run_replications, task_for
 from servsim.records import RECORD_TYPES, RecordTables
-from servsim.replication import ReplicationResult, run_replication
+from servsim.replication import ReplicationResult, describe_warnings, run_replication
 from servsim.scenario import (
     REPLICATIONS_AUTO,
     Precision,
@@ -110,7 +110,10 @@ class SimulationResult:
         summary: one row per metric: mean, std, n, 95% CI (``ci_low``, ``ci_high``, ``half_width``).
         replications: one row per replication, one column per metric.
         records: the record tables of every replication, with a ``replication`` column.
-        warnings: things a user must know (an overloaded system, for instance).
+        warnings: things a user must know (an overloaded system, for instance), one line per
+            kind and pool, aggregated over replications.
+        overloaded: the pools found overloaded in at least one replication; a verdict about
+            the service (the archetype) is read with that in mind.
         moments: every visible moment of truth (:func:`servsim.satisfaction.moment_table`),
             with a ``replication`` column.
         satisfaction: every judged customer's satisfaction and survey answers
@@ -128,6 +131,7 @@ class SimulationResult:
     moments: pd.DataFrame = field(default_factory=pd.DataFrame)
     satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
     stopping: StoppingReport | None = None
+    overloaded: tuple[str, ...] = field(default=())
 
     def metric(self, name: str) -> dict[str, float]:
         """The summary row of one metric: mean, ci_low, ci_high, half_width, std, n."""
@@ -226,7 +230,9 @@ def simulate(
             owned.close()
     results = runner.results
     per_replication = runner.table()
-    warnings = tuple(w for r in results for w in r.warnings)
+    found = [w for r in results for w in r.warnings]
+    warnings = tuple(describe_warnings(found, len(results)))
+    overloaded = tuple(sorted({w.pool for w in found if w.kind == "overload"}))
     if stopping is not None and not stopping.reached:
         warnings += (_cap_warning(stopping, resolved),)
     # the saved scenario must reproduce this run: it carries the replications and seed used
@@ -241,6 +247,7 @@ def simulate(
         moments=_stack_frames({r.replication: r.moments for r in results}),
         satisfaction=_stack_frames({r.replication: r.satisfaction for r in results}),
         stopping=stopping,
+        overloaded=overloaded,
     )
 
 
