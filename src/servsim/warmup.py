@@ -4,6 +4,13 @@ A simulation that starts empty first lives a transient (queues filling up) that 
 averages. MSER picks the truncation point that minimises the standard error of the mean of
 what remains, on batch means of 5 observations; here the observations are customers' first
 waits in arrival order, averaged over the pilot replications.
+
+A service that closes every night starts each day empty (no customer waits or is served in
+person while it is closed; back-office work carried overnight is part of its daily cycle, not
+a start-up transient): it has no transient to cut, and
+MSER on such a series mistakes the daily pattern (quiet mornings, busy afternoons) for one,
+cutting days of data (and, in a training plan, the very dip the scenario exists to show). So
+the pilot first checks whether the system empties every day; if it does, no warm-up is needed.
 """
 
 from __future__ import annotations
@@ -17,6 +24,11 @@ from servsim.model import simulate_replication
 from servsim.scenario import Scenario, resolve_scenario
 
 BATCH = 5
+UNRELIABLE_SHARE = 0.8
+"""A cut past this share of MSER's search range (the first half of the run) is unreliable."""
+SECONDS_PER_DAY = 86_400.0
+QUIET_SPELL = 3_600.0
+"""An hour without any visit: the system emptied (closed, or silent at night)."""
 
 
 def mser(values: npt.ArrayLike, batch: int = BATCH) -> int:
@@ -47,14 +59,31 @@ class WarmupSuggestion:
     customers_deleted: int
     customers_observed: int
     replications: int
+    empties_daily: bool = False
+    unreliable: bool = False
 
     def describe(self) -> str:
-        """One sentence for the command line."""
-        return (
+        """One sentence (or two) for the command line."""
+        if self.empties_daily:
+            return (
+                "no warm-up needed: in every pilot replication the service emptied every day (an "
+                "hour or more with no customer waiting or served in person), so each day starts "
+                "as the first did and there is no start-up transient to cut; work the back "
+                "office carries overnight is part of the daily cycle, not a transient "
+                f"({self.replications} pilot replications)"
+            )
+        text = (
             f"suggested warm-up: {self.warm_up / 60:.0f} min ({self.warm_up:.0f} s), deleting the "
             f"first {self.customers_deleted} of {self.customers_observed} customers (MSER-5 on "
             f"first waits, {self.replications} pilot replications)"
         )
+        if self.unreliable:
+            text += (
+                ". Unreliable: the cut lies near the end of MSER's search range (the first half "
+                "of the run), so the run may be too short to leave its transient, or the system "
+                "may never settle (overloaded): run longer before trusting it"
+            )
+        return text
 
 
 def suggest_warmup(
@@ -65,8 +94,13 @@ def suggest_warmup(
     run_seed = seed if seed is not None else scenario.seed
     waits: list[npt.NDArray[np.float64]] = []
     arrivals: list[npt.NDArray[np.float64]] = []
+    empties_daily = pilot.horizon.days >= 2
     for replication in range(replications):
         tables = simulate_replication(pilot, run_seed, replication)
+        visits = tables.visits[tables.visits["customer_present"].astype(bool)]
+        ended = visits["ended"].fillna(pilot.horizon.length).to_numpy(dtype=float)
+        queued = visits["queued"].to_numpy(dtype=float)
+        empties_daily = empties_daily and empties_every_day(queued, ended, pilot.horizon.days)
         visits = tables.visits.sort_values(["customer", "contact", "queued"], kind="stable")
         first = visits.groupby("customer").first()
         wait = (first["started"].fillna(first["ended"]) - first["queued"]).to_numpy(dtype=float)
@@ -75,10 +109,53 @@ def suggest_warmup(
         waits.append(wait[keep])
         arrivals.append(customers["arrived"].to_numpy(dtype=float)[keep])
     length = min(len(w) for w in waits)
-    if length == 0:
-        return WarmupSuggestion(0.0, 0, 0, replications)
+    if empties_daily or length == 0:
+        return WarmupSuggestion(0.0, 0, length, replications, empties_daily=empties_daily)
     average = np.mean([w[:length] for w in waits], axis=0)
     deleted = mser(average)
     times = np.mean([a[:length] for a in arrivals], axis=0)
     warm_up = float(times[deleted - 1]) if deleted > 0 else 0.0
-    return WarmupSuggestion(warm_up, deleted, length, replications)
+    unreliable = near_search_limit(deleted, length)
+    return WarmupSuggestion(warm_up, deleted, length, replications, unreliable=unreliable)
+
+
+def near_search_limit(deleted: int, observed: int) -> bool:
+    """Whether MSER's cut lies near the end of its search range (the first half of the run).
+
+    A minimum found there means the series never settled within the run: too short a pilot, or
+    a system that keeps drifting (overload). Such a cut is no warm-up to trust.
+    """
+    return observed > 0 and deleted >= UNRELIABLE_SHARE * (observed // 2)
+
+
+def empties_every_day(
+    queued: npt.NDArray[np.float64], ended: npt.NDArray[np.float64], days: float
+) -> bool:
+    """Whether every whole day has a quiet spell: an hour or more with no visit at all.
+
+    The visits' spans ``[queued, ended)`` are merged into busy periods; a gap of at least
+    :data:`QUIET_SPELL` between two busy periods (or before the first, after the last) that
+    touches a day is that day's empty moment. The hour [ASM] tells a service that closes (or
+    falls silent at night) from a round-the-clock queue that merely idles between customers.
+    """
+    whole_days = int(days)
+    if whole_days < 1:
+        return False
+    if not ended.size:
+        return True
+    order = np.argsort(queued, kind="stable")
+    starts, ends = queued[order], ended[order]
+    reach = np.maximum.accumulate(ends) if ends.size else ends
+    # a gap opens where the next visit is queued after every earlier one has ended
+    gap_starts = np.concatenate(([0.0], reach[:-1][starts[1:] > reach[:-1]], reach[-1:]))
+    gap_ends = np.concatenate((starts[:1], starts[1:][starts[1:] > reach[:-1]], [np.inf]))
+    empty_days: set[int] = set()
+    horizon = whole_days * SECONDS_PER_DAY
+    for low, open_until in zip(gap_starts, gap_ends, strict=True):
+        high = min(open_until, horizon)
+        if high - low < QUIET_SPELL:
+            continue
+        first = int(low // SECONDS_PER_DAY)
+        last = int(np.ceil(high / SECONDS_PER_DAY))
+        empty_days.update(range(first, last))
+    return all(day in empty_days for day in range(whole_days))
