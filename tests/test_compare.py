@@ -92,12 +92,13 @@ def test_mser_finds_an_initial_transient() -> None:
     assert mser(rng.normal(0, 1, 3000)) < 300  # a stationary series needs little or none
 
 
-def test_suggested_warmup_of_a_daily_service_is_within_the_first_day() -> None:
+def test_a_daily_service_needs_no_warm_up() -> None:
+    """The branch closes every night: each day starts empty, so nothing is cut (issue 9)."""
     scenario = servsim.load_scenario(ROOT / "scenarios" / "bank_account_medium.yaml")
     suggestion = suggest_warmup(scenario.with_overrides({"horizon.days": 4}), replications=2)
-    assert 0 <= suggestion.warm_up <= 2 * 86400
+    assert suggestion.empties_daily and suggestion.warm_up == 0.0
     assert suggestion.customers_observed > 100
-    assert "MSER-5" in suggestion.describe()
+    assert "no warm-up needed" in suggestion.describe()
 
 
 def test_a_positive_difference_keeps_its_interval_below_zero_when_noise_says_so() -> None:

@@ -788,6 +788,32 @@ def _print_comparison(
                 )
             )
         )
+        notes = sorted({differences[(name, m)]["note"] for m in metrics} - {""})
+        for note in notes:
+            console.print(Text(f"  {note}", style="yellow"))
+        _print_input_differences(comparison.inputs.get(name, ()), name, reference, console)
+
+
+INPUTS_SHOWN = 12
+
+
+def _print_input_differences(
+    found: Sequence[tuple[str, object, object]], name: str, reference: str, console: Console
+) -> None:
+    """Every input that differs besides what the comparison is about: effects may come from it."""
+    if not found:
+        console.print(Text(f"  {name} differs from {reference} in no other input"))
+        return
+    console.print(Text(f"  inputs of {name} that differ from {reference} ({len(found)}):"))
+    for path, mine, theirs in found[:INPUTS_SHOWN]:
+        console.print(Text(f"    {path}: {_short(mine)} -> {_short(theirs)}"), soft_wrap=True)
+    if len(found) > INPUTS_SHOWN:
+        console.print(Text(f"    ... and {len(found) - INPUTS_SHOWN} more"))
+
+
+def _short(value: object) -> str:
+    text = "(none)" if value is None else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _comparison_name(files: int, names: Sequence[str]) -> str:

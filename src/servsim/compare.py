@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,8 @@ from servsim.catalogue import unit_of
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
 from servsim.experiment import fixed_replications
 from servsim.presentation import mean_cell
-from servsim.scenario import Scenario, resolve_scenario
+from servsim.scenario import ResolvedScenario, Scenario, resolve_scenario
+from servsim.scenario.paths import differing_paths
 from servsim.statistics import CONFIDENCE, confidence_interval, metric_interval
 
 
@@ -33,13 +35,18 @@ class Comparison:
         replications: one row per scenario and replication, one column per metric.
         summary: one row per scenario and metric: mean and 95% CI.
         differences: one row per other scenario and metric: the paired difference to the
-            reference (mean, CI, significant), and the unpaired CI for comparison.
+            reference (mean, CI, significant), the unpaired CI for comparison, and a ``note``
+            where the difference means nothing (service levels against different targets).
+        inputs: per other scenario, every input that differs from the reference, as
+            ``(path, reference value, its value)``: a comparison is about what was changed, and
+            anything else that differs is named so no effect is misattributed.
     """
 
     names: tuple[str, ...]
     replications: pd.DataFrame
     summary: pd.DataFrame
     differences: pd.DataFrame
+    inputs: dict[str, tuple[tuple[str, Any, Any], ...]] = field(default_factory=dict)
 
     def wide(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """Metric rows, one column per scenario, each cell ``mean [low .. high]`` in its unit."""
@@ -171,8 +178,58 @@ def compare(
         ["scenario", "metric", "mean", "ci_low", "ci_high", "half_width", "std", "n"]
     ]
     differences = pd.DataFrame(difference_rows)
+    inputs = {
+        name: tuple(input_differences(resolved[0], other))
+        for name, other in zip(names[1:], resolved[1:], strict=True)
+    }
+    differences = _refuse_incomparable(differences, resolved, names)
     differences["significant"] = differences["significant"].astype(bool)
-    return Comparison(tuple(names), table, summary, differences)
+    return Comparison(tuple(names), table, summary, differences, inputs)
+
+
+IGNORED_INPUTS: frozenset[str] = frozenset(
+    {"name", "description", "variants", "seed", "replications", "precision"}
+)
+"""Inputs that name or run a scenario without changing the service it describes."""
+TARGET_DEPENDENT = ("service_level", "goal_met")
+"""Metric keys measured against the scenario's service-level target (prefixes)."""
+
+
+def input_differences(
+    reference: ResolvedScenario, other: ResolvedScenario
+) -> list[tuple[str, Any, Any]]:
+    """Every input of ``other`` that differs from ``reference``, resolved values compared."""
+    return differing_paths(
+        reference.model_dump(mode="json", exclude_none=True),
+        other.model_dump(mode="json", exclude_none=True),
+        IGNORED_INPUTS,
+    )
+
+
+def _refuse_incomparable(
+    differences: pd.DataFrame, resolved: Sequence[ResolvedScenario], names: Sequence[str]
+) -> pd.DataFrame:
+    """No difference of service levels measured against different targets: a note instead.
+
+    80% within 20 s and 80% within 60 s are different standards; their "difference" would read
+    as an effect of the change under study.
+    """
+    differences = differences.assign(note="")
+    target = resolved[0].service_level.target
+    for name, other in zip(names[1:], resolved[1:], strict=True):
+        if other.service_level.target == target:
+            continue
+        rows = (differences["scenario"] == name) & differences["metric"].str.startswith(
+            TARGET_DEPENDENT
+        )
+        columns = ["difference", "ci_low", "ci_high", "half_width", "unpaired_half_width"]
+        differences.loc[rows, columns] = math.nan
+        differences.loc[rows, "significant"] = 0.0
+        differences.loc[rows, "note"] = (
+            f"not comparable: service-level targets differ ({target:g} s vs "
+            f"{other.service_level.target:g} s)"
+        )
+    return differences
 
 
 def unique_names(names: Sequence[str]) -> list[str]:

@@ -209,6 +209,15 @@ def save_comparison(record: Recording, comparison: Comparison) -> None:
         ("differences", comparison.differences),
     ):
         record.table(label, table, parquet=True)
+    inputs = pd.DataFrame(
+        [
+            {"scenario": name, "path": path, "reference": str(mine), "value": str(theirs)}
+            for name, found in comparison.inputs.items()
+            for path, mine, theirs in found
+        ],
+        columns=["scenario", "path", "reference", "value"],
+    )
+    record.table("inputs", inputs, parquet=False)
     record.update(replications=int(comparison.replications["replication"].nunique()))
 
 

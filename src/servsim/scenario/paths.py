@@ -7,7 +7,7 @@ from typing import Any
 
 from servsim.scenario.errors import ScenarioError, unknown_name
 
-__all__ = ["set_path"]
+__all__ = ["differing_paths", "set_path"]
 
 
 def set_path(data: Any, path: str, value: Any) -> None:
@@ -48,3 +48,41 @@ def _list_index(node: list[Any], part: str, path: str) -> int:
         return names.index(part)
     allowed = [str(n) for n in names]
     raise ScenarioError("overrides", [f"{path}: {unknown_name('item', part, allowed)}"])
+
+
+def differing_paths(
+    a: Any, b: Any, ignore: frozenset[str] = frozenset(), prefix: str = ""
+) -> list[tuple[str, Any, Any]]:
+    """Every dotted path where two plain-data trees differ, with both values (None: absent).
+
+    Lists of named items (pools, touchpoints, segments) are matched by name, so a reordering
+    is no difference and a path reads ``staff.front.agents.headcount``; other lists by index.
+    """
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for key in dict.fromkeys([*a, *b]):
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if path in ignore:
+                continue
+            out += differing_paths(a.get(key), b.get(key), ignore, path)
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        if _named(a) and _named(b):
+            by_name_a = {item["name"]: item for item in a}
+            by_name_b = {item["name"]: item for item in b}
+            return differing_paths(by_name_a, by_name_b, ignore, prefix)
+        if len(a) == len(b):
+            return [
+                found
+                for i, (x, y) in enumerate(zip(a, b, strict=True))
+                for found in differing_paths(x, y, ignore, f"{prefix}[{i}]")
+            ]
+    return [] if a == b else [(prefix, a, b)]
+
+
+def _named(items: list[Any]) -> bool:
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    return len(names) == len(items) and all(isinstance(n, str) for n in names) and (
+        len(set(names)) == len(names)
+    )
+
