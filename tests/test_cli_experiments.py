@@ -105,7 +105,7 @@ def test_compare_prints_the_paired_difference_and_marks_staffing_significant(
     # six agents instead of four: a shorter first response, a higher service level, both marked
     first = row(out, "first_response_time")
     assert first[3].startswith("-") and first[3].endswith("*"), first
-    service_level = row(out, "service_level")
+    service_level = row(out, "service_level_offered")
     assert service_level[3].startswith("+") and service_level[3].endswith("*"), service_level
     # every call resolved in both: a zero difference, not marked
     fcr = row(out, "first_contact_resolution")

@@ -207,7 +207,7 @@ def test_result_name_checker() -> None:
     assert is_result_name("occupancy[<pool>]")
     assert is_result_name("resolution_time_p95")
     assert is_result_name("occupancy_mean")  # a contact-level comparison row
-    assert not is_result_name("first_touch_resolution")  # planned
+    assert not is_result_name("staffing_requirement")  # planned
     assert not is_result_name("occupancy_p90")  # percentiles follow time standards only
     assert not is_result_name("occupancy")  # a pool metric is one column per pool
     assert not is_result_name("stellar[<pool>]")

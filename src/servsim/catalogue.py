@@ -154,6 +154,13 @@ _ENTRIES: Final = (
         "first contact resolution", "tasa de resolución en el primer contacto", "standard",
     ),
     _metric(
+        "first_touch_resolution", "overall", "share", "higher",
+        "Share of customers resolved in their first front-line interaction itself: no hand-off "
+        "to the back office, no callback, no repeat contact (the agent's view many centres "
+        "quote as FCR; first_contact_resolution is the customer's view).",
+        "first-touch resolution", "resolución en el primer toque", "other",
+    ),
+    _metric(
         "resolution_time", "overall", "seconds", "lower",
         "Time from a customer's first arrival to the resolution of the issue, over resolved "
         "customers.",
@@ -166,9 +173,30 @@ _ENTRIES: Final = (
     ),
     # ------------------------------------------------------------- other overall measures
     _metric(
+        "service_level_offered", "overall", "share", "higher",
+        "Share of contacts offered where customers wait in person (every queue visit, repeat "
+        "contacts included) answered within the target; an abandon within the target is "
+        "counted as a miss.",
+        "service level per offered contact", "nivel de servicio por contacto ofrecido", "other",
+    ),
+    _metric(
+        "service_level_offered_excluding", "overall", "share", "higher",
+        "As service_level_offered, but contacts abandoned within the target are left out of "
+        "the count (the common switch convention).",
+        "service level, short abandons excluded",
+        "nivel de servicio sin abandonos cortos", "other",
+    ),
+    _metric(
+        "goal_met", "overall", "share", "higher",
+        "Share of replications whose headline service level (the scenario's convention, "
+        "per offered contact) reached the service-level goal.",
+        "service-level goal met", "objetivo de nivel de servicio cumplido", "other",
+    ),
+    _metric(
         "service_level", "overall", "share", "higher",
-        "Share of first responses that started within the scenario's service-level target.",
-        "service level", "nivel de servicio", "other",
+        "Share of customers whose first response started within the target (a customer's "
+        "first wait only; see service_level_offered for every contact).",
+        "first-response service level", "nivel de servicio de la primera respuesta", "other",
     ),
     _metric(
         "average_speed_of_answer", "overall", "seconds", "lower",
@@ -177,7 +205,9 @@ _ENTRIES: Final = (
     ),
     _metric(
         "abandonment", "overall", "share", "lower",
-        "Share of staffed queue visits that ended in abandonment, among visits that ended.",
+        "Share of contacts offered where customers wait in person (staffed, customer present) "
+        "that ended in abandonment, among those that ended; back-office work cannot be "
+        "abandoned and is not counted.",
         "abandonment", "abandono", "other",
     ),
     _metric(
@@ -250,6 +280,12 @@ _ENTRIES: Final = (
         "wait_probability", "pool", "share", "lower",
         "Share of the pool's visits that had to wait.",
         "probability of waiting", "probabilidad de espera", "pool",
+    ),
+    _metric(
+        "pool_service_level", "pool", "share", "higher",
+        "Share of the pool's offered contacts where customers wait in person answered within "
+        "the target, by the scenario's convention for abandons within the target.",
+        "service level at the pool", "nivel de servicio en el grupo", "pool",
     ),
     _metric(
         "pool_abandonment", "pool", "share", "lower",

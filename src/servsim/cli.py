@@ -65,7 +65,8 @@ EXIT_OUTPUT = 3
 EXIT_INTERRUPTED = 130
 
 COMPARE_HEADLINE = (
-    "service_level",
+    "service_level_offered",
+    "goal_met",
     "abandonment",
     "staff_cost",
     "cost_per_resolved_issue",
@@ -553,6 +554,36 @@ def _print_summary(
         style = "bold" if name in STANDARDS else None
         table.add_row(Text(name), mean, interval, style=style)
     console.print(table)
+    _print_goal(rows, scenario, console)
+
+
+def _print_goal(rows: Mapping[Hashable, Any], scenario: Scenario, console: Console) -> None:
+    """The service-level goal judged: met, missed, or uncertain when the CI straddles it."""
+    standard = scenario.service_level
+    headline = "service_level_offered" + (
+        "_excluding" if standard.abandons_within_target == "exclude" else ""
+    )
+    row = rows.get(headline)
+    if row is None or math.isnan(row["mean"]):
+        return
+    verdict = (
+        "met"
+        if row["ci_low"] >= standard.goal
+        else "missed"
+        if row["ci_high"] < standard.goal
+        else "uncertain (the 95% CI straddles the goal)"
+    )
+    convention = (
+        "abandons within the target left out"
+        if standard.abandons_within_target == "exclude"
+        else "abandons within the target count as misses"
+    )
+    mean, interval = _interval(row, headline)
+    line = Text("service-level goal ")
+    line.append(f"{standard.goal:.0%} within {format_value(standard.target, 'seconds')}")
+    line.append(f" per offered contact ({convention}): {mean} [{interval}]: ")
+    line.append(verdict, style="bold green" if verdict == "met" else "bold yellow")
+    console.print(line)
 
 
 def _interval(row: Mapping[Hashable, Any] | None, name: str) -> tuple[str, str]:
@@ -570,7 +601,7 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
 
     summary = result.summary
     table = Table(
-        title="simulated satisfaction (MODEL.md section 5)",
+        title="simulated satisfaction (docs/model.md §5)",
         caption="survey measures over customers who left; mean and 95% CI over replications",
     )
     table.add_column("measure")

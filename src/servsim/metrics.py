@@ -1,6 +1,6 @@
 """Records -> KPIs of one replication: the five service standards, abandonment, utilisation, cost.
 
-Definitions follow MODEL.md section 4. Everything is measured over the window from the end of
+Definitions follow docs/model.md §4. Everything is measured over the window from the end of
 the warm-up to the horizon: customer measures over customers who first arrived in the window,
 time averages (queue length, occupancy, staff hours) over the window's clock time. Customers
 still in the system at the horizon are counted, never dropped; a time they had not yet reached
@@ -14,6 +14,7 @@ columns with a pool or a percentile are built with :func:`servsim.catalogue.colu
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -124,8 +125,24 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
     out["average_speed_of_answer"] = _mean(first_answers["started"] - first_answers["queued"])
 
     staffed = visits[(visits["pool"] != "") & (visits["outcome"] != IN_SYSTEM)]
-    abandoned = staffed["outcome"] == ABANDONED
-    out["abandonment"] = _share(abandoned)
+    in_person = staffed[staffed["customer_present"].astype(bool)]
+    out["abandonment"] = _share(in_person["outcome"] == ABANDONED)
+
+    offered = offered_service_level(visits, target, end)
+    out["service_level_offered"] = _share(offered.within[offered.counted_as_miss])
+    out["service_level_offered_excluding"] = _share(offered.within[offered.counted_excluding])
+    headline = "service_level_offered" + (
+        "_excluding" if scenario.service_level.abandons_within_target == "exclude" else ""
+    )
+    out["goal_met"] = (
+        float(out[headline] >= scenario.service_level.goal)
+        if not math.isnan(out[headline])
+        else math.nan
+    )
+    front_line_only = first_touch_resolved(visits, scenario).reindex(
+        outcome.index, fill_value=False
+    )
+    out["first_touch_resolution"] = _share((first_contact_resolved & front_line_only)[settled])
 
     out["contacts_per_issue"] = _mean(n_contacts)
     for share_name, value in (
@@ -170,6 +187,13 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
         out[column("wait_mean", name)] = _mean(waits)
         out[column("wait_probability", name)] = _share(waits > 0)
         out[column("pool_abandonment", name)] = _share(mine["outcome"] == ABANDONED)
+        at_pool = (offered.pool == name).to_numpy()
+        chosen = (
+            offered.counted_excluding
+            if scenario.service_level.abandons_within_target == "exclude"
+            else offered.counted_as_miss
+        )
+        out[column("pool_service_level", name)] = _share(offered.within[chosen & at_pool])
         served_here = mine[mine["started"].notna()]
         out[column("handle_time_mean", name)] = _mean(served_here["ended"] - served_here["started"])
     sessions = tables.training
@@ -180,6 +204,58 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
     resolved_count = len(resolved)
     out["cost_per_resolved_issue"] = total_cost / resolved_count if resolved_count else math.nan
     return out
+
+
+@dataclass(frozen=True)
+class OfferedContacts:
+    """Contacts offered where customers wait in person, judged against the target.
+
+    Attributes:
+        pool: each offered contact's pool.
+        within: answered within the target.
+        counted_as_miss: in the count when an abandon within the target is a miss (every
+            offered contact whose fate against the target is known).
+        counted_excluding: in the count when abandons within the target are left out.
+    """
+
+    pool: pd.Series
+    within: npt.NDArray[np.bool_]
+    counted_as_miss: npt.NDArray[np.bool_]
+    counted_excluding: npt.NDArray[np.bool_]
+
+
+def offered_service_level(visits: pd.DataFrame, target: float, end: float) -> OfferedContacts:
+    """Every staffed visit with the customer present, and how it stands against the target.
+
+    A contact still waiting at the horizon counts once it has waited past the target (a miss);
+    one still waiting within the target has no known fate and is left out. A contact answered
+    counts with its wait, also when it was still in service at the horizon.
+    """
+    offered = visits[(visits["pool"] != "") & visits["customer_present"].astype(bool)]
+    queued = offered["queued"].to_numpy(dtype=np.float64)
+    started = offered["started"].to_numpy(dtype=np.float64)
+    answered = ~np.isnan(started)
+    wait = np.where(answered, started - queued, np.nan)
+    abandoned = (offered["outcome"] == ABANDONED).to_numpy()
+    left_at = offered["ended"].fillna(end).to_numpy(dtype=np.float64)
+    within = answered & (wait <= target)
+    short_abandon = abandoned & (left_at - queued <= target)
+    waiting = ~answered & ~abandoned
+    known = answered | abandoned | (waiting & (end - queued > target))
+    return OfferedContacts(offered["pool"], within, known, known & ~short_abandon)
+
+
+def first_touch_resolved(visits: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """Per customer: whether the first contact stayed with the front line.
+
+    True where no visit of the customer's first contact went to a back-office pool: no
+    hand-off (and so no callback after one). Combined with a resolution in that first contact,
+    it is the agent's view of first-contact resolution: resolved at first touch.
+    """
+    back = {pool.name for pool in scenario.staff.back}
+    first_contact = visits[visits["contact"] == 0]
+    handed_off = first_contact["pool"].isin(back).groupby(first_contact["customer"]).any()
+    return ~handed_off
 
 
 def daily_metrics(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:

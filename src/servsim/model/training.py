@@ -1,6 +1,6 @@
 """Staff proficiency over time: training takes staff off the floor, then lifts proficiency.
 
-The effects of proficiency k (MODEL.md section 6) are relative to the reference proficiency at
+The effects of proficiency k (docs/model.md §6) are relative to the reference proficiency at
 which a scenario's touchpoint numbers are written, so a pool at the reference behaves exactly
 as written and the Erlang validation scenarios are unaffected.
 """

@@ -65,7 +65,7 @@ class StaffPool(StrictModel):
     headcount: Annotated[Whole, Field(ge=0, le=100_000)] | None = None
     shifts: list[Shift] = Field(default_factory=list)
     proficiency: Annotated[Real, Field(ge=0.0, le=1.0)] = Field(
-        default=0.8, description="skill level k in [0, 1] (MODEL.md section 6)"
+        default=0.8, description="skill level k in [0, 1] (docs/model.md §6)"
     )
     empathy: Annotated[Real, Field(ge=0.0, le=1.0)] = Field(
         default=0.5, description="base empathy e0 of the pool's staff (front line)"
@@ -159,7 +159,7 @@ class Touchpoint(StrictModel):
 
 
 class Recontact(StrictModel):
-    """Customers left unresolved come back after a delay (MODEL.md section 3, step 4)."""
+    """Customers left unresolved come back after a delay (docs/model.md §3, step 4)."""
 
     probability: Probability = 0.8
     delay: DistributionSpec = Field(default_factory=lambda: Lognormal(mean=SECONDS_PER_DAY, cv=1.0))
@@ -277,10 +277,23 @@ class Horizon(StrictModel):
 
 
 class ServiceLevelTarget(StrictModel):
-    """The service-level standard, e.g. 80% of first responses within 20 s."""
+    """The service-level standard, e.g. 80% of contacts answered within 20 s (80/20).
+
+    Service level is counted per offered contact where customers wait in person. Planners
+    count a customer who abandons within the target two ways: as a miss, or left out of the
+    count (the common switch convention); both are reported and ``abandons_within_target``
+    chooses the one judged against ``goal`` (docs/model.md §9).
+    """
 
     target: Duration = 20.0
     goal: Probability = 0.8
+    abandons_within_target: Literal["miss", "exclude"] = Field(
+        default="miss",
+        description=(
+            "how the headline service level counts a customer who abandons within the target: "
+            "as a miss, or left out of the count"
+        ),
+    )
 
 
 class StatusInquiry(StrictModel):
@@ -302,7 +315,7 @@ class StatusInquiry(StrictModel):
 
 
 class Variability(StrictModel):
-    """Customer-induced service-time variability: CV = base_cv + per_contact · c (MODEL.md §2)."""
+    """Service-time CV the customer induces: base_cv + per_contact · c (docs/model.md §2)."""
 
     contact_ratio: Annotated[Real, Field(ge=0.0, le=1.0)] | None = Field(
         default=None, description="c; set by the contact level when omitted (0.8, 0.4, 0.1)"

@@ -1,0 +1,103 @@
+"""Planner definitions (docs/model.md §4, §9) on hand-built visits with known answers."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import servsim
+from servsim.metrics import first_touch_resolved, offered_service_level
+from servsim.scenario import resolve_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+NAN = math.nan
+
+
+def _visits(rows: list[tuple[int, int, str, bool, float, float, float, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "customer",
+            "contact",
+            "pool",
+            "customer_present",
+            "queued",
+            "started",
+            "ended",
+            "outcome",
+        ],
+    )
+
+
+def test_service_level_per_offered_contact_in_both_conventions() -> None:
+    visits = _visits(
+        [
+            (1, 0, "agents", True, 0.0, 10.0, 100.0, "resolved"),  # answered in 10 s: within
+            (2, 0, "agents", True, 0.0, 30.0, 100.0, "resolved"),  # answered in 30 s: a miss
+            (3, 0, "agents", True, 0.0, NAN, 5.0, "abandoned"),  # abandoned within 20 s
+            (4, 0, "agents", True, 0.0, NAN, 50.0, "abandoned"),  # abandoned after 20 s: miss
+            (1, 1, "agents", True, 200.0, 205.0, NAN, "in_system"),  # repeat, in service at end
+            (5, 0, "agents", True, 990.0, NAN, NAN, "in_system"),  # waiting 10 s: unknown yet
+            (6, 0, "agents", True, 900.0, NAN, NAN, "in_system"),  # waiting 100 s: a miss
+            (7, 0, "back", False, 0.0, 500.0, 600.0, "next"),  # back office: not offered
+            (8, 0, "", True, 0.0, 0.0, 1.0, "next"),  # self-service: not offered
+        ]
+    )
+    offered = offered_service_level(visits, target=20.0, end=1000.0)
+    assert offered.within[offered.counted_as_miss].mean() == 2 / 6  # customers 1 (x2) of 6
+    assert offered.within[offered.counted_excluding].mean() == 2 / 5  # the short abandon out
+    assert set(offered.pool) == {"agents"}
+
+
+def test_first_touch_means_no_hand_off_in_the_first_contact() -> None:
+    scenario = resolve_scenario(
+        servsim.load_scenario(ROOT / "scenarios" / "archetypes" / "factory.yaml")
+    )
+    front = scenario.staff.front[0].name
+    back = scenario.staff.back[0].name
+    visits = _visits(
+        [
+            (1, 0, front, True, 0.0, 1.0, 2.0, "resolved"),
+            (2, 0, front, True, 0.0, 1.0, 2.0, "next"),
+            (2, 0, back, False, 2.0, 3.0, 4.0, "resolved"),
+            (3, 0, front, True, 0.0, 1.0, 2.0, "unresolved"),
+            (3, 1, back, False, 9.0, 9.5, 10.0, "resolved"),
+        ]
+    )
+    result = first_touch_resolved(visits, scenario)
+    assert result.to_dict() == {1: True, 2: False, 3: True}
+
+
+def test_shipped_definitions_agree_with_their_reproducers() -> None:
+    factory = servsim.load_scenario(ROOT / "scenarios" / "archetypes" / "factory.yaml")
+    result = servsim.simulate(factory.with_overrides({"horizon.days": 3}), replications=3, seed=4)
+    row = result.replications
+    # complex requests (30%) always go to the back office: first touch is well below FCR
+    assert (row["first_touch_resolution"] < row["first_contact_resolution"] - 0.2).all()
+    # the service level judged against the goal is the headline per offered contact
+    goal = factory.service_level.goal
+    assert (row["goal_met"] == (row["service_level_offered"] >= goal).astype(float)).all()
+
+    medium = servsim.load_scenario(ROOT / "scenarios" / "bank_account_medium.yaml")
+    result = servsim.simulate(medium.with_overrides({"horizon.days": 3}), replications=2, seed=4)
+    row = result.replications
+    # only the phone agents' queue is lived in person: abandonment is theirs, undiluted
+    assert np.allclose(row["abandonment"], row["pool_abandonment[phone_agents]"])
+
+
+def test_the_convention_chooses_the_headline() -> None:
+    base = servsim.load_scenario(ROOT / "scenarios" / "bank_account_medium.yaml").with_overrides(
+        {"horizon.days": 2, "service_level.goal": 0.62}
+    )
+    miss = servsim.simulate(base, replications=3, seed=9).replications
+    exclude = servsim.simulate(
+        base.with_overrides({"service_level.abandons_within_target": "exclude"}),
+        replications=3,
+        seed=9,
+    ).replications
+    assert (exclude["service_level_offered_excluding"] >= miss["service_level_offered"]).all()
+    expected = (exclude["service_level_offered_excluding"] >= 0.62).astype(float)
+    assert (exclude["goal_met"] == expected).all()
