@@ -7,10 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import servsim
+from servsim.catalogue import CATALOGUE, column
 from servsim.metrics import first_touch_resolved, offered_service_level
 from servsim.scenario import resolve_scenario
+from servsim.statistics import metric_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 NAN = math.nan
@@ -101,3 +105,23 @@ def test_the_convention_chooses_the_headline() -> None:
     assert (exclude["service_level_offered_excluding"] >= miss["service_level_offered"]).all()
     expected = (exclude["service_level_offered_excluding"] >= 0.62).astype(float)
     assert (exclude["goal_met"] == expected).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(sorted(CATALOGUE)),
+    st.lists(
+        st.floats(-1e6, 1e6, allow_nan=False) | st.just(math.nan), min_size=1, max_size=30
+    ),
+)
+def test_every_interval_reads_low_mean_high(metric: str, values: list[float]) -> None:
+    """Whatever the replications give, an interval never excludes its own mean."""
+    declared = CATALOGUE[metric]
+    name = column(metric, "x") if declared.scope in ("pool", "touchpoint") else metric
+    row = metric_interval(np.array(values), name)
+    if row["n"] < 2:
+        return
+    assert row["ci_low"] <= row["mean"] <= row["ci_high"]
+    low, high = declared.valid
+    if all(low <= v <= high for v in values if not math.isnan(v)):  # possible data: cut to it
+        assert low <= row["ci_low"] and row["ci_high"] <= high

@@ -56,8 +56,10 @@ def confidence_interval(
         "std": std,
         "n": float(n),
         "half_width": half,
-        "ci_low": max(mean - half, floor),
-        "ci_high": min(mean + half, ceiling),
+        # cut to the valid range, but never past the mean itself: a mean outside the range
+        # (a measurement that breaks its own definition) must still read low <= mean <= high
+        "ci_low": min(max(mean - half, floor), mean) if n > 1 else math.nan,
+        "ci_high": max(min(mean + half, ceiling), mean) if n > 1 else math.nan,
     }
 
 
