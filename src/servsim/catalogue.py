@@ -3,8 +3,8 @@
 Every layer reads metrics from here: :mod:`servsim.metrics` names the columns it writes, the
 experiment clips confidence intervals to a metric's valid range, a scenario's ``precision``
 checks the metric names it is given, and the CLI and the report take units and labels from it.
-A metric declared here once cannot drift apart between those layers, so adding one means
-declaring it here and computing it in :mod:`servsim.metrics`.
+A metric declared once cannot drift apart between those layers, so adding one means declaring
+it in ``catalogue.toml`` (beside this module) and computing it in :mod:`servsim.metrics`.
 
 A metric's column is its key (``service_level``), the key and a pool or touchpoint
 (``occupancy[agents]``, ``stellar[reception]``) or, for the time standards, the key and a
@@ -18,8 +18,10 @@ scenario package, the model's consumers and the presentation layer can all impor
 from __future__ import annotations
 
 import math
+import tomllib
 from dataclasses import dataclass
-from typing import Final, Literal
+from importlib import resources
+from typing import Any, Final, Literal, get_args
 
 from servsim.satisfaction_schema import LEVEL_NAMES
 
@@ -106,340 +108,66 @@ class Metric:
         return self.key if self.scope in ("overall", "day") else f"{self.key}[<{self.scope}>]"
 
 
-def _metric(
-    key: str,
-    scope: Scope,
-    unit: Unit,
-    better: Better,
-    definition: str,
-    en: str,
-    es: str,
-    group: Group,
-    *,
-    valid: tuple[float, float] | None = None,
-    percentiles: bool = False,
-) -> Metric:
-    """A catalogue entry whose valid range is its unit's unless given."""
-    bounds = UNIT_RANGES[unit] if valid is None else valid
-    return Metric(key, scope, unit, bounds, better, definition, en, es, group, percentiles)
-
-
 _LEVEL_NAMES_ES: Final = {1: "criminal", 2: "básico", 3: "esperado", 4: "deseado", 5: "asombroso"}
-_LEVEL_BETTER: Final[dict[int, Better]] = {
-    1: "lower",
-    2: "lower",
-    3: "neither",
-    4: "higher",
-    5: "higher",
-}
+CATALOGUE_FILE: Final = "catalogue.toml"
+"""The declarations, as data beside this module: one table per metric, nothing repeated."""
 
-_ENTRIES: Final = (
-    # ------------------------------------------------------------- the five service standards
-    _metric(
-        "first_response_time", "overall", "seconds", "lower",
-        "Time from a customer's first arrival to the start of the first response (staff or an "
-        "automated reply), over customers who got one.",
-        "first response time", "tiempo de primera respuesta", "standard", percentiles=True,
-    ),
-    _metric(
-        "average_response_time", "overall", "seconds", "lower",
-        "Mean wait for each response from staff over all contacts, from joining the queue to "
-        "the start of service.",
-        "average response time", "tiempo medio de respuesta", "standard", percentiles=True,
-    ),
-    _metric(
-        "first_contact_resolution", "overall", "share", "higher",
-        "Share of customers whose issue was resolved in their first contact, with no repeat "
-        "contact, among those whose first contact's fate is known.",
-        "first contact resolution", "tasa de resolución en el primer contacto", "standard",
-    ),
-    _metric(
-        "first_touch_resolution", "overall", "share", "higher",
-        "Share of customers resolved in their first front-line interaction itself: no hand-off "
-        "to the back office, no callback, no repeat contact (the agent's view many centres "
-        "quote as FCR; first_contact_resolution is the customer's view).",
-        "first-touch resolution", "resolución en el primer toque", "other",
-    ),
-    _metric(
-        "resolution_time", "overall", "seconds", "lower",
-        "Time from a customer's first arrival to the resolution of the issue, over resolved "
-        "customers.",
-        "resolution time", "tiempo de resolución", "standard", percentiles=True,
-    ),
-    _metric(
-        "repeated_questions_share", "overall", "share", "lower",
-        "Share of contacts in which the customer puts to staff a question already asked.",
-        "repeated questions", "proporción de preguntas repetidas", "standard",
-    ),
-    # ------------------------------------------------------------- other overall measures
-    _metric(
-        "service_level_offered", "overall", "share", "higher",
-        "Share of contacts offered where customers wait in person (every queue visit, repeat "
-        "contacts included) answered within the target; an abandon within the target is "
-        "counted as a miss.",
-        "service level per offered contact", "nivel de servicio por contacto ofrecido", "other",
-    ),
-    _metric(
-        "service_level_offered_excluding", "overall", "share", "higher",
-        "As service_level_offered, but contacts abandoned within the target are left out of "
-        "the count (the common switch convention).",
-        "service level, short abandons excluded",
-        "nivel de servicio sin abandonos cortos", "other",
-    ),
-    _metric(
-        "goal_met", "overall", "share", "higher",
-        "Share of replications whose headline service level (the scenario's convention, "
-        "per offered contact) reached the service-level goal.",
-        "service-level goal met", "objetivo de nivel de servicio cumplido", "other",
-    ),
-    _metric(
-        "service_level", "overall", "share", "higher",
-        "Share of customers whose first response started within the target (a customer's "
-        "first wait only; see service_level_offered for every contact).",
-        "first-response service level", "nivel de servicio de la primera respuesta", "other",
-    ),
-    _metric(
-        "average_speed_of_answer", "overall", "seconds", "lower",
-        "Mean wait of answered contacts for their first answer from staff.",
-        "average speed of answer", "velocidad media de respuesta", "other",
-    ),
-    _metric(
-        "abandonment", "overall", "share", "lower",
-        "Share of contacts offered where customers wait in person (staffed, customer present) "
-        "that ended in abandonment, among those that ended; back-office work cannot be "
-        "abandoned and is not counted.",
-        "abandonment", "abandono", "other",
-    ),
-    _metric(
-        "abandoned_before_response", "overall", "share", "lower",
-        "Share of customers who left without any response, among customers who left.",
-        "abandoned before any response", "abandono antes de la primera respuesta", "other",
-    ),
-    _metric(
-        "staff_cost", "overall", "money", "lower",
-        "Staff paid over the window (on the floor or in training) times their cost per hour.",
-        "staff cost", "coste de personal", "other",
-    ),
-    _metric(
-        "training_cost", "overall", "money", "neither",
-        "Cost of the training sessions started in the window, beyond the trainees' wages.",
-        "training cost", "coste de formación", "other",
-    ),
-    _metric(
-        "cost_per_resolved_issue", "overall", "money", "lower",
-        "Staff and training cost divided by the number of issues resolved.",
-        "cost per resolved issue", "coste por caso resuelto", "other",
-    ),
-    _metric(
-        "arrivals", "overall", "count", "neither",
-        "Customers who first arrived in the window (after the warm-up).",
-        "arrivals", "llegadas", "other",
-    ),
-    _metric(
-        "contacts_per_issue", "overall", "count", "lower",
-        "Mean number of contacts per customer (first contact, re-contacts, retries, inquiries).",
-        "contacts per issue", "contactos por caso", "other",
-    ),
-    _metric(
-        "resolved_share", "overall", "share", "higher",
-        "Share of customers whose issue was resolved.",
-        "resolved", "casos resueltos", "other",
-    ),
-    _metric(
-        "unresolved_share", "overall", "share", "lower",
-        "Share of customers who gave up with their issue unresolved.",
-        "unresolved", "casos no resueltos", "other",
-    ),
-    _metric(
-        "abandoned_share", "overall", "share", "lower",
-        "Share of customers who left after abandoning a queue.",
-        "abandoned customers", "clientes que abandonan", "other",
-    ),
-    _metric(
-        "in_system_at_end", "overall", "count", "neither",
-        "Customers of the window still in the system at the horizon.",
-        "in the system at the end", "clientes en el sistema al final", "other",
-    ),
-    # ------------------------------------------------------------- per staff pool
-    _metric(
-        "occupancy", "pool", "share", "neither",
-        "Busy staff time divided by the staff time on the floor.",
-        "occupancy", "ocupación", "pool",
-    ),
-    _metric(
-        "queue_length", "pool", "count", "lower",
-        "Time-averaged number of customers waiting for the pool.",
-        "queue length", "longitud media de la cola", "pool",
-    ),
-    _metric(
-        "wait_mean", "pool", "seconds", "lower",
-        "Mean time in the pool's queue per visit; abandoners count until they left.",
-        "mean wait", "espera media", "pool",
-    ),
-    _metric(
-        "wait_probability", "pool", "share", "lower",
-        "Share of the pool's visits that had to wait.",
-        "probability of waiting", "probabilidad de espera", "pool",
-    ),
-    _metric(
-        "pool_service_level", "pool", "share", "higher",
-        "Share of the pool's offered contacts where customers wait in person answered within "
-        "the target, by the scenario's convention for abandons within the target.",
-        "service level at the pool", "nivel de servicio en el grupo", "pool",
-    ),
-    _metric(
-        "pool_abandonment", "pool", "share", "lower",
-        "Share of the pool's visits that were abandoned.",
-        "abandonment at the pool", "abandono en el grupo", "pool",
-    ),
-    _metric(
-        "handle_time_mean", "pool", "seconds", "neither",
-        "Mean service time of the pool's finished visits, from the start of service to its end.",
-        "mean handle time", "tiempo medio de operación", "pool",
-    ),
-    _metric(
-        "staff_hours", "pool", "hours", "neither",
-        "Staff hours on the floor over the window.",
-        "staff hours", "horas de personal", "pool",
-    ),
-    _metric(
-        "training_hours", "pool", "hours", "neither",
-        "Staff hours off the floor in training over the window.",
-        "training hours", "horas de formación", "pool",
-    ),
-    # ------------------------------------------------------------- simulated satisfaction
-    _metric(
-        "csat_mean", "overall", "score", "higher",
-        "Mean CSAT (1-5) of the customers who left.",
-        "CSAT (1-5)", "satisfacción (CSAT 1-5)", "satisfaction", valid=(1.0, 5.0),
-    ),
-    _metric(
-        "csat_top2_share", "overall", "share", "higher",
-        "Share of the customers who left that gave a CSAT of 4 or 5.",
-        "CSAT top-2-box (4-5)", "clientes satisfechos (CSAT 4-5)", "satisfaction",
-    ),
-    _metric(
-        "nps", "overall", "share", "higher",
-        "Share of promoters (9-10) minus share of detractors (0-6) among customers who left.",
-        "NPS (promoters - detractors)", "índice de recomendación neta (NPS)", "satisfaction",
-        valid=(-1.0, 1.0),
-    ),
-    _metric(
-        "satisfaction_mean", "overall", "utility", "higher",
-        "Mean cycle satisfaction S (peak-end of the moments' utilities) of customers who left.",
-        "cycle satisfaction S", "satisfacción del ciclo S", "satisfaction",
-    ),
-    _metric(
-        "surveyed", "overall", "count", "neither",
-        "Customers who left with at least one moment of truth (the survey's respondents).",
-        "customers surveyed", "clientes encuestados", "satisfaction",
-    ),
-    *(
-        _metric(
-            f"level_share_{k}", "overall", "share", _LEVEL_BETTER[k],
-            f"Share of the window customers' moments of truth at level {k} ({name}).",
-            f"moments at level {k} ({name})",
-            f"momentos de nivel {k} ({_LEVEL_NAMES_ES[k]})", "satisfaction",
-        )
-        for k, name in LEVEL_NAMES.items()
-    ),
-    _metric(
-        "stellar_moments", "overall", "count", "higher",
-        "Stellar moments (level 5) per customer with at least one moment of truth.",
-        "stellar moments per customer", "momentos estelares por cliente", "satisfaction",
-    ),
-    _metric(
-        "bitter_moments", "overall", "count", "lower",
-        "Bitter moments (level 1) per customer with at least one moment of truth.",
-        "bitter moments per customer", "momentos amargos por cliente", "satisfaction",
-    ),
-    _metric(
-        "stellar", "touchpoint", "count", "higher",
-        "Stellar moments (level 5) lived at this touchpoint in one replication.",
-        "stellar", "momentos estelares", "satisfaction",
-    ),
-    _metric(
-        "bitter", "touchpoint", "count", "lower",
-        "Bitter moments (level 1) lived at this touchpoint in one replication.",
-        "bitter", "momentos amargos", "satisfaction",
-    ),
-    _metric(
-        "moment_utility", "touchpoint", "utility", "higher",
-        "Mean utility v of this touchpoint's moments of truth (0 = adequate).",
-        "mean utility v", "utilidad media v del momento", "satisfaction",
-    ),
-    _metric(
-        "empathy_mean", "overall", "score", "higher",
-        "Mean empathy (0-1) over staffed moments where the customer was served.",
-        "empathy (staffed moments)", "empatía (momentos atendidos)", "satisfaction",
-    ),
-    _metric(
-        "assurance_mean", "overall", "score", "higher",
-        "Mean assurance (0-1) over staffed moments where the customer was served.",
-        "assurance (staffed moments)", "seguridad (momentos atendidos)", "satisfaction",
-    ),
-    _metric(
-        "on_time_resolution", "overall", "share", "higher",
-        "Share of customers resolved within their segment's expected resolution time, among "
-        "those whose fate is known.",
-        "on-time resolution", "resolución en plazo", "satisfaction",
-    ),
-    _metric(
-        "procedural_score", "overall", "score", "higher",
-        "Mean of service level, 1 - abandonment, first contact resolution and on-time "
-        "resolution (the archetype's procedural axis).",
-        "procedural score", "puntuación procedimental", "satisfaction",
-    ),
-    _metric(
-        "personal_score", "overall", "score", "higher",
-        "Mean of empathy and assurance (the archetype's personal axis).",
-        "personal score", "puntuación personal", "satisfaction",
-    ),
-    # ------------------------------------------------------------- derived by analyses
-    _metric(
-        "occupancy_mean", "overall", "share", "neither",
-        "Per replication, the mean of the pools' occupancies (the contact-level comparison).",
-        "mean occupancy", "ocupación media", "derived",
-    ),
-)  # fmt: skip
 
-_DAILY_ENTRIES: Final = (
-    _metric(
-        "visits", "day", "count", "neither",
-        "Staffed visits that queued on the day (per replication).",
-        "visits", "visitas", "daily",
-    ),
-    _metric(
-        "wait_mean", "day", "seconds", "lower",
-        "Mean wait of the day's staffed visits; abandoners count until they left.",
-        "mean wait", "espera media", "daily",
-    ),
-    _metric(
-        "handle_time_mean", "day", "seconds", "neither",
-        "Mean service time of the day's staffed visits.",
-        "mean handle time", "tiempo medio de operación", "daily",
-    ),
-    _metric(
-        "abandonment", "day", "share", "lower",
-        "Share of the day's staffed visits that were abandoned.",
-        "abandonment", "abandono", "daily",
-    ),
-    _metric(
-        "staff_hours", "day", "hours", "neither",
-        "Staff hours on the floor on the day.",
-        "staff hours", "horas de personal", "daily",
-    ),
-    _metric(
-        "training_hours", "day", "hours", "neither",
-        "Staff hours off the floor in training on the day.",
-        "training hours", "horas de formación", "daily",
-    ),
-    _metric(
-        "proficiency", "day", "score", "higher",
-        "The pool's proficiency k at the end of the day.",
-        "proficiency", "competencia", "daily",
-    ),
-)  # fmt: skip
+def _declared(entry: dict[str, Any]) -> Metric:
+    """One declaration checked: a typo in the catalogue file fails at import, by name."""
+    key = str(entry["key"])
+    fields = {"key", "scope", "unit", "better", "definition", "en", "es", "group"}
+    missing = fields - set(entry)
+    if missing:
+        raise ValueError(f"{CATALOGUE_FILE}: metric '{key}' lacks {', '.join(sorted(missing))}")
+    unknown = set(entry) - fields - {"valid", "percentiles"}
+    if unknown:
+        raise ValueError(f"{CATALOGUE_FILE}: metric '{key}' has unknown {sorted(unknown)}")
+    for field, allowed in (
+        ("scope", get_args(Scope)),
+        ("unit", get_args(Unit)),
+        ("better", get_args(Better)),
+        ("group", get_args(Group)),
+    ):
+        if entry[field] not in allowed:
+            raise ValueError(f"{CATALOGUE_FILE}: metric '{key}': {field} not in {allowed}")
+    unit: Unit = entry["unit"]
+    low, high = entry.get("valid", UNIT_RANGES[unit])
+    return Metric(
+        key,
+        entry["scope"],
+        unit,
+        (float(low), float(high)),
+        entry["better"],
+        str(entry["definition"]),
+        str(entry["en"]),
+        str(entry["es"]),
+        entry["group"],
+        bool(entry.get("percentiles", False)),
+    )
+
+
+def _expanded(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """An entry as written, or one entry per satisfaction level for a ``levels`` template."""
+    if not entry.get("levels"):
+        return [entry]
+    template = {k: v for k, v in entry.items() if k not in ("levels", "better_by_level")}
+    out = []
+    for level, name in LEVEL_NAMES.items():
+        names = {"k": level, "name": name, "name_es": _LEVEL_NAMES_ES[level]}
+        filled = {k: v.format(**names) if isinstance(v, str) else v for k, v in template.items()}
+        out.append(filled | {"better": entry["better_by_level"][level - 1]})
+    return out
+
+
+def _read_catalogue(table: str) -> tuple[Metric, ...]:
+    text = resources.files("servsim").joinpath(CATALOGUE_FILE).read_text(encoding="utf-8")
+    entries = tomllib.loads(text)[table]
+    return tuple(_declared(e) for entry in entries for e in _expanded(entry))
+
+
+_ENTRIES: Final = _read_catalogue("metric")
+_DAILY_ENTRIES: Final = _read_catalogue("daily")
 
 CATALOGUE: Final[dict[str, Metric]] = {m.key: m for m in _ENTRIES}
 """Every metric of a replication (and of the analyses), by key, in the order tables show them."""

@@ -50,49 +50,50 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
 
-def parse_duration(value: Any) -> Any:
-    """Turn ``90``, ``"90s"``, ``"1.5min"``, ``"2h"`` or ``"1d"`` into seconds.
+def _text_match(value: Any, what: str, pattern: re.Pattern[str], advice: str) -> Any:
+    """A number as seconds, a string matched by ``pattern``, anything else passed on.
 
-    Plain numbers are seconds. YAML reads ``on``/``yes``/``true`` as booleans, which pydantic
-    would quietly take as 1: they are refused. Anything else is passed on unchanged so that
-    pydantic reports it as a type error at the right field.
+    YAML reads ``on``/``yes``/``true`` as booleans, which pydantic would quietly take as 1:
+    they are refused. Anything neither number nor text is passed on unchanged, so pydantic
+    reports it as a type error at the right field.
     """
     if isinstance(value, bool):
-        raise ValueError(f"a duration, not {str(value).lower()}; e.g. 90, '90s' or '3min'")
+        raise ValueError(f"{what}, not {str(value).lower()}; {advice}")
     if isinstance(value, int | float):
         return float(value)
-    if isinstance(value, str):
-        match = _DURATION_RE.match(value)
-        if match is None:
-            raise ValueError(
-                f"'{value}' is not a duration; write a number of seconds or a number with a unit "
-                f"({', '.join(sorted({'s', 'min', 'h', 'd'}))}), e.g. '3min'"
-            )
-        number, unit = match.groups()
-        if unit is None:
-            return float(number)
-        factor = SECONDS_PER_UNIT.get(unit.lower())
-        if factor is None:
-            raise ValueError(f"unknown time unit '{unit}' in '{value}'; use s, min, h or d")
-        return float(number) * factor
-    return value
+    if not isinstance(value, str):
+        return value
+    match = pattern.match(value)
+    if match is None:
+        raise ValueError(f"'{value}' is not {what}; {advice}")
+    return match
+
+
+def parse_duration(value: Any) -> Any:
+    """Turn ``90``, ``"90s"``, ``"1.5min"``, ``"2h"`` or ``"1d"`` into seconds (plain: seconds)."""
+    units = ", ".join(sorted({"s", "min", "h", "d"}))
+    advice = f"write a number of seconds or a number with a unit ({units}), e.g. 90 or '3min'"
+    match = _text_match(value, "a duration", _DURATION_RE, advice)
+    if not isinstance(match, re.Match):
+        return match
+    number, unit = match.groups()
+    if unit is None:
+        return float(number)
+    factor = SECONDS_PER_UNIT.get(unit.lower())
+    if factor is None:
+        raise ValueError(f"unknown time unit '{unit}' in '{value}'; use s, min, h or d")
+    return float(number) * factor
 
 
 def parse_clock(value: Any) -> Any:
     """Turn ``"09:30"`` (or ``"09:30:15"``, or a number of seconds) into seconds since midnight."""
-    if isinstance(value, bool):
-        raise ValueError(f"a time of day, not {str(value).lower()}; write HH:MM, e.g. '09:30'")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        match = _CLOCK_RE.match(value)
-        if match is None:
-            raise ValueError(f"'{value}' is not a time of day; write HH:MM, e.g. '09:30'")
-        hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-        if minutes >= 60 or seconds >= 60:
-            raise ValueError(f"'{value}' is not a time of day: minutes and seconds go up to 59")
-        return float(hours * 3600 + minutes * 60 + seconds)
-    return value
+    match = _text_match(value, "a time of day", _CLOCK_RE, "write HH:MM, e.g. '09:30'")
+    if not isinstance(match, re.Match):
+        return match
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    if minutes >= 60 or seconds >= 60:
+        raise ValueError(f"'{value}' is not a time of day: minutes and seconds go up to 59")
+    return float(hours * 3600 + minutes * 60 + seconds)
 
 
 def format_clock(seconds: float) -> str:
