@@ -300,8 +300,10 @@ def test_contact_level_comparison_is_tidy(weak_result: servsim.SimulationResult)
     row = long[(long["scenario"] == "weak_counter") & (long["metric"] == "csat_mean")].iloc[0]
     assert row["mean"] == pytest.approx(weak_result.metric("csat_mean")["mean"])
     occupancy = long[(long["scenario"] == "weak_counter") & (long["metric"] == "occupancy_mean")]
-    expected = weak_result.replications[["occupancy[hosts]", "occupancy[clerks]"]].mean(axis=1)
-    assert occupancy["mean"].iloc[0] == pytest.approx(expected.mean())
+    table = weak_result.replications
+    busy = sum(table[f"occupancy[{p}]"] * table[f"staff_hours[{p}]"] for p in ("hosts", "clerks"))
+    hours = table["staff_hours[hosts]"] + table["staff_hours[clerks]"]
+    assert occupancy["mean"].iloc[0] == pytest.approx((busy / hours).mean())  # staff-weighted
     assert (long.groupby("scenario")["archetype"].nunique() == 1).all()
 
     wide = wide_comparison(long)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import servsim
+from servsim.analysis import staff_weighted_occupancy
 from servsim.catalogue import CATALOGUE, column
 from servsim.metrics import first_touch_resolved, offered_service_level
 from servsim.scenario import resolve_scenario
@@ -125,3 +126,17 @@ def test_every_interval_reads_low_mean_high(metric: str, values: list[float]) ->
     low, high = declared.valid
     if all(low <= v <= high for v in values if not math.isnan(v)):  # possible data: cut to it
         assert low <= row["ci_low"] and row["ci_high"] <= high
+
+
+def test_occupancy_over_pools_is_weighted_by_staff_hours() -> None:
+    table = pd.DataFrame(
+        {
+            "occupancy[small]": [0.5, 0.2],
+            "staff_hours[small]": [10.0, 10.0],
+            "occupancy[large]": [1.0, NAN],
+            "staff_hours[large]": [30.0, 30.0],
+        }
+    )
+    weighted = staff_weighted_occupancy(table)
+    assert weighted[0] == (0.5 * 10 + 1.0 * 30) / 40  # 0.875, where the plain mean says 0.75
+    assert weighted[1] == 0.2  # a pool with no occupancy (nobody on the floor) is left out

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from servsim.catalogue import STANDARDS, lookup, unit_of
+from servsim.catalogue import STANDARDS, column, lookup, unit_of
 from servsim.presentation import mean_cell
 from servsim.satisfaction import moment_touchpoints
 from servsim.scenario import ResolvedScenario
@@ -253,10 +253,7 @@ def contact_level_comparison(results: Sequence[SimulationResult]) -> pd.DataFram
     rows = []
     for result in results:
         table = result.replications
-        occupancy = [c for c in table.columns if _key(c) == "occupancy"]
-        per_replication = table.assign(
-            occupancy_mean=table[occupancy].mean(axis=1) if occupancy else math.nan
-        )
+        per_replication = table.assign(occupancy_mean=staff_weighted_occupancy(table))
         archetype = result.archetype
         for metric in COMPARISON_METRICS:
             values = (
@@ -280,6 +277,27 @@ def contact_level_comparison(results: Sequence[SimulationResult]) -> pd.DataFram
         rows,
         columns=["scenario", "contact_level", "archetype", "metric", "mean", "ci_low", "ci_high"],
     )
+
+
+def staff_weighted_occupancy(table: pd.DataFrame) -> pd.Series:
+    """Per replication, busy hours of every pool over their staff hours on the floor.
+
+    The mean of the pools' occupancies would weigh a pool of one like a pool of fifty; a
+    planner's occupancy is the whole workforce's: the pools weighted by their staff hours.
+    """
+    busy = pd.Series(0.0, index=table.index)
+    hours = pd.Series(0.0, index=table.index)
+    for name in table.columns:
+        found = lookup(name)
+        if found is None or found.key != "occupancy" or found.subject is None:
+            continue
+        staff = table.get(column("staff_hours", found.subject))
+        if staff is None:
+            continue
+        known = table[name].notna()
+        busy += (table[name] * staff).where(known, 0.0)
+        hours += staff.where(known, 0.0)
+    return (busy / hours).where(hours > 0)
 
 
 def _key(column: str) -> str | None:
