@@ -205,9 +205,11 @@ def _valid_parts(data: Any, context: dict[str, str]) -> ScenarioParts:
 def _part_adapter(name: str) -> TypeAdapter[Any]:
     """A validator for one field of :class:`Scenario` alone, with its constraints."""
     field = Scenario.model_fields[name]
-    if not field.metadata:
-        return TypeAdapter(field.annotation)
-    return TypeAdapter(Annotated[(field.annotation, *field.metadata)])
+    # typed Any: pydantic's stubs for a runtime-built type form differ between its versions
+    form: Any = field.annotation
+    if field.metadata:
+        form = Annotated[(form, *field.metadata)]
+    return TypeAdapter(form)
 
 
 def _one_of_to_any_of(node: Any) -> Any:
