@@ -126,6 +126,9 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
 
     staffed = visits[(visits["pool"] != "") & (visits["outcome"] != IN_SYSTEM)]
     in_person = staffed[staffed["customer_present"].astype(bool)]
+    # a contact in service at the horizon has a known wait: per-pool waits count it
+    started_by_end = (visits["outcome"] != IN_SYSTEM) | visits["started"].notna()
+    known_waits = visits[(visits["pool"] != "") & started_by_end]
     out["abandonment"] = _share(in_person["outcome"] == ABANDONED)
 
     offered = offered_service_level(visits, target, end)
@@ -182,7 +185,7 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
         out[column("training_hours", name)] = training / 3600.0
         total_cost += (on_floor + training) / 3600.0 * pool.cost_per_hour  # trainees are paid
 
-        mine = staffed[staffed["pool"] == name]
+        mine = known_waits[known_waits["pool"] == name]
         waits = (mine["started"].fillna(mine["ended"]) - mine["queued"]).to_numpy(dtype=np.float64)
         out[column("wait_mean", name)] = _mean(waits)
         out[column("wait_probability", name)] = _share(waits > 0)
@@ -194,8 +197,10 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
             else offered.counted_as_miss
         )
         out[column("pool_service_level", name)] = _share(offered.within[chosen & at_pool])
-        served_here = mine[mine["started"].notna()]
-        out[column("handle_time_mean", name)] = _mean(served_here["ended"] - served_here["started"])
+        done_here = mine[mine["started"].notna() & mine["ended"].notna()]
+        out[column("handle_time_mean", name)] = _mean(done_here["ended"] - done_here["started"])
+        still_waiting = (pool_visits["outcome"] == IN_SYSTEM) & pool_visits["started"].isna()
+        out[column("waiting_at_horizon", name)] = float(still_waiting.sum())
     sessions = tables.training
     in_window = sessions[(sessions["start"] >= start) & (sessions["start"] < end)]
     out["training_cost"] = float(in_window["cost"].sum())
