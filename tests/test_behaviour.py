@@ -22,9 +22,10 @@ import pytest
 import servsim
 from servsim.model import ServiceSystem, simulate_replication
 from servsim.model import run as run_system
-from servsim.model.staffing import headcount_schedule
 from servsim.records import RecordTables
 from servsim.scenario import ResolvedScenario, StaffPool, resolve_scenario
+from servsim.scenario.timetable import headcount_schedule
+from servsim.scenario.weekly import Calendar
 from servsim.streams import RandomStreams
 
 DAY = 86_400.0
@@ -143,7 +144,7 @@ def test_overlapping_shifts_add_up() -> None:
         {"start": "08:00", "end": "12:00", "headcount": 2},
         {"start": "10:00", "end": "16:00", "headcount": 3},
     ]
-    assert headcount_schedule(pool(shifts=shifts), DAY) == [
+    assert headcount_schedule(pool(shifts=shifts), Calendar(), DAY) == [
         (0.0, 0),
         (8 * HOUR, 2),
         (10 * HOUR, 5),
@@ -158,7 +159,7 @@ def test_back_to_back_shifts_with_equal_headcount_are_one_level() -> None:
         {"start": "16:00", "end": "24:00", "headcount": 1},
     ]
     # the night shift across midnight is continuous: no change at 24:00
-    assert headcount_schedule(pool(shifts=shifts), 2 * DAY) == [
+    assert headcount_schedule(pool(shifts=shifts), Calendar(), 2 * DAY) == [
         (0.0, 1),
         (8 * HOUR, 0),
         (16 * HOUR, 1),
@@ -172,7 +173,7 @@ def test_shift_days_filter() -> None:
         {"start": "08:00", "end": "12:00", "headcount": 2, "days": [2]},
         {"start": "09:00", "end": "10:00", "headcount": 1},
     ]
-    assert headcount_schedule(pool(shifts=shifts), 3 * DAY) == [
+    assert headcount_schedule(pool(shifts=shifts), Calendar(), 3 * DAY) == [
         (0.0, 0),
         (9 * HOUR, 1),
         (10 * HOUR, 0),
@@ -186,31 +187,33 @@ def test_shift_days_filter() -> None:
 
 
 def test_constant_headcount() -> None:
-    assert headcount_schedule(pool(headcount=7), 5 * DAY) == [(0.0, 7)]
+    assert headcount_schedule(pool(headcount=7), Calendar(), 5 * DAY) == [(0.0, 7)]
 
 
 def test_shifts_clipped_at_the_horizon() -> None:
     shifts = [{"start": "08:00", "end": "18:00", "headcount": 1}]
     # horizon 1.5 days = day 2 at 12:00: the day-2 shift starts but its end is past the horizon
-    assert headcount_schedule(pool(shifts=shifts), 1.5 * DAY) == [
+    assert headcount_schedule(pool(shifts=shifts), Calendar(), 1.5 * DAY) == [
         (0.0, 0),
         (8 * HOUR, 1),
         (18 * HOUR, 0),
         (DAY + 8 * HOUR, 1),
     ]
     # horizon 1.25 days = day 2 at 06:00: the day-2 shift does not start at all
-    assert headcount_schedule(pool(shifts=shifts), 1.25 * DAY) == [
+    assert headcount_schedule(pool(shifts=shifts), Calendar(), 1.25 * DAY) == [
         (0.0, 0),
         (8 * HOUR, 1),
         (18 * HOUR, 0),
     ]
 
 
-def staff_on_floor(staffing: pd.DataFrame, pool_name: str, times: np.ndarray) -> np.ndarray:
+def staff_on_floor(
+    staffing: pd.DataFrame, pool_name: str, times: np.ndarray, column: str = "on_floor"
+) -> np.ndarray:
     rows = staffing[staffing["pool"] == pool_name].sort_values("time", kind="stable")
     index = np.searchsorted(rows["time"].to_numpy(), times, side="right") - 1
     assert (index >= 0).all()
-    return rows["on_floor"].to_numpy()[index]
+    return rows[column].to_numpy()[index]
 
 
 def services_in_progress(visits: pd.DataFrame, pool_name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -229,8 +232,12 @@ def assert_never_above_headcount(tables: RecordTables, pool_name: str) -> np.nda
     starts, in_progress = services_in_progress(tables.visits, pool_name)
     assert len(starts) > 0
     on_floor = staff_on_floor(tables.staffing, pool_name, starts)
-    assert (on_floor > 0).all(), "a service started while nobody was on the floor"
-    assert (in_progress <= on_floor).all(), "a service started above the headcount"
+    # after closing, staff kept on overtime serve those still queuing: paid, never above
+    paid = on_floor + staff_on_floor(tables.staffing, pool_name, starts, "overtime")
+    assert (paid > 0).all(), "a service started while nobody was paid to serve"
+    assert (in_progress <= paid).all(), "a service started above the staff paid"
+    on_shift = on_floor > 0
+    assert (in_progress[on_shift] <= on_floor[on_shift]).all(), "started above the headcount"
     return starts
 
 
@@ -252,7 +259,8 @@ def test_headcount_drop_while_busy() -> None:
         service_cycle=[{"name": "call", "served_by": "agents", "service_time": exp("6min")}],
     )
     tables = run(scenario)
-    assert tables.staffing["on_floor"].tolist() == [0, 4, 1, 0]
+    levels = tables.staffing["on_floor"].tolist()
+    assert [a for a, b in zip(levels, [None, *levels[:-1]], strict=True) if a != b] == [0, 4, 1, 0]
     assert_never_above_headcount(tables, "agents")
     served = tables.visits[tables.visits["started"].notna()]
     noon = 12 * HOUR
@@ -262,13 +270,21 @@ def test_headcount_drop_while_busy() -> None:
     # after noon, a new service starts only once all but one of those have finished
     first_after = served.loc[served["started"] >= noon, "started"].min()
     assert first_after >= np.sort(straddling["ended"].to_numpy())[-2]
-    # the queue is long: customers are still waiting when the floor empties at 18:00
-    assert (tables.visits["started"].isna()).sum() > 10
+    # the queue is long at 18:00: the leaving agent stays on overtime and serves it, so the
+    # staffing records show overtime after closing and nobody waits in person overnight
+    closing = 18 * HOUR
+    after = tables.staffing[tables.staffing["time"] >= closing]
+    assert after["overtime"].max() == 1
+    assert after["on_floor"].max() == 0
+    assert served["started"].max() > closing
+    assert tables.visits["ended"].max() < 24 * HOUR
 
 
 def test_nobody_served_off_shift() -> None:
+    """Night arrivals wait for 09:00; after 17:00 only staff kept on overtime serve."""
     scenario = make(
         horizon={"days": 2},
+        calendar={"closed_arrivals": "defer"},
         arrivals={"per_hour": 6},
         staff={
             "front": [
@@ -280,7 +296,10 @@ def test_nobody_served_off_shift() -> None:
     tables = run(scenario)
     starts = assert_never_above_headcount(tables, "agents")
     time_of_day = np.mod(starts, DAY)
-    assert ((time_of_day >= 9 * HOUR) & (time_of_day < 17 * HOUR)).all()
+    on_shift = (time_of_day >= 9 * HOUR) & (time_of_day < 17 * HOUR)
+    overtime = staff_on_floor(tables.staffing, "agents", starts, "overtime")
+    assert (on_shift | (overtime > 0)).all()
+    assert (~on_shift).any()  # the queue left at 17:00 was served on overtime
     # the night's queue is taken the moment the shift starts, two at a time (headcount 2)
     for day in (0, 1):
         assert np.sum(starts == day * DAY + 9 * HOUR) == 2

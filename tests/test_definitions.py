@@ -112,9 +112,7 @@ def test_the_convention_chooses_the_headline() -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     st.sampled_from(sorted(CATALOGUE)),
-    st.lists(
-        st.floats(-1e6, 1e6, allow_nan=False) | st.just(math.nan), min_size=1, max_size=30
-    ),
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False) | st.just(math.nan), min_size=1, max_size=30),
 )
 def test_every_interval_reads_low_mean_high(metric: str, values: list[float]) -> None:
     """Whatever the replications give, an interval never excludes its own mean."""

@@ -194,7 +194,7 @@ def test_field_path_checker_accepts_real_fields(path: str) -> None:
         "service_cycle.customer_present",  # a list must be stepped into with []
         "satisfaction[].loss_aversion",  # not a list
         "satisfaction.dimension_weights.kindness",  # not one of the five dimensions
-        "staff.front[].opening_hours",  # planned, not a field today
+        "staff.front[].lunch_breaks",  # not a field
         "service_cycle[].service_time.shape.mean",  # a number has no fields
         "segments[].name extra",
     ],

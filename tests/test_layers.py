@@ -68,4 +68,3 @@ def test_no_module_imports_the_public_api_package() -> None:
             if isinstance(node, ast.Import) and any(a.name == "servsim" for a in node.names):
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert not offenders, offenders
-

@@ -323,4 +323,3 @@ def markdown() -> str:
             )
         lines.append("")
     return "\n".join(lines)
-

@@ -464,7 +464,7 @@ def _memory_warning(scenario: Scenario, replications: int | str) -> str | None:
     """Say before starting when a run's records will need gigabytes (they stay in memory)."""
     from servsim.model.arrivals import expected_arrivals
 
-    customers = expected_arrivals(scenario.arrivals, scenario.horizon.length)
+    customers = expected_arrivals(scenario.arrivals, scenario.calendar, scenario.horizon.length)
     count = replications if isinstance(replications, int) else scenario.precision.max_replications
     needed = customers * count * BYTES_PER_CUSTOMER
     if needed < MEMORY_WARNING_BYTES:

@@ -429,5 +429,3 @@ def fixed_replications(scenario: Scenario, given: int | None, purpose: str) -> i
         f"replications everywhere: give one (--replications N, or replications: N) for "
         f"'{scenario.name}'"
     )
-
-

@@ -72,6 +72,18 @@ def staff_seconds(
     )
 
 
+def with_paid_overtime(staffing: pd.DataFrame) -> pd.DataFrame:
+    """The staffing table with ``paid_overtime``: staff serving past their shift.
+
+    A record's ``overtime`` counts everyone serving off the floor; those taken into training
+    while serving are paid as trainees already, so only the rest is overtime pay.
+    """
+    overtime = staffing.get("overtime", 0)
+    return staffing.assign(
+        overtime=overtime, paid_overtime=(overtime - staffing["in_training"]).clip(lower=0)
+    )
+
+
 def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, float]:
     """Every KPI of one replication from its records, as a flat name -> value mapping."""
     start = scenario.horizon.warm_up
@@ -158,6 +170,7 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
 
     total_cost = 0.0
     span = end - start
+    staffing = with_paid_overtime(tables.staffing)
     all_visits = tables.visits  # time averages count every customer present in the window
     for _, pool in scenario.staff.pools():
         name = pool.name
@@ -178,12 +191,18 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
             start,
             end,
         )
-        on_floor = staff_seconds(tables.staffing, name, start, end)
-        out[column("occupancy", name)] = busy / on_floor if on_floor > 0 else math.nan
-        training = staff_seconds(tables.staffing, name, start, end, "in_training")
+        on_floor = staff_seconds(staffing, name, start, end)
+        # serving off the floor: past their shift (overtime) or into training (paid anyway)
+        serving_off_floor = staff_seconds(staffing, name, start, end, "overtime")
+        overtime = staff_seconds(staffing, name, start, end, "paid_overtime")
+        paid = on_floor + serving_off_floor
+        out[column("occupancy", name)] = busy / paid if paid > 0 else math.nan
+        training = staff_seconds(staffing, name, start, end, "in_training")
         out[column("staff_hours", name)] = on_floor / 3600.0
+        out[column("overtime_hours", name)] = overtime / 3600.0
         out[column("training_hours", name)] = training / 3600.0
-        total_cost += (on_floor + training) / 3600.0 * pool.cost_per_hour  # trainees are paid
+        paid_hours = (on_floor + training + overtime * pool.overtime_premium) / 3600.0
+        total_cost += paid_hours * pool.cost_per_hour  # trainees are paid
 
         mine = known_waits[known_waits["pool"] == name]
         waits = (mine["started"].fillna(mine["ended"]) - mine["queued"]).to_numpy(dtype=np.float64)

@@ -86,13 +86,18 @@ class VisitRecord(NamedTuple):
 
 
 class StaffingRecord(NamedTuple):
-    """A pool's state from this time on: staff on the floor, staff in training, proficiency."""
+    """A pool's state from this time on: staff on the floor, in training, on overtime.
+
+    ``overtime`` counts staff serving off the floor: after their shift ended (the customer in
+    hand, or those still queuing in person at closing) or into training, finishing a customer.
+    """
 
     pool: str
     time: float
     on_floor: int
     in_training: int
     proficiency: float
+    overtime: int = 0
 
 
 class TrainingRecord(NamedTuple):

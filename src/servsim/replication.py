@@ -49,7 +49,6 @@ class ReplicationResult:
     satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-
 @dataclass(frozen=True)
 class RunWarning:
     """Something a planner must know about one replication, as data, not as text.

@@ -7,34 +7,24 @@ day-level multiplier (mean 1) for the overdispersion real traffic shows.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import numpy.typing as npt
 
 from servsim.scenario import SECONDS_PER_DAY, Arrivals
-
-
-def rate_periods(arrivals: Arrivals, day: int) -> list[tuple[float, float, float]]:
-    """(start, end, arrivals per second) on one day (1 = first), times of day in seconds."""
-    if arrivals.per_hour is not None:
-        return [(0.0, SECONDS_PER_DAY, arrivals.per_hour / 3600.0)]
-    assert arrivals.profile is not None
-    specific = [p for p in arrivals.profile if p.day == day]
-    periods = specific or [p for p in arrivals.profile if p.day is None]
-    return [(p.start, p.end, p.per_hour / 3600.0) for p in sorted(periods, key=lambda p: p.start)]
+from servsim.scenario.timetable import daily_rates
+from servsim.scenario.weekly import Calendar
 
 
 def arrival_times(
-    arrivals: Arrivals, horizon: float, rng: np.random.Generator
+    arrivals: Arrivals, calendar: Calendar, horizon: float, rng: np.random.Generator
 ) -> npt.NDArray[np.float64]:
     """All first-arrival times of one replication, sorted, in seconds from the start."""
     pieces: list[npt.NDArray[np.float64]] = []
     cv = arrivals.day_multiplier_cv
-    for day in range(math.ceil(horizon / SECONDS_PER_DAY)):
+    for day, periods in enumerate(daily_rates(arrivals, calendar, horizon)):
         multiplier = rng.gamma(1.0 / cv**2, cv**2) if cv > 0 else 1.0
         offset = day * SECONDS_PER_DAY
-        for start, end, rate in rate_periods(arrivals, day + 1):
+        for start, end, rate in periods:
             begin, finish = offset + start, min(offset + end, horizon)
             if finish <= begin or rate <= 0:
                 continue
@@ -43,11 +33,11 @@ def arrival_times(
     return np.concatenate(pieces) if pieces else np.empty(0)
 
 
-def expected_arrivals(arrivals: Arrivals, horizon: float) -> float:
+def expected_arrivals(arrivals: Arrivals, calendar: Calendar, horizon: float) -> float:
     """Mean number of arrivals over a horizon (day multiplier has mean 1)."""
     total = 0.0
-    for day in range(math.ceil(horizon / SECONDS_PER_DAY)):
+    for day, periods in enumerate(daily_rates(arrivals, calendar, horizon)):
         offset = day * SECONDS_PER_DAY
-        for start, end, rate in rate_periods(arrivals, day + 1):
+        for start, end, rate in periods:
             total += rate * max(0.0, min(offset + end, horizon) - (offset + start))
     return total

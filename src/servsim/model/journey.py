@@ -19,7 +19,15 @@ from typing import Any
 
 import simpy
 
-from servsim.model.system import Customer, OpenContact, OpenVisit, ServiceSystem, inquiry_contact
+from servsim.model.staffing import StaffedQueue
+from servsim.model.system import (
+    Customer,
+    OpenContact,
+    OpenVisit,
+    ServiceSystem,
+    TouchpointRuntime,
+    inquiry_contact,
+)
 from servsim.records import (
     ContactKind,
     ContactOutcome,
@@ -79,6 +87,9 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
     first = True
     outcome: VisitOutcome
     while True:
+        tp = cycle[step]
+        if tp.present and tp.routes is not None:  # a contact starts once the pool is open
+            yield from _until_open(system, tp, segment.name, request_type)
         contact = customer.contacts
         customer.contacts += 1
         customer.attempts += 1
@@ -87,6 +98,9 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
         customer.contact = OpenContact(contact, kind, contact_started, repeats)
         while True:
             tp = cycle[step]
+            queue = tp.queue_for(segment.name, request_type)
+            if tp.present and queue is not None and not queue.is_open():  # handed on at closing
+                queue = yield from _until_open(system, tp, segment.name, request_type)
             if tp.present:
                 if customer.away:
                     customer.away = False
@@ -95,7 +109,6 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
                 customer.away = True
                 customer.spell += 1
                 env.process(status_inquiries(system, customer, customer.spell))
-            queue = tp.queue_for(segment.name, request_type)
             if first:
                 service = draws.service[step][index]
                 u = draws.outcome[step][index]
@@ -114,7 +127,7 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
             else:
                 pool_name = queue.name
                 visit = customer.visit = OpenVisit(contact, tp, queue, queued, math.nan)
-                ticket = queue.request(patience)
+                ticket = queue.request(patience, tp.present)
                 if ticket is not None:
                     served = yield ticket
                     if not served:
@@ -172,6 +185,26 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
         yield env.timeout(segment.draw(delay, segment.delays))
 
 
+def _until_open(
+    system: ServiceSystem, tp: TouchpointRuntime, segment: str, request_type: str
+) -> Generator[simpy.Event, Any, StaffedQueue]:
+    """Wait, away, until one of the customer's pools opens; the queue to join then.
+
+    Nobody queues in person at a closed pool: a customer who would comes back at the next
+    opening. When no pool opens again before the horizon, the customer is still waiting then.
+    """
+    env = system.env
+    while True:
+        queue = tp.queue_for(segment, request_type)
+        assert queue is not None
+        if queue.is_open():
+            return queue
+        reopen = tp.next_opening(segment, request_type, env.now)
+        if reopen == INFINITY:  # past the horizon: the run ends first
+            reopen = system.scenario.horizon.length + 1.0
+        yield env.timeout(reopen - env.now)
+
+
 def _leave(system: ServiceSystem, customer: Customer, outcome: CustomerOutcome) -> None:
     """The customer leaves for good: record them and stop any status-inquiry loop."""
     customer.spell += 1
@@ -201,11 +234,15 @@ def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> P
     if due > 0:
         yield env.timeout(due)
     while customer.spell == spell and customer.inquiries < inquiry.max_inquiries:
+        queue = tp.queue_for(segment.name, customer.request_type)
+        if queue is not None and not queue.is_open():
+            queue = yield from _until_open(system, tp, segment.name, customer.request_type)
+            if customer.spell != spell:  # came back or left while the front line was closed
+                return
         customer.inquiries += 1
         contact = customer.contacts
         customer.contacts += 1
         queued = env.now
-        queue = tp.queue_for(segment.name, customer.request_type)
         service = tp.draw_service(customer.request_type)
         served = True
         visit = customer.inquiry = OpenVisit(contact, tp, queue, queued, math.nan)

@@ -11,7 +11,10 @@ from typing import Any
 import simpy
 
 from servsim.records import Recorder, StaffingRecord
-from servsim.scenario import SECONDS_PER_DAY, PoolSide, StaffPool
+from servsim.scenario import PoolSide
+from servsim.scenario.timetable import OpeningTimes
+
+ALWAYS_OPEN = OpeningTimes(((0.0, math.inf),))
 
 SERVED = True
 ABANDONED = False
@@ -24,6 +27,10 @@ class StaffedQueue:
     finishes the customer in hand, nobody new is started until ``busy < on_floor``), and it
     runs abandonment itself: the ticket of a customer whose patience runs out is triggered
     with ``ABANDONED``, so the customer process waits on one event instead of a condition.
+
+    When staff leave while the pool is closed and customers still queue in person, the
+    leaving staff stay to serve them (``kept``): nobody is left waiting in person overnight.
+    Staff serving past their shift are on overtime; every change of that count is recorded.
     """
 
     __slots__ = (
@@ -31,15 +38,19 @@ class StaffedQueue:
         "busy",
         "env",
         "handle_factor",
+        "hours",
         "in_training",
+        "kept",
         "name",
         "on_floor",
+        "overtime",
         "proficiency",
         "recorder",
         "rostered",
         "served",
         "side",
         "waiting",
+        "waiting_present",
     )
 
     def __init__(
@@ -50,22 +61,31 @@ class StaffedQueue:
         recorder: Recorder,
         proficiency: float = 0.8,
         handle_factor: float = 1.0,
+        hours: OpeningTimes = ALWAYS_OPEN,
     ) -> None:
         self.env = env
         self.name = name
         self.side = side
         self.recorder = recorder
+        self.hours = hours  # when customers may queue in person
         self.rostered = 0  # on shift
         self.in_training = 0  # on shift or not, off the floor for training
         self.on_floor = 0  # rostered - in training: who can serve
+        self.kept = 0  # staff past their shift kept to serve those queuing at closing
         self.busy = 0
+        self.overtime = 0  # max(0, busy - on_floor): staff serving past their shift
         self.waiting = 0
+        self.waiting_present = 0  # of those waiting, customers queuing in person
         self.served = 0  # services started, for the retraining policy
         self.proficiency = proficiency
         self.handle_factor = handle_factor  # handle time at this proficiency / at the reference
-        self._waiting: deque[simpy.Event] = deque()
+        self._waiting: deque[tuple[simpy.Event, bool]] = deque()
 
-    def request(self, patience: float) -> simpy.Event | None:
+    def is_open(self) -> bool:
+        """Whether customers may queue here in person now."""
+        return self.hours.is_open(self.env.now)
+
+    def request(self, patience: float, present: bool = True) -> simpy.Event | None:
         """Join the queue; ``None`` means a server was free and service starts now.
 
         Otherwise the returned event fires with ``SERVED`` when a server takes the customer,
@@ -76,8 +96,9 @@ class StaffedQueue:
             self.served += 1
             return None
         ticket = self.env.event()
-        self._waiting.append(ticket)
+        self._waiting.append((ticket, present))
         self.waiting += 1
+        self.waiting_present += present
         if patience != math.inf:
             self.env.timeout(patience).callbacks.append(partial(self._abandon, ticket))
         return ticket
@@ -85,37 +106,67 @@ class StaffedQueue:
     def _abandon(self, ticket: simpy.Event, _: Any) -> None:
         if not ticket.triggered:
             self.waiting -= 1
+            self.waiting_present -= 1  # only customers queuing in person run out of patience
+            if not self.waiting_present:
+                self.kept = 0
             ticket.succeed(ABANDONED)
 
     def release(self) -> None:
         """A server finished a service: take the next customer if the shift allows."""
         self.busy -= 1
+        if self.overtime:
+            self._record()
         if self.waiting:
             self._dispatch()
 
     def _dispatch(self) -> None:
         waiting = self._waiting
-        while self.waiting and self.busy < self.on_floor:
-            ticket = waiting.popleft()
+        capacity = self.on_floor + self.kept
+        started = False
+        while self.waiting and self.busy < capacity:
+            ticket, present = waiting.popleft()
             if ticket.triggered:  # abandoned earlier, left in place to keep abandoning O(1)
                 continue
             self.waiting -= 1
+            self.waiting_present -= present
             self.busy += 1
             self.served += 1
+            started = True
             ticket.succeed(SERVED)
+        if not self.waiting_present:
+            self.kept = 0
+        if started and self.busy > self.on_floor:
+            self._record()
+
+    def _record(self) -> None:
+        """Append the pool's state from now on (only when something a record holds changed)."""
+        overtime = max(0, self.busy - self.on_floor)
+        self.overtime = overtime
+        self.recorder.staffing.append(
+            StaffingRecord(
+                self.name,
+                self.env.now,
+                self.on_floor,
+                self.in_training,
+                self.proficiency,
+                overtime,
+            )
+        )
 
     def _changed(self) -> None:
         self.on_floor = max(0, self.rostered - self.in_training)
-        self.recorder.staffing.append(
-            StaffingRecord(
-                self.name, self.env.now, self.on_floor, self.in_training, self.proficiency
-            )
-        )
+        self._record()
         if self.waiting:
             self._dispatch()
 
     def set_rostered(self, headcount: int) -> None:
-        """Change the headcount on shift (a shift starts or ends)."""
+        """Change the headcount on shift (a shift starts or ends).
+
+        Staff leaving a closed pool while customers still queue in person stay to serve them.
+        """
+        leaving = self.rostered - headcount
+        if leaving > 0 and self.waiting_present and not self.is_open():
+            self.kept += min(leaving, self.on_floor)
         self.rostered = headcount
         self._changed()
 
@@ -129,35 +180,6 @@ class StaffedQueue:
         self.proficiency = proficiency
         self.handle_factor = handle_factor
         self._changed()
-
-
-def headcount_schedule(pool: StaffPool, horizon: float) -> list[tuple[float, int]]:
-    """Times at which a pool's headcount changes, and the headcount from then on.
-
-    Overlapping shifts add up; a shift listing ``days`` runs only on those days (1 = first).
-    """
-    if pool.headcount is not None:
-        return [(0.0, pool.headcount)]
-    changes: dict[float, int] = {0.0: 0}
-    days = math.ceil(horizon / SECONDS_PER_DAY)
-    for day in range(days):
-        offset = day * SECONDS_PER_DAY
-        for shift in pool.shifts:
-            if shift.days is not None and day + 1 not in shift.days:
-                continue
-            start, end = offset + shift.start, offset + shift.end
-            if start >= horizon:
-                continue
-            changes[start] = changes.get(start, 0) + shift.headcount
-            if end < horizon:
-                changes[end] = changes.get(end, 0) - shift.headcount
-    schedule: list[tuple[float, int]] = []
-    level = 0
-    for time in sorted(changes):
-        level += changes[time]
-        if not schedule or schedule[-1][1] != level:
-            schedule.append((time, level))
-    return schedule
 
 
 def staff_shifts(

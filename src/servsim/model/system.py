@@ -17,7 +17,7 @@ import simpy
 
 from servsim.distributions import ResolvedDistribution, quantile
 from servsim.model.arrivals import arrival_times
-from servsim.model.staffing import StaffedQueue, headcount_schedule, staff_shifts
+from servsim.model.staffing import StaffedQueue, staff_shifts
 from servsim.model.training import (
     PoolProficiency,
     error_factor,
@@ -41,6 +41,7 @@ from servsim.records import (
 )
 from servsim.scenario import PoolSide, ResolvedScenario, ResolvedTouchpoint, Routing
 from servsim.scenario.resolved import ResolvedSegment
+from servsim.scenario.timetable import headcount_schedule, opening_times
 from servsim.streams import RandomStreams, UniformBuffer
 from servsim.training_schema import ProficiencyModel
 
@@ -113,13 +114,28 @@ class TouchpointRuntime:
     repeat_outcome: UniformBuffer
 
     def queue_for(self, segment: str, request_type: str) -> StaffedQueue | None:
-        """The queue this customer joins: the routed pool, or the fallback if nobody is on it."""
+        """The queue this customer joins: the routed pool, or the fallback if nobody is on it.
+
+        A customer who comes in person goes to the fallback while the routed pool is closed.
+        """
         if self.routes is None:
             return None
         primary, fallback = self.routes[(segment, request_type)]
-        if primary.on_floor == 0 and fallback is not None and fallback.on_floor > 0:
-            return fallback
+        if fallback is not None:
+            if self.present and not primary.is_open() and fallback.is_open():
+                return fallback
+            if primary.on_floor == 0 and fallback.on_floor > 0:
+                return fallback
         return primary
+
+    def next_opening(self, segment: str, request_type: str, now: float) -> float:
+        """When the first of this customer's pools opens again (``inf``: not in this run)."""
+        assert self.routes is not None
+        primary, fallback = self.routes[(segment, request_type)]
+        first = primary.hours.next_opening(now)
+        if fallback is not None:
+            first = min(first, fallback.hours.next_opening(now))
+        return first
 
     def record(
         self,
@@ -287,6 +303,7 @@ class ServiceSystem:
         env = simpy.Environment()
         recorder = Recorder()
         horizon = scenario.horizon.length
+        calendar = scenario.calendar
         queues = {
             pool.name: StaffedQueue(
                 env,
@@ -295,11 +312,13 @@ class ServiceSystem:
                 recorder,
                 pool.proficiency,
                 handle_time_factor(scenario.proficiency, pool.proficiency),
+                opening_times(pool, calendar, horizon),
             )
             for side, pool in scenario.staff.pools()
         }
         schedules = {
-            pool.name: headcount_schedule(pool, horizon) for _, pool in scenario.staff.pools()
+            pool.name: headcount_schedule(pool, calendar, horizon)
+            for _, pool in scenario.staff.pools()
         }
         for name, schedule in schedules.items():
             env.process(staff_shifts(env, queues[name], schedule))
@@ -464,7 +483,9 @@ def _touchpoint_runtime(
 def _first_contact_draws(
     scenario: ResolvedScenario, streams: RandomStreams, horizon: float
 ) -> FirstContactDraws:
-    times = arrival_times(scenario.arrivals, horizon, streams.generator("arrivals"))
+    times = arrival_times(
+        scenario.arrivals, scenario.calendar, horizon, streams.generator("arrivals")
+    )
     n = len(times)
     shares = np.cumsum([seg.share for seg in scenario.segments])
     segment_index = np.minimum(
@@ -510,4 +531,11 @@ def _first_contact_draws(
     )
 
 
-__all__ = ["Customer", "OpenContact", "OpenVisit", "ServiceSystem", "outcome_probabilities"]
+__all__ = [
+    "Customer",
+    "OpenContact",
+    "OpenVisit",
+    "ServiceSystem",
+    "TouchpointRuntime",
+    "outcome_probabilities",
+]

@@ -15,22 +15,32 @@ from dataclasses import dataclass
 from servsim.scenario.components import (
     SHARE_TOLERANCE,
     Arrivals,
+    ContactLevel,
     Horizon,
     RatePeriod,
     Routing,
     Segment,
     Staff,
+    StaffPool,
     StatusInquiry,
     Touchpoint,
 )
 from servsim.scenario.errors import unknown_name
-from servsim.schema_types import format_clock
+from servsim.scenario.timetable import (
+    OpeningTimes,
+    daily_rates,
+    headcount_schedule,
+    opening_times,
+)
+from servsim.scenario.weekly import Calendar
+from servsim.schema_types import SECONDS_PER_DAY, format_clock
 from servsim.training_schema import Training
 
 __all__ = [
     "ScenarioParts",
     "consistency_problems",
     "first_front_pool",
+    "presence",
     "request_types_of",
     "routing_pools",
 ]
@@ -47,6 +57,8 @@ class ScenarioParts:
     status_inquiry: StatusInquiry | None = None
     training: Training | None = None
     horizon: Horizon | None = None
+    calendar: Calendar | None = None
+    contact_level: ContactLevel | None = None
 
 
 def request_types_of(segments: Sequence[Segment]) -> list[str]:
@@ -100,6 +112,15 @@ def consistency_problems(parts: ScenarioParts) -> Iterable[tuple[str, str]]:
                 problem = unknown_name("pool", programme.pool, pool_names)
                 yield f"training.programmes[{i}].pool", problem
     horizon = parts.horizon
+    if staff is not None and parts.calendar is not None and horizon is not None:
+        yield from _check_opening_hours(staff, parts.calendar, horizon.length)
+        if (
+            parts.arrivals is not None
+            and cycle is not None
+            and parts.contact_level is not None
+            and parts.calendar.closed_arrivals == "error"
+        ):
+            yield from _check_closed_arrivals(parts, staff, cycle, parts.calendar, horizon)
     if horizon is not None and horizon.warm_up >= horizon.length:
         yield (
             "horizon.warm_up",
@@ -153,6 +174,14 @@ def _check_cycle(
                         f"{path}.served_by.by_segment.{seg}",
                         unknown_name("segment", seg, segment_names),
                     )
+        if tp.outbound and tp.served_by is None:
+            yield f"{path}.outbound", "a callback needs staff: name the pool in served_by"
+        if tp.outbound and tp.customer_present:
+            yield (
+                f"{path}.customer_present",
+                "an outbound callback has the customer away while it waits: leave "
+                "customer_present out (or false)",
+            )
         for field in ("resolution", "failure"):
             value = getattr(tp, field)
             if isinstance(value, dict):
@@ -211,7 +240,7 @@ def _check_reachable(
 
 
 def _check_profile(profile: list[RatePeriod]) -> Iterable[tuple[str, str]]:
-    by_day: dict[int | None, list[tuple[int, RatePeriod]]] = {}
+    by_day: dict[tuple[str, int | None], list[tuple[int, RatePeriod]]] = {}
     for i, period in enumerate(profile):
         if period.end <= period.start:
             yield (
@@ -219,7 +248,11 @@ def _check_profile(profile: list[RatePeriod]) -> Iterable[tuple[str, str]]:
                 f"given {format_clock(period.end)}; a period must end after it starts "
                 f"({format_clock(period.start)})",
             )
-        by_day.setdefault(period.day, []).append((i, period))
+        if period.weekday is not None:
+            for weekday in period.weekday:
+                by_day.setdefault(("weekday", weekday), []).append((i, period))
+        else:
+            by_day.setdefault(("day", period.day), []).append((i, period))
     for periods in by_day.values():
         ordered = sorted(periods, key=lambda ip: ip[1].start)
         for (_, a), (j, b) in itertools.pairwise(ordered):
@@ -257,3 +290,108 @@ def first_front_pool(staff: Staff, cycle: Sequence[Touchpoint]) -> str | None:
             if pool in front:
                 return pool
     return None
+
+
+def presence(
+    contact_level: ContactLevel, staff: Staff, cycle: Sequence[Touchpoint], index: int
+) -> bool:
+    """Whether the customer is at touchpoint ``index``: as written, or as the contact level says.
+
+    High contact: everywhere; medium: wherever the front line serves; low: only at the first
+    and last touchpoint (docs/model.md section 2). An outbound callback never has the customer
+    waiting in person.
+    """
+    tp = cycle[index]
+    if tp.outbound:
+        return False
+    if tp.customer_present is not None:
+        return tp.customer_present
+    back = {p.name for p in staff.back}
+    pools = routing_pools(tp.served_by)
+    is_back = bool(pools) and all(p in back for p in pools)
+    if contact_level == "high":
+        return True
+    if contact_level == "medium":
+        return not is_back
+    return index in (0, len(cycle) - 1)
+
+
+def _pool_paths(staff: Staff) -> Iterable[tuple[str, StaffPool]]:
+    for side, pools in (("front", staff.front), ("back", staff.back)):
+        for i, pool in enumerate(pools):
+            yield f"staff.{side}[{i}]", pool
+
+
+def _span(calendar: Calendar, start: float, end: float) -> str:
+    """``day 3 (Wed) 20:00-24:00``: a stretch of time as a planner reads it."""
+    day = int(start // SECONDS_PER_DAY) + 1
+    offset = (day - 1) * SECONDS_PER_DAY
+    last = min(end - offset, SECONDS_PER_DAY)
+    return f"{calendar.day_label(day)} {format_clock(start - offset)}-{format_clock(last)}"
+
+
+def _check_opening_hours(
+    staff: Staff, calendar: Calendar, horizon: float
+) -> Iterable[tuple[str, str]]:
+    """A pool open with nobody on shift would take customers in and leave them waiting."""
+    for path, pool in _pool_paths(staff):
+        if pool.opening_hours is None or (pool.headcount is None and not pool.shifts):
+            continue
+        schedule = headcount_schedule(pool, calendar, horizon)
+        ends = [time for time, _ in schedule[1:]] + [horizon]
+        staffed = OpeningTimes(
+            tuple((t, e) for (t, level), e in zip(schedule, ends, strict=True) if level > 0)
+        )
+        for start, end in opening_times(pool, calendar, horizon).periods:
+            gaps = staffed.closed_within(start, min(end, horizon))
+            if gaps:
+                yield (
+                    f"{path}.opening_hours",
+                    f"pool '{pool.name}' is open {_span(calendar, *gaps[0])} with nobody on "
+                    "shift; add a shift then or shorten the opening hours",
+                )
+                break
+
+
+def _check_closed_arrivals(
+    parts: ScenarioParts,
+    staff: Staff,
+    cycle: Sequence[Touchpoint],
+    calendar: Calendar,
+    horizon: Horizon,
+) -> Iterable[tuple[str, str]]:
+    """Customers must not arrive, in person, at a first touchpoint that is closed.
+
+    A touchpoint with routing is open while any of its pools is (a closed pool's customers go
+    to the fallback).
+    """
+    assert parts.arrivals is not None and parts.contact_level is not None
+    entry = cycle[0]
+    pools = {p.name: p for _, p in staff.pools()}
+    names = routing_pools(entry.served_by)
+    if not names or any(n not in pools for n in names):
+        return
+    if not presence(parts.contact_level, staff, cycle, 0):
+        return
+    length = horizon.length
+    open_periods = sorted(
+        period for n in set(names) for period in opening_times(pools[n], calendar, length).periods
+    )
+    times = OpeningTimes(tuple(open_periods))
+    for day, periods in enumerate(daily_rates(parts.arrivals, calendar, length), start=1):
+        offset = (day - 1) * SECONDS_PER_DAY
+        for start, end, rate in periods:
+            if rate <= 0:
+                continue
+            begin, finish = offset + start, min(offset + end, length)
+            gaps = times.closed_within(begin, finish) if finish > begin else []
+            if gaps:
+                where = " or ".join(f"'{n}'" for n in dict.fromkeys(names))
+                yield (
+                    "arrivals",
+                    f"customers arrive {_span(calendar, *gaps[0])} while the first touchpoint "
+                    f"'{entry.name}' is closed (pool {where} has no opening hours or shift then); "
+                    "give arrivals no rate then, open the pool, or set "
+                    "calendar.closed_arrivals: defer to have them start at the next opening",
+                )
+                return

@@ -22,6 +22,7 @@ from servsim.catalogue import STANDARDS, family_names, lookup
 from servsim.distributions import MIN_CV, DistributionSpec, Exponential, Lognormal
 from servsim.satisfaction_schema import Expectations
 from servsim.scenario.counts import read_counts_csv
+from servsim.scenario.weekly import OpeningHours, Weekdays
 from servsim.schema_types import (
     MAX_COST_PER_HOUR,
     MAX_DAYS,
@@ -52,13 +53,20 @@ class Shift(StrictModel):
     days: list[Annotated[Whole, Field(ge=1, le=MAX_DAYS)]] | None = Field(
         default=None, description="days (1 = first) on which the shift runs; every day when omitted"
     )
+    weekdays: Weekdays | None = Field(
+        default=None,
+        description="weekdays on which the shift runs, e.g. mon-fri; every weekday when omitted",
+    )
 
 
 class StaffPool(StrictModel):
     """A pool of interchangeable staff: front line (visible) or back office (invisible).
 
     Give either a constant ``headcount`` (on the floor round the clock) or ``shifts``.
-    A server whose shift ends finishes the customer in hand before leaving.
+    A server whose shift ends finishes the customer in hand before leaving, and when the pool
+    closes with customers still queuing in person, the leaving staff serve them first: both
+    are paid overtime. Customers queue in person only while the pool is open: during its
+    ``opening_hours``, or, without them, while someone is on shift (docs/model.md §9).
     """
 
     name: Name
@@ -73,6 +81,11 @@ class StaffPool(StrictModel):
     cost_per_hour: Annotated[Real, Field(ge=0.0, le=MAX_COST_PER_HOUR)] = Field(
         default=0.0, description="cost of one staff member on the floor for one hour"
     )
+    overtime_premium: Annotated[Real, Field(ge=1.0, le=10.0)] = Field(
+        default=1.0,
+        description="an overtime hour costs this many ordinary hours (1.5: time and a half)",
+    )
+    opening_hours: OpeningHours | None = None
 
 
 class Staff(StrictModel):
@@ -156,6 +169,14 @@ class Touchpoint(StrictModel):
         default=False,
         description="customers waiting here are told their position or the wait (feels shorter)",
     )
+    outbound: bool = Field(
+        default=False,
+        description=(
+            "staff contact the customer (a callback): the customer does not wait in a queue, "
+            "so cannot abandon and is left out of service level and abandonment, but lives "
+            "the call as a moment of truth"
+        ),
+    )
 
 
 class Recontact(StrictModel):
@@ -210,9 +231,22 @@ class RatePeriod(StrictModel):
         default=None,
         description=(
             "only on this day (1 = first); every day when omitted. A day with periods of its "
-            "own uses only those, not the every-day ones"
+            "own uses only those, not the weekday or every-day ones"
         ),
     )
+    weekday: Weekdays | None = Field(
+        default=None,
+        description=(
+            "only on these weekdays (mon, mon-fri, ...), every week. A weekday with periods of "
+            "its own uses only those, not the every-day ones"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _day_or_weekday(self) -> RatePeriod:
+        if self.day is not None and self.weekday is not None:
+            raise ValueError("give a day or a weekday, not both")
+        return self
 
 
 class Arrivals(StrictModel):
@@ -220,7 +254,8 @@ class Arrivals(StrictModel):
 
     Give exactly one of: a constant ``per_hour`` rate, a ``profile`` of rate periods, or
     ``counts_csv``, a file of counts per interval (columns ``start,end,count`` and optionally
-    ``day``) that is read into a profile when the scenario is loaded.
+    ``day``: a day number, or a weekday such as ``mon`` for a weekly pattern) that is read into
+    a profile when the scenario is loaded.
     """
 
     per_hour: Annotated[Real, Field(ge=0.0, le=MAX_PER_HOUR)] | None = None

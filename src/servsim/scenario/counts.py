@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from servsim.scenario.weekly import parse_weekdays
 from servsim.schema_types import MAX_DAYS, MAX_PER_HOUR, SECONDS_PER_DAY, parse_clock
 
 __all__ = ["CountsFileError", "read_counts_csv"]
@@ -33,7 +34,8 @@ def read_counts_csv(path: Path) -> list[dict[str, Any]]:
     """Read arrival counts per interval into rate periods (count / interval length, per hour).
 
     Columns: ``start`` and ``end`` (HH:MM or seconds since midnight), ``count``, and optionally
-    ``day`` (1 = first day) for a multi-day trace. A UTF-8 byte-order mark (Excel's "CSV UTF-8")
+    ``day``: a day number (1 = first day) for a multi-day trace, or a weekday (``mon``,
+    ``mon-fri``) for a weekly pattern that repeats. A UTF-8 byte-order mark (Excel's "CSV UTF-8")
     is accepted.
 
     Raises:
@@ -106,11 +108,17 @@ def _period(path: Path, line: int, header: list[str], cells: list[str]) -> dict[
     period: dict[str, Any] = {"start": start, "end": end, "per_hour": per_hour}
     if "day" in header:
         text, where = cell("day")
-        if text:
+        if text and not _is_number(text):
+            try:
+                period["weekday"] = parse_weekdays(text)
+            except ValueError as exc:
+                raise CountsFileError(f"{where}: {exc}") from None
+        elif text:
             day = _number(text, where)
             if not (day.is_integer() and 1 <= day <= MAX_DAYS):
                 raise CountsFileError(
-                    f"{where}: a day is a whole number from 1 to {MAX_DAYS} (given: {text[:40]})"
+                    f"{where}: a day is a whole number from 1 to {MAX_DAYS} or a weekday "
+                    f"such as mon (given: {text[:40]})"
                 )
             period["day"] = int(day)
     return period
@@ -148,10 +156,16 @@ def _is_number(text: str) -> bool:
 
 
 def _check_overlaps(path: Path, periods: list[dict[str, Any]], lines: list[int]) -> None:
-    """Two intervals of the same day may not overlap: the later line is reported."""
-    by_day: dict[int | None, list[tuple[float, float, int]]] = {}
+    """Two intervals of the same day (or weekday) may not overlap: the later line is reported."""
+    by_day: dict[tuple[str, int | None], list[tuple[float, float, int]]] = {}
     for period, line in zip(periods, lines, strict=True):
-        by_day.setdefault(period.get("day"), []).append((period["start"], period["end"], line))
+        keys = (
+            [("weekday", d) for d in period["weekday"]]
+            if "weekday" in period
+            else [("day", period.get("day"))]
+        )
+        for key in keys:
+            by_day.setdefault(key, []).append((period["start"], period["end"], line))
     for rows in by_day.values():
         for (_, end_a, line_a), (start_b, _, line_b) in itertools.pairwise(sorted(rows)):
             if start_b < end_a:

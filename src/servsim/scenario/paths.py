@@ -82,7 +82,8 @@ def differing_paths(
 
 def _named(items: list[Any]) -> bool:
     names = [item.get("name") for item in items if isinstance(item, dict)]
-    return len(names) == len(items) and all(isinstance(n, str) for n in names) and (
-        len(set(names)) == len(names)
+    return (
+        len(names) == len(items)
+        and all(isinstance(n, str) for n in names)
+        and (len(set(names)) == len(names))
     )
-

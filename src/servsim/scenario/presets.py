@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from servsim.scenario.checks import routing_pools
-from servsim.scenario.components import Touchpoint
+from servsim.scenario.checks import presence
 from servsim.scenario.schema import Scenario
 
 __all__ = [
@@ -64,12 +63,6 @@ def customer_variability_cv(s: Scenario, present: bool) -> float:
     return variability.base_cv + (variability.per_contact * contact_ratio(s) if present else 0.0)
 
 
-def preset_presence(s: Scenario, index: int, tp: Touchpoint) -> bool:
-    """Whether the contact level puts the customer at this touchpoint (docs/model.md section 2)."""
-    pools = routing_pools(tp.served_by)
-    is_back = bool(pools) and all(s.pool_side(p) == "back" for p in pools)
-    if s.contact_level == "high":
-        return True
-    if s.contact_level == "medium":
-        return not is_back
-    return index in (0, len(s.service_cycle) - 1)
+def preset_presence(s: Scenario, index: int) -> bool:
+    """Whether the customer is at this touchpoint (docs/model.md section 2)."""
+    return presence(s.contact_level, s.staff, s.service_cycle, index)

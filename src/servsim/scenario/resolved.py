@@ -179,15 +179,15 @@ def _narrow(cls: type[M], model: BaseModel, **resolved: Any) -> M:
 
 def _resolve_touchpoint(s: Scenario, index: int, tp: Touchpoint) -> ResolvedTouchpoint:
     last = index == len(s.service_cycle) - 1
-    present = (
-        tp.customer_present if tp.customer_present is not None else preset_presence(s, index, tp)
-    )
+    present = preset_presence(s, index)
     cv = customer_variability_cv(s, present)
     return _narrow(
         ResolvedTouchpoint,
         tp,
         customer_present=present,
-        moment_of_truth=tp.moment_of_truth if tp.moment_of_truth is not None else present,
+        moment_of_truth=tp.moment_of_truth
+        if tp.moment_of_truth is not None
+        else (present or tp.outbound),
         first_response=tp.first_response
         if tp.first_response is not None
         else (present and tp.served_by is not None),

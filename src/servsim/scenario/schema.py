@@ -33,6 +33,7 @@ from servsim.scenario.components import (
 from servsim.scenario.counts import CountsFileError
 from servsim.scenario.errors import ScenarioError, format_validation_errors
 from servsim.scenario.paths import set_path
+from servsim.scenario.weekly import Calendar
 from servsim.schema_types import Name, StrictModel, Whole
 from servsim.training_schema import ProficiencyModel, Training
 
@@ -49,6 +50,7 @@ class Scenario(StrictModel):
     description: str = ""
     contact_level: ContactLevel
     horizon: Horizon = Field(default_factory=Horizon)
+    calendar: Calendar = Field(default_factory=Calendar)
     replications: Annotated[
         Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] | Literal["auto"],
         BeforeValidator(replications_value),
@@ -107,6 +109,8 @@ class Scenario(StrictModel):
             status_inquiry=self.status_inquiry,
             training=self.training,
             horizon=self.horizon,
+            calendar=self.calendar,
+            contact_level=self.contact_level,
         )
 
     @classmethod
