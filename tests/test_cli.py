@@ -31,6 +31,7 @@ RUN_FILES = {
     *(f"{name}.parquet" for name in RECORD_TABLES),
     "moments.parquet",  # simulated satisfaction: visible moments of truth
     "satisfaction.parquet",  # and one row per judged customer
+    *(f"{name}.{kind}" for name in ("intervals", "days") for kind in ("csv", "parquet")),
 }
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -152,6 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="N",
         help="run replications on N local processes (default: in this process)",
+    )
+    run.add_argument(
+        "--by",
+        choices=("interval", "day"),
+        help=(
+            "also print the interval view: per interval (reporting.interval, 30 min by default) "
+            "or per day, for each pool: offered, answered, abandoned, service level, ASA, "
+            "handle time, occupancy, staff on duty and the Erlang A requirement"
+        ),
+    )
+    run.add_argument(
+        "--interval",
+        metavar="DURATION",
+        help="length of an interval of the interval view, e.g. 15min (overrides the scenario)",
     )
     run.add_argument(
         "--suggest-warmup",
@@ -410,6 +425,8 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
         errors.print("--replications must be at least 1")
         return EXIT_USAGE
     scenario = load_scenario(args.scenario)
+    if args.interval is not None:
+        scenario = scenario.with_overrides({"reporting.interval": args.interval})
     if args.suggest_warmup:
         return _suggest_warmup(args, scenario, console, errors)
     replications = args.replications or scenario.replications
@@ -442,11 +459,74 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
         if stopping is not None:
             console.print(Text(stopping.describe()))
         _print_satisfaction(result, console)
+        if args.by is not None:
+            _print_interval_view(result, args.by, console)
         if record is not None:
             results.save_run(record, result)
     if record is not None:
         console.print(f"results written to {record.folder}", highlight=False)
     return EXIT_OK
+
+
+_VIEW_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("offered", "offered", "count"),
+    ("answered", "answ", "count"),
+    ("abandoned", "aband", "count"),
+    ("service_level", "SL", "share"),
+    ("asa", "ASA", "seconds"),
+    ("handle_time", "AHT", "seconds"),
+    ("occupancy", "occ", "share"),
+    ("staff_on_duty", "staff", "staff"),
+    ("erlang_required", "need", "staff"),
+)
+"""The interval view's printed columns: key, header, how a cell is written."""
+
+
+def _view_cell(value: float, style: str) -> str:
+    """A compact cell, so a pool's interval table fits 80 columns."""
+    if math.isnan(value):
+        return "-"
+    if style == "share":
+        return f"{value:.0%}"
+    if style == "seconds":
+        return f"{value:.0f}s" if value < 600 else f"{value / 60:.0f}m"
+    if style == "staff":
+        return f"{value:.0f}" if value == round(value) else f"{value:.1f}"
+    return f"{value:.0f}" if value >= 10 or value == round(value) else f"{value:.1f}"
+
+
+def _print_interval_view(result: SimulationResult, by: str, console: Console) -> None:
+    """The interval view, one table per pool; intervals with no contacts and no staff skipped."""
+    from servsim.intervals import day_table, interval_table
+
+    scenario = result.scenario
+    length = scenario.reporting.interval
+    if by == "day":
+        view = day_table(result.records, scenario, length)
+        caption = "per day, counts per replication; staff and need: the day's peak interval"
+    else:
+        view = interval_table(result.records, scenario, length)
+        view = view[(view["offered"] > 0) | (view["staff_on_duty"] > 0)]
+        caption = f"per {length / 60:g}-min interval, counts per replication"
+    caption += "; need: staff Erlang A says meet the service-level goal"
+    for pool, rows in view.groupby("pool", sort=False):
+        table = Table(
+            title=f"{pool}: the {by} view",
+            caption=caption,
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        table.add_column("when", no_wrap=True)
+        for _, label, _ in _VIEW_COLUMNS:
+            table.add_column(label, justify="right", no_wrap=True)
+        for values in rows.to_dict("records"):
+            when = f"{values['day']} {str(values['weekday']).capitalize()}"
+            if by == "interval":
+                when += f" {values['start']}"
+            cells = [_view_cell(float(values[key]), style) for key, _, style in _VIEW_COLUMNS]
+            table.add_row(when, *cells)
+        console.print(table)
 
 
 BYTES_PER_CUSTOMER = 1_100

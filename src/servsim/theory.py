@@ -46,6 +46,7 @@ __all__ = [
     "littles_law_length",
     "littles_law_time",
     "offered_load",
+    "servers_for_service_level",
 ]
 
 # Stop extending the Erlang A chain once a bound on the (length-weighted)
@@ -598,6 +599,75 @@ def erlang_a(
         # Busy agents cannot exceed n; clamp the last-ulp rounding in overload.
         occupancy=min(1.0, (1.0 - abandon_probability) * lam * es / n),
     )
+
+
+# --------------------------------------------------------------------------
+# Staffing: the inverse question
+# --------------------------------------------------------------------------
+
+
+def servers_for_service_level(
+    arrival_rate: float,
+    mean_service_time: float,
+    target: float,
+    goal: float,
+    mean_patience: float = math.inf,
+    max_servers: int = 100_000,
+) -> int:
+    """The fewest agents whose service level reaches ``goal`` (Erlang A, or Erlang C).
+
+    Service level is ``P(served and Wq <= target)`` (:meth:`ErlangA.service_level`: abandons
+    count as misses), which never falls when an agent is added, so the answer is found by
+    bisection between a count known to miss and one known to meet the goal. With
+    ``mean_patience = math.inf`` it is the Erlang C staffing (always more agents than the
+    offered load).
+
+    Args:
+        arrival_rate: Mean arrivals per unit time (``lambda``), > 0.
+        mean_service_time: Mean service time in the same unit, > 0.
+        target: The answer-time target, >= 0.
+        goal: The share to answer within the target, in (0, 1).
+        mean_patience: Mean patience, > 0, or ``math.inf`` for no abandonment.
+        max_servers: Give up beyond this many agents.
+
+    Returns:
+        The smallest number of agents meeting the goal.
+
+    Raises:
+        ValueError: If an argument is out of range, or the goal needs more than
+            ``max_servers`` agents (with impatient customers a goal near 1 may be unreachable).
+    """
+    lam = _positive("arrival_rate", arrival_rate)
+    service = _positive("mean_service_time", mean_service_time)
+    wait_target = _target(target)
+    if not 0.0 < goal < 1.0:
+        raise ValueError(f"goal must lie strictly between 0 and 1, got {goal!r}")
+    patience = _patience(mean_patience)
+    load = lam * service
+
+    def meets(servers: int) -> bool:
+        return erlang_a(lam, service, servers, patience).service_level(wait_target) >= goal
+
+    low = max(math.floor(load), 0) if math.isinf(patience) else 0  # known to miss
+    high = max(low + 1, 1)
+    while not meets(high):
+        low = high
+        high = 2 * high
+        if high > max_servers:
+            if meets(max_servers):
+                high = max_servers
+                break
+            raise ValueError(
+                f"more than {max_servers} agents would be needed for {goal:.0%} within "
+                f"{wait_target:g} at an offered load of {load:.4g} erlangs"
+            )
+    while high - low > 1:
+        middle = (low + high) // 2
+        if meets(middle):
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 # --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
+from servsim.intervals import day_table, interval_table
 from servsim.records import RECORD_TYPES
 from servsim.results.folders import (
     COMPARISON,
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 SATISFACTION_TABLES = ("moments", "satisfaction")
 """Tables of simulated satisfaction saved beside the records: ``<name>.parquet``."""
+INTERVAL_TABLES = ("intervals", "days")
+"""The interval view saved with a run (``<name>.parquet`` and ``<name>.csv``)."""
 SCENARIOS = "scenarios"
 """A comparison's subfolder of resolved scenarios, one ``<name>.yaml`` each."""
 
@@ -76,6 +79,9 @@ def save_run(
         write_parquet(folder / f"{name}.parquet", table)
     write_parquet(folder / "moments.parquet", result.moments)
     write_parquet(folder / "satisfaction.parquet", result.satisfaction)
+    length = result.scenario.reporting.interval
+    record.table("intervals", interval_table(result.records, result.scenario, length), parquet=True)
+    record.table("days", day_table(result.records, result.scenario, length), parquet=True)
     record.update(
         seed=result.seed,
         replications=len(result.replications),
@@ -149,7 +155,7 @@ def load_run(folder: str | Path) -> SavedRun:
     tables: dict[str, pd.DataFrame] = {}
     if (folder / "replications.csv").is_file():
         tables["replications"] = pd.read_csv(folder / "replications.csv")
-    for name in (*RECORD_TYPES, *SATISFACTION_TABLES):
+    for name in (*RECORD_TYPES, *SATISFACTION_TABLES, *INTERVAL_TABLES):
         path = folder / f"{name}.parquet"
         if path.is_file():
             tables[name] = pd.read_parquet(path)

@@ -311,6 +311,27 @@ class Horizon(StrictModel):
         return self.days * SECONDS_PER_DAY
 
 
+class Reporting(StrictModel):
+    """How results are cut for a planner: the length of an interval of the interval view."""
+
+    interval: Annotated[Duration, Field(ge=300.0)] = Field(
+        default=1800.0,
+        description=(
+            "length of one interval in the interval view (per-interval tables per pool); "
+            "it divides the day: 5min, 15min, 30min, 1h, ..."
+        ),
+    )
+
+    @field_validator("interval")
+    @classmethod
+    def _divides_the_day(cls, interval: float) -> float:
+        if not (SECONDS_PER_DAY / interval).is_integer():
+            raise ValueError(
+                f"{interval:g} s does not divide a day; use 5min, 10min, 15min, 30min, 1h, ..."
+            )
+        return interval
+
+
 class ServiceLevelTarget(StrictModel):
     """The service-level standard, e.g. 80% of contacts answered within 20 s (80/20).
 

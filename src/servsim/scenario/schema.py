@@ -21,6 +21,7 @@ from servsim.scenario.components import (
     Horizon,
     PoolSide,
     Precision,
+    Reporting,
     Segment,
     ServiceLevelTarget,
     Staff,
@@ -64,6 +65,7 @@ class Scenario(StrictModel):
     precision: Precision = Field(default_factory=Precision)
     seed: Annotated[Whole, Field(ge=0, le=2**63 - 1)] = 1
     service_level: ServiceLevelTarget = Field(default_factory=ServiceLevelTarget)
+    reporting: Reporting = Field(default_factory=Reporting)
     segments: Annotated[Sequence[Segment], Field(min_length=1)]
     arrivals: Arrivals
     staff: Staff
