@@ -20,19 +20,87 @@ Compare scenarios under common random numbers and sweep parameters::
 only when a :class:`DaskExecutor` is created, so ``import servsim`` stays as fast as before.
 """
 
-from servsim import theory
-from servsim.analysis import (
-    Archetype,
-    classify_archetype,
-    contact_level_comparison,
-    importance_performance,
-)
-from servsim.compare import Comparison, compare
-from servsim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from servsim.experiment import SimulationResult, StoppingReport, simulate
-from servsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
-from servsim.sweep import SweepResult, SweepSpec, load_sweep, sweep
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 from servsim.version import __version__
+
+if TYPE_CHECKING:
+    from servsim import theory
+    from servsim.analysis import (
+        Archetype,
+        classify_archetype,
+        contact_level_comparison,
+        importance_performance,
+    )
+    from servsim.compare import Comparison, compare
+    from servsim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+    from servsim.experiment import SimulationResult, StoppingReport, simulate
+    from servsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+    from servsim.sweep import SweepResult, SweepSpec, load_sweep, sweep
+
+# Public names and the module each lives in, imported on first use (PEP 562): ``import
+# servsim`` and the CLI's light commands (--help, validate, schema) never load pandas, scipy
+# or pyarrow, which take most of a second to import.
+_PUBLIC = {
+    "theory": "servsim.theory",
+    "Archetype": "servsim.analysis",
+    "classify_archetype": "servsim.analysis",
+    "contact_level_comparison": "servsim.analysis",
+    "importance_performance": "servsim.analysis",
+    "Comparison": "servsim.compare",
+    "compare": "servsim.compare",
+    "DaskExecutor": "servsim.executors",
+    "ProcessExecutor": "servsim.executors",
+    "SerialExecutor": "servsim.executors",
+    "SimulationResult": "servsim.experiment",
+    "StoppingReport": "servsim.experiment",
+    "simulate": "servsim.experiment",
+    "Scenario": "servsim.scenario",
+    "ScenarioError": "servsim.scenario",
+    "load_scenario": "servsim.scenario",
+    "validate_scenario": "servsim.scenario",
+    "SweepResult": "servsim.sweep",
+    "SweepSpec": "servsim.sweep",
+    "load_sweep": "servsim.sweep",
+    "sweep": "servsim.sweep",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module the first time the name is used."""
+    import importlib
+
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'servsim' has no attribute {name!r}")
+    value = importlib.import_module(module)
+    if name != "theory":
+        value = getattr(value, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])
+
+
+class _Package(types.ModuleType):
+    """The package, whose ``compare`` and ``sweep`` stay the functions.
+
+    Importing a submodule binds it as an attribute of its package; ``servsim.compare`` and
+    ``servsim.sweep`` name functions, so their modules must not replace them.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("compare", "sweep") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "Archetype",

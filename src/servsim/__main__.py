@@ -1,5 +1,5 @@
 """``python -m servsim``: the same as the ``servsim`` command."""
 
-from servsim.cli import main
+from servsim.entry import main
 
 raise SystemExit(main())

@@ -20,7 +20,6 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.progress import (
@@ -36,10 +35,15 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from servsim import results
-from servsim.analysis import ARCHETYPE_THRESHOLD
+from servsim.arguments import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    build_parser,
+)
 from servsim.catalogue import CATALOGUE, STANDARDS, column, keys, lookup, unit_of
-from servsim.experiment import fixed_replications
 from servsim.presentation import (
     SATISFACTION_SHOWN,
     TOUCHPOINT_SHOWN,
@@ -52,18 +56,20 @@ from servsim.presentation import (
 )
 from servsim.satisfaction_schema import LEVEL_NAMES
 from servsim.scenario import Scenario, ScenarioError, load_scenario
+from servsim.version import LazyModule
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from servsim import results
     from servsim.catalogue import Unit
     from servsim.compare import Comparison
     from servsim.executors import Executor
     from servsim.experiment import SimulationResult
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_OUTPUT = 3
-EXIT_INTERRUPTED = 130
+else:
+    results = LazyModule("servsim.results")
+
 
 COMPARE_HEADLINE = (
     "service_level_offered",
@@ -78,202 +84,13 @@ COMPARE_HEADLINE = (
 design change is usually judged on, cost and satisfaction included. ``--all-metrics`` shows all."""
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that exits with code 2 and a one-line message, as for a bad scenario."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _positive(text: str) -> int:
-    """An argparse type: a whole number of at least 1 (workers, replications)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _add_parallel_options(parser: argparse.ArgumentParser, default: str) -> None:
-    """``--workers`` and ``--scheduler``, shared by every command that can run in parallel."""
-    parser.add_argument(
-        "--workers",
-        type=_positive,
-        metavar="N",
-        help=f"local worker processes; 1 runs in this process ({default})",
-    )
-    parser.add_argument(
-        "--scheduler",
-        metavar="ADDR",
-        help=(
-            "run on a Dask cluster, e.g. tcp://host:8786 (default: the "
-            "SERVSIM_DASK_SCHEDULER environment variable; needs servsim[dask])"
-        ),
-    )
-
-
-def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    """Where results go and how much is shown: the same for every command that simulates."""
-    parser.add_argument(
-        "-o",
-        "--results",
-        type=Path,
-        default=Path("results"),
-        help="results folder (default: results)",
-    )
-    parser.add_argument(
-        "--all-metrics", action="store_true", help="show every metric, percentiles included"
-    )
-    parser.add_argument("--no-save", action="store_true", help="print only, write nothing")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every sub-command."""
-    from servsim.version import __version__
-
-    parser = _Parser(
-        prog="servsim", description="Simulate customer-service systems described in YAML."
-    )
-    parser.add_argument("--version", action="version", version=f"servsim {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    run = sub.add_parser("run", help="simulate a scenario and save its results")
-    run.add_argument("scenario", type=Path, help="scenario YAML file")
-    run.add_argument(
-        "-r", "--replications", type=int, help="number of replications (scenario's own by default)"
-    )
-    run.add_argument("-s", "--seed", type=int, help="seed (scenario's own by default)")
-    _add_output_options(run)
-    run.add_argument(
-        "--workers",
-        type=_positive,
-        metavar="N",
-        help="run replications on N local processes (default: in this process)",
-    )
-    run.add_argument(
-        "--by",
-        choices=("interval", "day"),
-        help=(
-            "also print the interval view: per interval (reporting.interval, 30 min by default) "
-            "or per day, for each pool: offered, answered, abandoned, service level, ASA, "
-            "handle time, occupancy, staff on duty and the Erlang A requirement"
-        ),
-    )
-    run.add_argument(
-        "--interval",
-        metavar="DURATION",
-        help="length of an interval of the interval view, e.g. 15min (overrides the scenario)",
-    )
-    run.add_argument(
-        "--suggest-warmup",
-        action="store_true",
-        help=(
-            "only suggest a warm-up: run a pilot without warm-up (3 replications, or -r), apply "
-            "MSER-5 to customers' first waits, print the suggestion and exit without running "
-            "or saving the full simulation"
-        ),
-    )
-
-    compare = sub.add_parser(
-        "compare",
-        help="compare scenarios under common random numbers, with paired differences",
-        description=(
-            "Run every scenario with the same seed and replication numbers (common random "
-            "numbers), print each metric side by side with its 95% CI and the paired "
-            "difference to the first scenario with its own CI, marking the significant ones. "
-            "A file with `variants:` contributes its base and each variant, so one such file "
-            "is enough. Saves the tables under RESULTS/compare/<name>/<run-id>/."
-        ),
-    )
-    compare.add_argument(
-        "scenarios", type=Path, nargs="+", help="scenario YAML files; the first is the reference"
-    )
-    compare.add_argument(
-        "-r",
-        "--replications",
-        type=_positive,
-        help="replications of each (the reference scenario's own by default)",
-    )
-    compare.add_argument(
-        "-s", "--seed", type=int, help="seed of all (the reference scenario's own by default)"
-    )
-    _add_parallel_options(compare, "default: every core")
-    _add_output_options(compare)
-
-    sweep = sub.add_parser(
-        "sweep",
-        help="run a parameter sweep file and write its tidy tables",
-        description=(
-            "Run every point of a sweep file (a base scenario, parameters by dotted path) and "
-            "write RESULTS/sweeps/<name>/: table.csv and table.parquet (one row per point and "
-            "replication), summary.csv (mean and 95% CI per point and metric), failures.csv, "
-            "and points/, one file per finished point. A point that fails is reported and "
-            "never stops the others. Exit code 0 when at least one point ran (failures are "
-            "listed), 1 when every point failed, 2 for a bad sweep file or an existing sweep "
-            "folder without --resume, 3 when the results cannot be written, 130 when "
-            "interrupted (finished points are kept)."
-        ),
-    )
-    sweep.add_argument("sweep", type=Path, help="sweep YAML file")
-    _add_parallel_options(sweep, "default: every core")
-    sweep.add_argument(
-        "--resume",
-        action="store_true",
-        help=(
-            "continue a sweep: keep the finished points whose key (values, base scenario "
-            "content, seed, replications, version) is unchanged, run the others"
-        ),
-    )
-    sweep.add_argument(
-        "-o",
-        "--results",
-        type=Path,
-        default=Path("results"),
-        help="results folder (default: results); the sweep goes to RESULTS/sweeps/<name>/",
-    )
-    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-
-    levels = sub.add_parser(
-        "contact-levels",
-        help="compare the same service at several contact levels, under one seed",
-    )
-    levels.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
-    levels.add_argument(
-        "-r", "--replications", type=int, help="replications of each (first scenario's by default)"
-    )
-    levels.add_argument("-s", "--seed", type=int, help="seed of all (first scenario's by default)")
-    levels.add_argument("--csv", type=Path, help="also write the comparison as a tidy CSV")
-    levels.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-
-    validate = sub.add_parser("validate", help="check scenario files and report every problem")
-    validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
-
-    sub.add_parser("schema", help="print the JSON Schema of a scenario (for editors)")
-
-    report = sub.add_parser(
-        "report",
-        help="write an HTML report (with figures) of a saved run",
-        description=(
-            "Build RUN_FOLDER/report.html and RUN_FOLDER/figures/*.png from the files `servsim "
-            "run` saved, without simulating again. Given a scenario's results folder "
-            "(results/<scenario>/), report its newest run."
-        ),
-    )
-    report.add_argument(
-        "folder",
-        type=Path,
-        help="a run folder (results/<scenario>/<run-id>/) or a scenario's results/<scenario>/",
-    )
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``servsim`` console script."""
-    args = build_parser().parse_args(argv)
+    """Parse and run a command line, as the ``servsim`` console script does."""
+    return run_command(build_parser().parse_args(argv), argv)
+
+
+def run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
+    """Run a parsed command line (:mod:`servsim.entry` parses it without loading this)."""
     console = Console()
     errors = Console(stderr=True)
     try:
@@ -412,6 +229,8 @@ def _replications_or_problem(
 ) -> int | None:
     """:func:`fixed_replications`, with its problem printed (None) instead of raised."""
     try:
+        from servsim.experiment import fixed_replications
+
         return fixed_replications(scenario, given, purpose)
     except ValueError as exc:
         errors.print(Text(str(exc)), soft_wrap=True)
@@ -434,7 +253,7 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
     if memory is not None:
         errors.print(Text.assemble(("warning: ", "yellow"), memory), soft_wrap=True)
     show_progress = not args.quiet and console.is_terminal
-    extra: dict[str, Any] = {} if args.workers is None else {"workers": args.workers}
+    extra: dict[str, Any] = {"workers": args.workers}
     seed = args.seed if args.seed is not None else scenario.seed
     manifest = results.run_manifest(scenario, seed, replications, ["servsim", *argv])
     with _saving(args, results.RUN, scenario.name, manifest) as record:
@@ -542,9 +361,7 @@ def _print_warnings(warnings: Sequence[str], errors: Console) -> None:
 
 def _memory_warning(scenario: Scenario, replications: int | str) -> str | None:
     """Say before starting when a run's records will need gigabytes (they stay in memory)."""
-    from servsim.model.arrivals import expected_arrivals
-
-    customers = expected_arrivals(scenario.arrivals, scenario.calendar, scenario.horizon.length)
+    customers = _customers(scenario)
     count = replications if isinstance(replications, int) else scenario.precision.max_replications
     needed = customers * count * BYTES_PER_CUSTOMER
     if needed < MEMORY_WARNING_BYTES:
@@ -713,6 +530,8 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
     archetype = result.archetype
     line = Text("archetype: ")
     line.append(archetype.name, style="bold")
+    from servsim.analysis import ARCHETYPE_THRESHOLD
+
     grounds = archetype_scores(archetype.procedural, archetype.personal, ARCHETYPE_THRESHOLD)
     line.append(f" ({grounds}): {archetype.description}")
     if result.overloaded:
@@ -814,15 +633,25 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
 # --------------------------------------------------------------------------- compare and sweep
 
 
-def _executor(workers: int | None, scheduler: str | None, errors: Console) -> Executor | None:
-    """The executor for ``--workers``/``--scheduler``: every core when neither is given.
+def _customers(scenario: Scenario) -> float:
+    """Mean first arrivals of one replication: how much work a run is."""
+    from servsim.model.arrivals import expected_arrivals
+
+    return expected_arrivals(scenario.arrivals, scenario.calendar, scenario.horizon.length)
+
+
+def _executor(
+    workers: int | str, scheduler: str | None, errors: Console, customers: float
+) -> Executor | None:
+    """The executor for ``--workers``/``--scheduler`` (``auto``: by the work, ``customers``).
 
     None (after saying why) when a Dask scheduler cannot be used: not installed, unreachable.
     """
-    from servsim.executors import DASK_ENVIRONMENT, make_executor
+    from servsim.executors import DASK_ENVIRONMENT, auto_workers, make_executor
 
+    count = auto_workers(customers) if workers == "auto" else int(workers)
     try:
-        return make_executor(workers if workers is not None else os.cpu_count() or 1, scheduler)
+        return make_executor(count, scheduler)
     except (RuntimeError, OSError, ValueError) as exc:
         address = scheduler or os.environ.get(DASK_ENVIRONMENT)
         errors.print(Text(f"cannot use the Dask scheduler at {address}: {exc}"), soft_wrap=True)
@@ -960,7 +789,8 @@ def _compare(args: argparse.Namespace, console: Console, errors: Console, argv: 
         errors.print("--seed must be 0 or more")
         return EXIT_USAGE
     seed = args.seed if args.seed is not None else reference.seed
-    executor = _executor(args.workers, args.scheduler, errors)
+    work = sum(_customers(s) for s in scenarios) * replications
+    executor = _executor(args.workers, args.scheduler, errors, work)
     if executor is None:
         return EXIT_USAGE
     show_progress = not args.quiet and console.is_terminal
@@ -1011,10 +841,12 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: li
     replications = spec.replications or base.replications
     seed = spec.seed if spec.seed is not None else base.seed
     points = sweep_points(spec, base)
+    per_point = replications if isinstance(replications, int) else 1
     results.check_writable(args.results)  # before anything runs: a wrong -o fails at once
     _report_stale(results.clean_stale_partials(args.results), errors)
     folder = results.SWEEP.parent(args.results, spec.name)
-    executor = _executor(args.workers, args.scheduler, errors)
+    work = _customers(base) * per_point * len(points)
+    executor = _executor(args.workers, args.scheduler, errors, work)
     if executor is None:
         return EXIT_USAGE
     console.print(

@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import numpy.typing as npt
 from pydantic import Discriminator, Field, Tag
-from scipy.special import gammaincinv, ndtri
 
 from servsim.schema_types import Duration, PositiveDuration, Real, StrictModel
 
@@ -155,10 +154,14 @@ def quantile(spec: ResolvedDistribution, u: FloatArray) -> FloatArray:
     if isinstance(spec, Exponential):
         return -spec.mean * np.log1p(-u)
     if isinstance(spec, Lognormal):
+        from scipy.special import ndtri  # imported on first use: validating needs no scipy
+
         sigma2 = math.log1p(spec.cv**2)
         mu = math.log(spec.mean) - sigma2 / 2
         return np.exp(mu + math.sqrt(sigma2) * ndtri(u))
     if isinstance(spec, Gamma):
+        from scipy.special import gammaincinv
+
         shape = 1.0 / spec.cv**2
         return np.asarray(gammaincinv(shape, u), dtype=np.float64) * (spec.mean / shape)
     if isinstance(spec, Weibull):

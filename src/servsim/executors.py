@@ -189,6 +189,25 @@ class DaskExecutor(Executor):
         self._client.close()
 
 
+POOL_START_SECONDS = 3.0
+"""What starting a local process pool costs (forkserver start and each worker's imports),
+measured at 2-4 s on the reference machine: work shorter than a few of these runs serially."""
+SECONDS_PER_CUSTOMER = 3e-5
+"""What one simulated customer costs the whole pipeline on the reference machine (bench/)."""
+
+
+def auto_workers(customers: float, cores: int | None = None) -> int:
+    """How many local processes pay for ``customers`` simulated customers: 1 or every core.
+
+    Parallel runs pay only when the serial work is well beyond the pools' start-up: below two
+    start-ups of work, one process finishes first.
+    """
+    cores = cores or os.cpu_count() or 1
+    if cores <= 1 or customers * SECONDS_PER_CUSTOMER < 2 * POOL_START_SECONDS:
+        return 1
+    return cores
+
+
 def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
     """Serial for one worker, local processes for more, Dask when a scheduler is named.
 

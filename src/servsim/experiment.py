@@ -16,7 +16,15 @@ import numpy as np
 import pandas as pd
 
 from servsim.analysis import Archetype, classify_archetype, importance_performance
-from servsim.executors import Executor, ProcessExecutor, batches, run_replications, task_for
+from servsim.executors import (
+    Executor,
+    ProcessExecutor,
+    auto_workers,
+    batches,
+    run_replications,
+    task_for,
+)
+from servsim.model.arrivals import expected_arrivals
 from servsim.records import RECORD_TYPES, RecordTables
 from servsim.replication import ReplicationResult, describe_warnings, run_replication
 from servsim.scenario import (
@@ -174,13 +182,18 @@ def _stack_frames(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:
     return table[["replication", *[c for c in table.columns if c != "replication"]]]
 
 
+def expected_customers(scenario: ResolvedScenario) -> float:
+    """Mean first arrivals in one replication: the measure of a run's work."""
+    return expected_arrivals(scenario.arrivals, scenario.calendar, scenario.horizon.length)
+
+
 def simulate(
     scenario: Scenario,
     replications: int | Literal["auto"] | None = None,
     seed: int | None = None,
     progress: ProgressCallback | None = None,
     *,
-    workers: int | None = None,
+    workers: int | Literal["auto"] | None = None,
     executor: Executor | None = None,
 ) -> SimulationResult:
     """Run independent replications of a scenario and summarise them with confidence intervals.
@@ -198,7 +211,9 @@ def simulate(
         progress: called as ``progress(done, total)`` as replications finish; with ``auto``,
             ``total`` is the number planned so far and grows as batches are added.
         workers: more than 1 runs replications on that many local processes (closed
-            afterwards); None or 1 runs them in this process.
+            afterwards); None or 1 runs them in this process; ``"auto"`` uses every core when
+            the expected work outweighs starting the processes
+            (:func:`servsim.executors.auto_workers`), else this process.
         executor: an executor to run replications on (left open); instead of ``workers``.
 
     Raises:
@@ -212,6 +227,10 @@ def simulate(
             raise ValueError(f"replications must be a number or 'auto', got {requested!r}")
     elif requested < 1:
         raise ValueError(f"replications must be at least 1, got {requested}")
+    if workers == "auto":
+        planned = requested if isinstance(requested, int) else resolved.precision.min_replications
+        work = expected_customers(resolved) * planned
+        workers = 1 if executor is not None else auto_workers(work)
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     if workers is not None and workers > 1 and executor is not None:

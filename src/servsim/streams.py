@@ -17,7 +17,6 @@ import hashlib
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtri
 
 BLOCK = 1024
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -81,6 +80,8 @@ class CounterNoise:
 
     def normals(self, *fields: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """One standard normal per row of ``fields`` (the inverse CDF of :meth:`uniforms`)."""
+        from scipy.special import ndtri
+
         return np.asarray(ndtri(self.uniforms(*fields)), dtype=np.float64)
 
 

@@ -13,6 +13,7 @@ flows one way: system -> journey).
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Generator
 from typing import Any
@@ -45,16 +46,35 @@ INFINITY = math.inf
 
 
 def run(system: ServiceSystem) -> RecordTables:
-    """Run a built system to the horizon; customers still inside are recorded ``in_system``."""
-    system.env.process(arrivals(system))
-    system.env.run(until=system.scenario.horizon.length)
-    system.close_open_records()
-    return system.recorder.tables()
+    """Run a built system to the horizon; customers still inside are recorded ``in_system``.
+
+    The cyclic garbage collector is paused while the model runs: the model makes next to no
+    cyclic garbage, yet the collector would scan every record and every waiting customer over
+    and over (about a sixth of the run time). The processes still waiting at the horizon form
+    cycles with the system (a customer's generator holds the system, whose queues hold the
+    customer's ticket), so the caller collects once when the replication is done.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        system.env.process(arrivals(system))
+        system.env.run(until=system.scenario.horizon.length)
+        system.close_open_records()
+        return system.recorder.tables()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def simulate_replication(scenario: ResolvedScenario, seed: int, replication: int) -> RecordTables:
-    """Run one replication of a resolved scenario and return its records."""
-    return run(ServiceSystem.build(scenario, RandomStreams(seed, replication)))
+    """Run one replication of a resolved scenario and return its records.
+
+    The finished model is freed at once (one collection breaks its cycles), so a run of many
+    replications never holds more than one model's objects.
+    """
+    tables = run(ServiceSystem.build(scenario, RandomStreams(seed, replication)))
+    gc.collect()
+    return tables
 
 
 def arrivals(system: ServiceSystem) -> Process:
@@ -89,7 +109,9 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
     while True:
         tp = cycle[step]
         if tp.present and tp.routes is not None:  # a contact starts once the pool is open
-            yield from _until_open(system, tp, segment.name, request_type)
+            queue = tp.queue_for(segment.name, request_type)
+            if queue is not None and not queue.is_open():
+                yield from _until_open(system, tp, segment.name, request_type)
         contact = customer.contacts
         customer.contacts += 1
         customer.attempts += 1

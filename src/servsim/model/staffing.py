@@ -35,6 +35,7 @@ class StaffedQueue:
 
     __slots__ = (
         "_waiting",
+        "always_open",
         "busy",
         "env",
         "handle_factor",
@@ -68,6 +69,7 @@ class StaffedQueue:
         self.side = side
         self.recorder = recorder
         self.hours = hours  # when customers may queue in person
+        self.always_open = hours.always
         self.rostered = 0  # on shift
         self.in_training = 0  # on shift or not, off the floor for training
         self.on_floor = 0  # rostered - in training: who can serve
@@ -83,7 +85,7 @@ class StaffedQueue:
 
     def is_open(self) -> bool:
         """Whether customers may queue here in person now."""
-        return self.hours.is_open(self.env.now)
+        return self.always_open or self.hours.is_open(self.env.now)
 
     def request(self, patience: float, present: bool = True) -> simpy.Event | None:
         """Join the queue; ``None`` means a server was free and service starts now.

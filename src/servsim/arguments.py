@@ -1,0 +1,217 @@
+"""The ``servsim`` command line's arguments and exit codes.
+
+Kept apart from :mod:`servsim.cli` (the commands) and free of pandas, scipy and the model:
+``servsim --help`` and argument errors are answered before any of those is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_OUTPUT = 3
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with code 2 and a one-line message, as for a bad scenario."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (workers, replications)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _workers(text: str) -> int | str:
+    """An argparse type: ``auto`` or a whole number of at least 1."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    return _positive(text)
+
+
+WORKERS_HELP = (
+    "local worker processes: N, 1 (this process) or auto (default: every core when the work "
+    "outweighs starting the processes, else this process)"
+)
+
+
+def _add_parallel_options(parser: argparse.ArgumentParser) -> None:
+    """``--workers`` and ``--scheduler``, shared by every command that can run in parallel."""
+    parser.add_argument(
+        "--workers", type=_workers, default="auto", metavar="N|auto", help=WORKERS_HELP
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help=(
+            "run on a Dask cluster, e.g. tcp://host:8786 (default: the "
+            "SERVSIM_DASK_SCHEDULER environment variable; needs servsim[dask])"
+        ),
+    )
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """Where results go and how much is shown: the same for every command that simulates."""
+    parser.add_argument(
+        "-o",
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="results folder (default: results)",
+    )
+    parser.add_argument(
+        "--all-metrics", action="store_true", help="show every metric, percentiles included"
+    )
+    parser.add_argument("--no-save", action="store_true", help="print only, write nothing")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    from servsim.version import __version__
+
+    parser = _Parser(
+        prog="servsim", description="Simulate customer-service systems described in YAML."
+    )
+    parser.add_argument("--version", action="version", version=f"servsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="simulate a scenario and save its results")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument(
+        "-r", "--replications", type=int, help="number of replications (scenario's own by default)"
+    )
+    run.add_argument("-s", "--seed", type=int, help="seed (scenario's own by default)")
+    _add_output_options(run)
+    run.add_argument(
+        "--workers", type=_workers, default="auto", metavar="N|auto", help=WORKERS_HELP
+    )
+    run.add_argument(
+        "--by",
+        choices=("interval", "day"),
+        help=(
+            "also print the interval view: per interval (reporting.interval, 30 min by default) "
+            "or per day, for each pool: offered, answered, abandoned, service level, ASA, "
+            "handle time, occupancy, staff on duty and the Erlang A requirement"
+        ),
+    )
+    run.add_argument(
+        "--interval",
+        metavar="DURATION",
+        help="length of an interval of the interval view, e.g. 15min (overrides the scenario)",
+    )
+    run.add_argument(
+        "--suggest-warmup",
+        action="store_true",
+        help=(
+            "only suggest a warm-up: run a pilot without warm-up (3 replications, or -r), apply "
+            "MSER-5 to customers' first waits, print the suggestion and exit without running "
+            "or saving the full simulation"
+        ),
+    )
+
+    compare = sub.add_parser(
+        "compare",
+        help="compare scenarios under common random numbers, with paired differences",
+        description=(
+            "Run every scenario with the same seed and replication numbers (common random "
+            "numbers), print each metric side by side with its 95% CI and the paired "
+            "difference to the first scenario with its own CI, marking the significant ones. "
+            "A file with `variants:` contributes its base and each variant, so one such file "
+            "is enough. Saves the tables under RESULTS/compare/<name>/<run-id>/."
+        ),
+    )
+    compare.add_argument(
+        "scenarios", type=Path, nargs="+", help="scenario YAML files; the first is the reference"
+    )
+    compare.add_argument(
+        "-r",
+        "--replications",
+        type=_positive,
+        help="replications of each (the reference scenario's own by default)",
+    )
+    compare.add_argument(
+        "-s", "--seed", type=int, help="seed of all (the reference scenario's own by default)"
+    )
+    _add_parallel_options(compare)
+    _add_output_options(compare)
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep file and write its tidy tables",
+        description=(
+            "Run every point of a sweep file (a base scenario, parameters by dotted path) and "
+            "write RESULTS/sweeps/<name>/: table.csv and table.parquet (one row per point and "
+            "replication), summary.csv (mean and 95% CI per point and metric), failures.csv, "
+            "and points/, one file per finished point. A point that fails is reported and "
+            "never stops the others. Exit code 0 when at least one point ran (failures are "
+            "listed), 1 when every point failed, 2 for a bad sweep file or an existing sweep "
+            "folder without --resume, 3 when the results cannot be written, 130 when "
+            "interrupted (finished points are kept)."
+        ),
+    )
+    sweep.add_argument("sweep", type=Path, help="sweep YAML file")
+    _add_parallel_options(sweep)
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help=(
+            "continue a sweep: keep the finished points whose key (values, base scenario "
+            "content, seed, replications, version) is unchanged, run the others"
+        ),
+    )
+    sweep.add_argument(
+        "-o",
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="results folder (default: results); the sweep goes to RESULTS/sweeps/<name>/",
+    )
+    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    levels = sub.add_parser(
+        "contact-levels",
+        help="compare the same service at several contact levels, under one seed",
+    )
+    levels.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
+    levels.add_argument(
+        "-r", "--replications", type=int, help="replications of each (first scenario's by default)"
+    )
+    levels.add_argument("-s", "--seed", type=int, help="seed of all (first scenario's by default)")
+    levels.add_argument("--csv", type=Path, help="also write the comparison as a tidy CSV")
+    levels.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    validate = sub.add_parser("validate", help="check scenario files and report every problem")
+    validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
+
+    sub.add_parser("schema", help="print the JSON Schema of a scenario (for editors)")
+
+    report = sub.add_parser(
+        "report",
+        help="write an HTML report (with figures) of a saved run",
+        description=(
+            "Build RUN_FOLDER/report.html and RUN_FOLDER/figures/*.png from the files `servsim "
+            "run` saved, without simulating again. Given a scenario's results folder "
+            "(results/<scenario>/), report its newest run."
+        ),
+    )
+    report.add_argument(
+        "folder",
+        type=Path,
+        help="a run folder (results/<scenario>/<run-id>/) or a scenario's results/<scenario>/",
+    )
+    return parser
