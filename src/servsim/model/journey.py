@@ -30,6 +30,7 @@ from servsim.model.system import (
     inquiry_contact,
 )
 from servsim.records import (
+    COMPACT_EVERY,
     ContactKind,
     ContactOutcome,
     ContactRecord,
@@ -82,9 +83,12 @@ def arrivals(system: ServiceSystem) -> Process:
     env = system.env
     draws = system.draws
     segments = system.segments
+    recorder = system.recorder
     for index, time in enumerate(draws.times):
         if time > env.now:
             yield env.timeout(time - env.now)
+        if not index % COMPACT_EVERY:
+            recorder.compact()  # rows so far into column arrays: memory stays small
         customer = Customer(
             index, segments[draws.segments[index]], draws.request_types[index], env.now
         )
