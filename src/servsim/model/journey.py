@@ -106,13 +106,14 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
     index = customer.index
     request_type = customer.request_type
     inquiries_on = system.inquiry is not None
+    closes = system.closes  # some pool has hours: check before queueing in person
     kind: ContactKind = "first"
     step = 0
     first = True
     outcome: VisitOutcome
     while True:
         tp = cycle[step]
-        if tp.present and tp.routes is not None:  # a contact starts once the pool is open
+        if closes and tp.present and tp.routes is not None:  # a contact starts at an open pool
             queue = tp.queue_for(segment.name, request_type)
             if queue is not None and not queue.is_open():
                 yield from _until_open(system, tp, segment.name, request_type)
@@ -125,7 +126,7 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
         while True:
             tp = cycle[step]
             queue = tp.queue_for(segment.name, request_type)
-            if tp.present and queue is not None and not queue.is_open():  # handed on at closing
+            if closes and tp.present and queue is not None and not queue.is_open():
                 queue = yield from _until_open(system, tp, segment.name, request_type)
             if tp.present:
                 if customer.away:

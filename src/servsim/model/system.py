@@ -297,6 +297,11 @@ class ServiceSystem:
     active: dict[int, Customer] = field(default_factory=dict)
     inquiring: dict[int, Customer] = field(default_factory=dict)
 
+    @property
+    def closes(self) -> bool:
+        """Whether some pool ever closes (with none, nobody is ever deferred)."""
+        return not all(queue.always_open for queue in self.queues.values())
+
     @classmethod
     def build(cls, scenario: ResolvedScenario, streams: RandomStreams) -> ServiceSystem:
         """Assemble the system for a resolved scenario and one replication's streams."""
