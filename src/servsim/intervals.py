@@ -28,14 +28,9 @@ from servsim.scenario.weekly import WEEKDAY_NAMES
 from servsim.schema_types import format_clock
 from servsim.theory import servers_for_service_level
 
-__all__ = ["INTERVAL_COLUMNS", "day_table", "interval_table"]
+__all__ = ["DAY_COLUMNS", "INTERVAL_COLUMNS", "day_table", "interval_table"]
 
-INTERVAL_COLUMNS = (
-    "day",
-    "weekday",
-    "start",
-    "time",
-    "pool",
+_MEASURES = (
     "offered",
     "answered",
     "abandoned",
@@ -43,12 +38,31 @@ INTERVAL_COLUMNS = (
     "asa",
     "handle_time",
     "occupancy",
+)
+INTERVAL_COLUMNS = (
+    "day",
+    "weekday",
+    "start",
+    "time",
+    "pool",
+    *_MEASURES,
     "staff_on_duty",
     "workload",
     "erlang_required",
 )
 """The interval table's columns, in order (the day table has ``staff_hours`` and
 ``overtime_hours`` instead of ``start``/``time``, and the day's peak requirement)."""
+DAY_COLUMNS = (
+    "day",
+    "weekday",
+    "pool",
+    *_MEASURES,
+    "staff_hours",
+    "overtime_hours",
+    "staff_on_duty",
+    "erlang_required",
+)
+"""The day table's columns, in order."""
 
 _SUMS = (
     "offered",
@@ -234,9 +248,14 @@ def interval_table(
     calendar = scenario.calendar
     out["weekday"] = [WEEKDAY_NAMES[calendar.weekday(int(d))] for d in out["day"]]
     out["start"] = [format_clock(t % SECONDS_PER_DAY) for t in time]
-    order = {pool.name: i for i, (_, pool) in enumerate(scenario.staff.pools())}
-    out = out.sort_values(["bin", "pool"], key=lambda c: c.map(order) if c.name == "pool" else c)
+    out = _in_pool_order(out, scenario, "bin")
     return out[list(INTERVAL_COLUMNS)].reset_index(drop=True)
+
+
+def _in_pool_order(frame: pd.DataFrame, scenario: Scenario, time: str) -> pd.DataFrame:
+    """Rows in time order, and within a time in the scenario's order of pools."""
+    order = {pool.name: i for i, (_, pool) in enumerate(scenario.staff.pools())}
+    return frame.sort_values([time, "pool"], key=lambda c: c.map(order) if c.name == "pool" else c)
 
 
 def day_table(tables: RecordTables, scenario: Scenario, length: float = 1800.0) -> pd.DataFrame:
@@ -259,22 +278,5 @@ def day_table(tables: RecordTables, scenario: Scenario, length: float = 1800.0) 
     )
     out = out.join(peaks, on=["day", "pool"])
     out["weekday"] = [WEEKDAY_NAMES[scenario.calendar.weekday(int(d))] for d in out["day"]]
-    order = {pool.name: i for i, (_, pool) in enumerate(scenario.staff.pools())}
-    out = out.sort_values(["day", "pool"], key=lambda c: c.map(order) if c.name == "pool" else c)
-    columns = [
-        "day",
-        "weekday",
-        "pool",
-        "offered",
-        "answered",
-        "abandoned",
-        "service_level",
-        "asa",
-        "handle_time",
-        "occupancy",
-        "staff_hours",
-        "overtime_hours",
-        "staff_on_duty",
-        "erlang_required",
-    ]
-    return out[columns].reset_index(drop=True)
+    out = _in_pool_order(out, scenario, "day")
+    return out[list(DAY_COLUMNS)].reset_index(drop=True)
