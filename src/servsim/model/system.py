@@ -9,6 +9,7 @@ segment, request type, patience, service times and outcome draws: common random 
 
 from __future__ import annotations
 
+import array
 import math
 from dataclasses import dataclass, field
 
@@ -262,14 +263,18 @@ class Customer:
 
 @dataclass
 class FirstContactDraws:
-    """Per-customer draws for the first contact, made up front in arrival order."""
+    """Per-customer draws for the first contact, made up front in arrival order.
 
-    times: list[float]
-    segments: list[int]
+    Held as typed arrays (8 bytes a value; a list would hold a Python float object each),
+    read one value at a time by the customer process, which gets a plain float or int.
+    """
+
+    times: array.array[float]
+    segments: array.array[int]
     request_types: list[str]
-    service: list[list[float]]  # [step][customer]
-    outcome: list[list[float]]  # [step][customer]
-    patience: list[list[float]]  # [step][customer]
+    service: list[array.array[float]]  # [step][customer]
+    outcome: list[array.array[float]]  # [step][customer]
+    patience: list[array.array[float]]  # [step][customer]
 
 
 @dataclass
@@ -527,13 +532,18 @@ def _first_contact_draws(
                 mask = segment_index == s
                 patience[k, mask] = quantile(seg.patience, u_patience[mask])
     return FirstContactDraws(
-        times=times.tolist(),
-        segments=segment_index.tolist(),
+        times=_floats(times),
+        segments=array.array("q", segment_index.astype(np.int64).tobytes()),
         request_types=request_types.tolist(),
-        service=service.tolist(),
-        outcome=outcome.tolist(),
-        patience=patience.tolist(),
+        service=[_floats(row) for row in service],
+        outcome=[_floats(row) for row in outcome],
+        patience=[_floats(row) for row in patience],
     )
+
+
+def _floats(values: np.ndarray) -> array.array[float]:
+    """A numpy row as a typed array of doubles (no Python object per value)."""
+    return array.array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
 
 
 __all__ = [
