@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -331,8 +332,9 @@ def test_an_output_path_that_is_a_file_exits_3_before_simulating(
     afile = tmp_path / "afile"
     afile.write_text("not a folder", encoding="utf-8")
     monkeypatch.setattr("servsim.experiment.simulate", _never)
-    monkeypatch.setattr(sys.modules["servsim.sweep"], "run_task", _never)
-    monkeypatch.setattr(sys.modules["servsim.compare"], "compare", _never)
+    # the modules themselves (``servsim.sweep`` names the function; they load on first use)
+    monkeypatch.setattr(importlib.import_module("servsim.sweep"), "run_task", _never)
+    monkeypatch.setattr(importlib.import_module("servsim.compare"), "compare", _never)
     if command == "sweep":
         sweep = tmp_path / "sweep.yaml"
         sweep.write_text(

@@ -6,6 +6,7 @@ replication takes a few hundredths of a second and the whole file runs in second
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import sys
 from pathlib import Path
@@ -321,7 +322,7 @@ def test_interrupted_sweep_exits_130_keeps_points_and_resumes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path, original, _ = serial_sweep
-    module = sys.modules["servsim.sweep"]  # servsim.sweep is the function
+    module = importlib.import_module("servsim.sweep")  # servsim.sweep is the function
     real = module.run_sweep
 
     def interrupted(*args: Any, **kwargs: Any) -> Any:

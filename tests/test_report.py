@@ -211,3 +211,19 @@ def test_plots_of_a_run_draw_every_pool(run_dir: Path) -> None:
     figure = plots.waits_distribution(visits, target=60.0)
     ecdf_labels = [str(line.get_label()) for line in figure.axes[1].get_lines()]
     assert any(label.startswith("agents") for label in ecdf_labels)
+
+
+def test_report_judges_the_service_level_goal_from_the_saved_summary(
+    page: str, run_dir: Path
+) -> None:
+    summary = pd.read_csv(run_dir / "summary.csv", index_col="metric")
+    resolved = yaml.safe_load((run_dir / RESOLVED_SCENARIO).read_text(encoding="utf-8"))
+    goal = float(resolved["service_level"]["goal"])
+    row = summary.loc["service_level_offered"]
+    expected = (
+        "met" if row["ci_low"] >= goal else "missed" if row["ci_high"] < goal else "uncertain"
+    )
+    paragraph = re.search(r'<p id="goal"[^>]*>(.*?)</p>', section(page, "standards"), re.DOTALL)
+    assert paragraph is not None
+    assert f"{goal:.0%} within" in paragraph.group(1)
+    assert f"<strong>{expected}" in paragraph.group(1)

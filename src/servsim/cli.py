@@ -51,6 +51,7 @@ from servsim.presentation import (
     difference_cell,
     format_interval,
     format_value,
+    goal_statement,
     mean_cell,
     metric_value,
 )
@@ -457,28 +458,14 @@ def _print_summary(
 def _print_goal(rows: Mapping[Hashable, Any], scenario: Scenario, console: Console) -> None:
     """The service-level goal judged: met, missed, or uncertain when the CI straddles it."""
     standard = scenario.service_level
-    headline = "service_level_offered" + (
-        "_excluding" if standard.abandons_within_target == "exclude" else ""
-    )
-    row = rows.get(headline)
+    exclude = standard.abandons_within_target == "exclude"
+    row = rows.get("service_level_offered" + ("_excluding" if exclude else ""))
     if row is None or math.isnan(row["mean"]):
         return
-    verdict = (
-        "met"
-        if row["ci_low"] >= standard.goal
-        else "missed"
-        if row["ci_high"] < standard.goal
-        else "uncertain (the 95% CI straddles the goal)"
+    text, verdict = goal_statement(
+        standard.goal, standard.target, exclude, row["mean"], row["ci_low"], row["ci_high"]
     )
-    convention = (
-        "abandons within the target left out"
-        if standard.abandons_within_target == "exclude"
-        else "abandons within the target count as misses"
-    )
-    mean, interval = _interval(row, headline)
-    line = Text("service-level goal ")
-    line.append(f"{standard.goal:.0%} within {format_value(standard.target, 'seconds')}")
-    line.append(f" per offered contact ({convention}): {mean} [{interval}]: ")
+    line = Text(text)
     line.append(verdict, style="bold green" if verdict == "met" else "bold yellow")
     console.print(line)
 

@@ -144,3 +144,32 @@ def archetype_scores(procedural: float, personal: float, threshold: float) -> st
         f"procedural {format_value(procedural, 'score')}, personal "
         f"{format_value(personal, 'score')}; high from {threshold:.2f}"
     )
+
+
+def goal_verdict(low: float, high: float, goal: float) -> str:
+    """The service-level goal judged on a 95% CI: met, missed, or uncertain (it straddles)."""
+    if low >= goal:
+        return "met"
+    if high < goal:
+        return "missed"
+    return "uncertain (the 95% CI straddles the goal)"
+
+
+def goal_statement(
+    goal: float, target: float, exclude: bool, mean: float, low: float, high: float
+) -> tuple[str, str]:
+    """What was promised and what was reached, as a planner reports it, and the verdict.
+
+    ``exclude``: abandons within the target are left out of the count (else they are misses).
+    """
+    convention = (
+        "abandons within the target left out"
+        if exclude
+        else "abandons within the target count as misses"
+    )
+    reached = f"{format_value(mean, 'share')} [{format_interval(mean, low, high, 'share')}]"
+    text = (
+        f"service-level goal {goal:.0%} within {format_value(target, 'seconds')} per offered "
+        f"contact ({convention}): {reached}: "
+    )
+    return text, goal_verdict(low, high, goal)

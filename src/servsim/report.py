@@ -37,6 +37,7 @@ from servsim.presentation import (
     archetype_scores,
     format_interval,
     format_value,
+    goal_statement,
     metric_definition,
     metric_value,
 )
@@ -165,7 +166,8 @@ def _headline(run: _Run) -> str:
     classes = ["standard" if m in STANDARDS else "" for m in shown]
     return (
         '<section id="standards"><h2>Service standards and headline metrics</h2>\n'
-        '<p class="note">Mean and 95% confidence interval over replications (summary.csv); '
+        + _goal(run)
+        + '<p class="note">Mean and 95% confidence interval over replications (summary.csv); '
         "the five service standards in bold.</p>\n"
         + _table(
             ["metric", "what it measures", "mean", "95% CI"],
@@ -175,6 +177,23 @@ def _headline(run: _Run) -> str:
         )
         + "</section>"
     )
+
+
+def _goal(run: _Run) -> str:
+    """The service-level goal judged (met, missed, uncertain), as the CLI says it."""
+    if run.scenario is None:
+        return ""
+    standard = run.scenario.service_level
+    exclude = standard.abandons_within_target == "exclude"
+    headline = "service_level_offered" + ("_excluding" if exclude else "")
+    if headline not in run.summary.index or math.isnan(run.mean(headline)):
+        return ""
+    row = run.summary.to_dict("index")[headline]
+    text, verdict = goal_statement(
+        standard.goal, standard.target, exclude, row["mean"], row["ci_low"], row["ci_high"]
+    )
+    css = "goal-" + verdict.split()[0]
+    return f'<p id="goal" class="{css}">{_e(text)}<strong>{_e(verdict)}</strong></p>\n'
 
 
 def _satisfaction(run: _Run) -> str:
