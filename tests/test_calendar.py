@@ -95,6 +95,8 @@ def test_weekday_names_ranges_and_groups() -> None:
     assert parse_weekdays("daily") == tuple(range(7))
     with pytest.raises(ValueError, match="'funday' is not a weekday"):
         parse_weekdays("mon,funday")
+    with pytest.raises(ValueError, match="did you mean 'wed'"):
+        parse_weekdays("wedd")
 
 
 def test_hours_are_read_as_planners_write_them() -> None:

@@ -9,6 +9,7 @@ weekdays 0 (Monday) to 6 (Sunday), times in seconds since midnight.
 from __future__ import annotations
 
 import datetime
+import difflib
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -65,7 +66,9 @@ def _weekday(text: str) -> int:
         return WEEKDAY_NAMES.index(name)
     if name in _LONG_NAMES:
         return _LONG_NAMES[name]
-    raise ValueError(f"'{text.strip()}' is not a weekday; write {_ALLOWED}")
+    close = difflib.get_close_matches(name, [*WEEKDAY_NAMES, *_LONG_NAMES, *_GROUPS], n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise ValueError(f"'{text.strip()}' is not a weekday{hint}; write {_ALLOWED}")
 
 
 def parse_weekdays(value: Any) -> Any:
