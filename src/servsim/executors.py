@@ -189,9 +189,11 @@ class DaskExecutor(Executor):
         self._client.close()
 
 
-POOL_START_SECONDS = 3.0
-"""What starting a local process pool costs (forkserver start and each worker's imports),
-measured at 2-4 s on the reference machine: work shorter than a few of these runs serially."""
+POOL_START_SECONDS = 1.5
+"""What starting a local process pool costs (forkserver start, each worker's imports, the
+scenario sent over): about 1.3 s on the reference machine (10 short replications took 1.85 s
+on two fresh workers against 0.52 s in this process). Work shorter than two of these runs
+serially."""
 SECONDS_PER_CUSTOMER = 3e-5
 """What one simulated customer costs the whole pipeline on the reference machine (bench/)."""
 
