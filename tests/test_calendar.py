@@ -332,6 +332,9 @@ def test_staff_leaving_a_closed_pool_serve_the_queue_on_overtime() -> None:
     dearer = servsim.simulate(premium, replications=2, seed=1).replications
     extra = (dearer["staff_cost"] - result["staff_cost"]).to_numpy()
     assert extra == pytest.approx(0.5 * 20 * result["overtime_hours[agents]"].to_numpy())
+    assert dearer["overtime_cost[agents]"].to_numpy() == pytest.approx(
+        1.5 * 20 * result["overtime_hours[agents]"].to_numpy()
+    )
 
 
 def test_nobody_queues_in_person_at_a_closed_pool_in_any_shipped_scenario() -> None:

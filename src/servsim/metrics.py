@@ -201,8 +201,9 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
         out[column("staff_hours", name)] = on_floor / 3600.0
         out[column("overtime_hours", name)] = overtime / 3600.0
         out[column("training_hours", name)] = training / 3600.0
-        paid_hours = (on_floor + training + overtime * pool.overtime_premium) / 3600.0
-        total_cost += paid_hours * pool.cost_per_hour  # trainees are paid
+        overtime_cost = overtime / 3600.0 * pool.overtime_premium * pool.cost_per_hour
+        out[column("overtime_cost", name)] = overtime_cost
+        total_cost += (on_floor + training) / 3600.0 * pool.cost_per_hour + overtime_cost
 
         mine = known_waits[known_waits["pool"] == name]
         waits = (mine["started"].fillna(mine["ended"]) - mine["queued"]).to_numpy(dtype=np.float64)
