@@ -820,7 +820,7 @@ def _finished_points(folder: Path, filenames: set[str]) -> int:
 
 def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: list[str]) -> int:
     """Run a sweep file; report where the tables are and which points failed, and why."""
-    from servsim.sweep import load_sweep, run_sweep, sweep_points
+    from servsim.sweep import expected_work, load_sweep, run_sweep, sweep_points
 
     spec, base = load_sweep(args.sweep)
     if _replications_or_problem(base, spec.replications, "a sweep", errors) is None:
@@ -828,12 +828,10 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: li
     replications = spec.replications or base.replications
     seed = spec.seed if spec.seed is not None else base.seed
     points = sweep_points(spec, base)
-    per_point = replications if isinstance(replications, int) else 1
     results.check_writable(args.results)  # before anything runs: a wrong -o fails at once
     _report_stale(results.clean_stale_partials(args.results), errors)
     folder = results.SWEEP.parent(args.results, spec.name)
-    work = _customers(base) * per_point * len(points)
-    executor = _executor(args.workers, args.scheduler, errors, work)
+    executor = _executor(args.workers, args.scheduler, errors, expected_work(spec, base))
     if executor is None:
         return EXIT_USAGE
     console.print(

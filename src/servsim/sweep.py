@@ -38,11 +38,12 @@ from servsim.executors import (
     Executor,
     SerialExecutor,
     TaskResult,
+    auto_workers,
     make_executor,
     run_task,
     task_for,
 )
-from servsim.experiment import fixed_replications
+from servsim.experiment import expected_customers, fixed_replications
 from servsim.scenario import (
     Scenario,
     ScenarioError,
@@ -412,11 +413,23 @@ def summarise_points(table: pd.DataFrame, parameters: Sequence[str]) -> pd.DataF
     return pd.concat(rows, ignore_index=True)
 
 
+def expected_work(spec: SweepSpec, base: Scenario) -> float:
+    """Customers a sweep simulates, on average: what decides whether workers pay.
+
+    Estimated from the base scenario's arrivals and horizon for every point: validating each
+    point's scenario only to size the work would cost more than it tells.
+    """
+    replications = spec.replications or base.replications
+    per_point = replications if isinstance(replications, int) else 1
+    points = len(sweep_points(spec, base))
+    return expected_customers(resolve_scenario(base)) * per_point * points
+
+
 def sweep(
     spec_or_path: SweepSpec | str | Path,
     base: Scenario | None = None,
     *,
-    workers: int | None = None,
+    workers: int | Literal["auto"] | None = None,
     scheduler: str | None = None,
     executor: Executor | None = None,
     folder: str | Path | None = None,
@@ -435,7 +448,8 @@ def sweep(
         spec_or_path: a sweep YAML file (its base scenario is read relative to it), or a spec.
         base: the base scenario; required with a spec, not allowed with a file (the file names
             its own base, and two sources of truth would disagree silently).
-        workers: local processes (``None``: every core; 1: this process).
+        workers: local processes (``None``: every core; 1: this process; ``"auto"``: every
+            core when the sweep's expected work outweighs starting them, else this process).
         scheduler: a Dask scheduler address (``tcp://host:8786``).
         executor: an executor to use instead of ``workers``/``scheduler``.
         folder: where to write the tables and one file per finished point; nothing is written
@@ -460,5 +474,7 @@ def sweep(
         spec, base = load_sweep(spec_or_path)
     if executor is not None:
         return run_sweep(spec, base, executor, folder, resume, progress)
+    if workers == "auto":
+        workers = auto_workers(expected_work(spec, base))
     with make_executor(workers, scheduler) as own:
         return run_sweep(spec, base, own, folder, resume, progress)
