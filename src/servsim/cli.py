@@ -340,8 +340,9 @@ def _print_interval_view(result: SimulationResult, by: str, console: Console) ->
         table.add_column("when", no_wrap=True)
         for _, label, _ in _VIEW_COLUMNS:
             table.add_column(label, justify="right", no_wrap=True)
+        width = len(str(int(rows["day"].max()))) if len(rows) else 1
         for values in rows.to_dict("records"):
-            when = f"{values['day']} {str(values['weekday']).capitalize()}"
+            when = f"{values['day']:>{width}} {str(values['weekday']).capitalize()}"
             if by == "interval":
                 when += f" {values['start']}"
             cells = [_view_cell(float(values[key]), style) for key, _, style in _VIEW_COLUMNS]
