@@ -491,10 +491,16 @@ def test_customer_csat_is_reproducible_with_the_same_seed() -> None:
     assert first.metrics["csat_mean"] == again.metrics["csat_mean"]
     other = run_replication(scenario, seed=6, replication=1)
     assert not first.satisfaction["latent"].equals(other.satisfaction["latent"])
-    # the survey noise is its own stream: the same draws as RandomStreams gives "satisfaction"
-    rng = RandomStreams(5, 1).generator("satisfaction")
-    redrawn = customer_satisfaction(first.moments, first.records, scenario, rng)
+    # the survey noise is its own source, addressed by customer: the same answers again
+    noise = RandomStreams(5, 1).counter("satisfaction")
+    redrawn = customer_satisfaction(first.moments, first.records, scenario, noise)
     pd.testing.assert_frame_equal(redrawn, first.satisfaction)
+    # ... and a customer's noise does not depend on who else is judged with them
+    half = first.moments[first.moments["customer"] % 2 == 0]
+    alone = customer_satisfaction(half, first.records, scenario, noise)
+    noise_alone = alone["latent"] - alone["satisfaction"]
+    both = first.satisfaction.set_index("customer").loc[alone["customer"]]
+    np.testing.assert_allclose(noise_alone, both["latent"] - both["satisfaction"])
 
 
 def test_satisfaction_falls_when_staff_are_cut() -> None:

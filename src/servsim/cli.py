@@ -315,6 +315,11 @@ def _view_cell(value: float, style: str) -> str:
     return f"{value:.0f}" if value >= 10 or value == round(value) else f"{value:.1f}"
 
 
+def _interval_source(result: SimulationResult) -> Any:
+    """The run's interval sums, or its records for a result made without them."""
+    return result.intervals if not result.intervals.empty else result.records
+
+
 def _print_interval_view(result: SimulationResult, by: str, console: Console) -> None:
     """The interval view, one table per pool; intervals with no contacts and no staff skipped."""
     from servsim.intervals import day_table, interval_table
@@ -322,10 +327,10 @@ def _print_interval_view(result: SimulationResult, by: str, console: Console) ->
     scenario = result.scenario
     length = scenario.reporting.interval
     if by == "day":
-        view = day_table(result.records, scenario, length)
+        view = day_table(_interval_source(result), scenario, length)
         caption = "per day, counts per replication; staff and need: the day's peak interval"
     else:
-        view = interval_table(result.records, scenario, length)
+        view = interval_table(_interval_source(result), scenario, length)
         view = view[(view["offered"] > 0) | (view["staff_on_duty"] > 0)]
         caption = f"per {length / 60:g}-min interval, counts per replication"
     caption += "; need: staff Erlang A says meet the service-level goal"

@@ -128,6 +128,10 @@ class SimulationResult:
             (:func:`servsim.satisfaction.customer_satisfaction`), with a ``replication`` column.
         stopping: with ``replications: auto``, how the number of replications was decided;
             None for a fixed number.
+        intervals: the interval view's sums per replication, pool and interval
+            (:func:`servsim.intervals.interval_sums`): what :func:`~servsim.intervals.
+            interval_table` and :func:`~servsim.intervals.day_table` read, whatever
+            ``records`` kept.
     """
 
     scenario: ResolvedScenario
@@ -140,6 +144,7 @@ class SimulationResult:
     satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
     stopping: StoppingReport | None = None
     overloaded: tuple[str, ...] = field(default=())
+    intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def metric(self, name: str) -> dict[str, float]:
         """The summary row of one metric: mean, ci_low, ci_high, half_width, std, n."""
@@ -267,6 +272,7 @@ def simulate(
         satisfaction=_stack_frames({r.replication: r.satisfaction for r in results}),
         stopping=stopping,
         overloaded=overloaded,
+        intervals=_stack_frames({r.replication: r.intervals for r in results}),
     )
 
 

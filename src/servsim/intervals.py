@@ -28,7 +28,15 @@ from servsim.scenario.weekly import WEEKDAY_NAMES
 from servsim.schema_types import format_clock
 from servsim.theory import servers_for_service_level
 
-__all__ = ["DAY_COLUMNS", "INTERVAL_COLUMNS", "day_table", "interval_table"]
+__all__ = [
+    "DAY_COLUMNS",
+    "INTERVAL_COLUMNS",
+    "VISIT_SUMS",
+    "day_table",
+    "interval_sums",
+    "interval_table",
+    "visit_sums",
+]
 
 _MEASURES = (
     "offered",
@@ -64,20 +72,22 @@ DAY_COLUMNS = (
 )
 """The day table's columns, in order."""
 
-_SUMS = (
+VISIT_SUMS = (
     "offered",
     "answered",
     "abandoned",
     "within",
     "counted",
     "wait_sum",
+    "present_answered",
     "handled",
     "handle_sum",
     "busy",
-    "on_floor",
-    "paid",
-    "overtime",
 )
+"""Per pool and interval, what its visits add up to (a batch of records at a time)."""
+_STAFF_SUMS = ("on_floor", "paid", "overtime")
+"""Per pool and interval, the staff-seconds of the staffing records."""
+_SUMS = (*VISIT_SUMS, *_STAFF_SUMS)
 
 
 def _bins(times: np.ndarray, length: float) -> np.ndarray:
@@ -87,17 +97,23 @@ def _bins(times: np.ndarray, length: float) -> np.ndarray:
 def _overlap_by_bin(
     starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, length: float, bins: int
 ) -> np.ndarray:
-    """Sum over intervals [start, end) x weight of the time that falls in each bin."""
-    out = np.zeros(bins)
-    for start, end, weight in zip(starts, ends, weights, strict=True):
-        if not end > start or weight == 0:
-            continue
-        first, last = int(start // length), min(math.ceil(end / length), bins)
-        for k in range(first, last):
-            piece = min(end, (k + 1) * length) - max(start, k * length)
-            if piece > 0:
-                out[k] += piece * weight
-    return out
+    """Sum over intervals [start, end) x weight of the time that falls in each bin.
+
+    The integral up to each bin edge x is the sum of ``weight x (x - start)`` over intervals
+    started before x less the same over those ended before x: two sorted prefix sums.
+    """
+    keep = (ends > starts) & (weights != 0)
+    edges = np.arange(bins + 1, dtype=np.float64) * length
+
+    def ramp(points: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        order = np.argsort(points, kind="stable")
+        below = np.searchsorted(points[order], edges, side="left")
+        weights = np.concatenate([[0.0], np.cumsum(weight[order])])
+        moments = np.concatenate([[0.0], np.cumsum(weight[order] * points[order])])
+        return np.asarray(weights[below] * edges - moments[below], dtype=np.float64)
+
+    w = weights[keep].astype(np.float64)
+    return np.diff(ramp(starts[keep], w) - ramp(ends[keep], w))
 
 
 def _staff_by_bin(
@@ -110,69 +126,134 @@ def _staff_by_bin(
     return _overlap_by_bin(times, ends, rows[column].to_numpy(dtype=np.float64), length, bins)
 
 
-def _raw(tables: RecordTables, scenario: Scenario, length: float) -> pd.DataFrame:
-    """Per replication, pool and interval: the counts and sums every ratio is built from."""
+def interval_bins(scenario: Scenario, length: float) -> int:
+    """How many intervals of ``length`` seconds the horizon spans."""
+    return math.ceil(scenario.horizon.length / length)
+
+
+def visit_sums(visits: pd.DataFrame, scenario: Scenario, length: float) -> np.ndarray:
+    """What one replication's visits (or a batch of them) add to each pool's intervals.
+
+    Returns:
+        An array (pool, interval, :data:`VISIT_SUMS`), pools in the scenario's order; the
+        arrays of two batches of one replication add up to that of both.
+    """
     end = scenario.horizon.length
-    bins = math.ceil(end / length)
-    visits = tables.visits[tables.visits["pool"] != ""]
-    if "replication" not in visits:
-        visits = visits.assign(replication=0)
-    staffing = with_paid_overtime(tables.staffing)
-    if "replication" not in staffing:
-        staffing = staffing.assign(replication=0)
+    bins = interval_bins(scenario, length)
+    pools = [pool.name for _, pool in scenario.staff.pools()]
+    out = np.zeros((len(pools), bins, len(VISIT_SUMS)))
     target = scenario.service_level.target
     exclude = scenario.service_level.abandons_within_target == "exclude"
-    frames = []
-    for _, pool in scenario.staff.pools():
-        name = pool.name
-        mine = visits[visits["pool"] == name]
-        for replication in sorted(set(staffing["replication"]) | set(mine["replication"])):
-            here = mine[mine["replication"] == replication]
-            queued = here["queued"].to_numpy(dtype=np.float64)
-            started = here["started"].to_numpy(dtype=np.float64)
-            ended = here["ended"].fillna(end).to_numpy(dtype=np.float64)
-            k = _bins(queued, length)
-            answered = ~np.isnan(started)
-            frame = pd.DataFrame(
-                {
-                    "bin": np.arange(bins),
-                    "offered": np.bincount(k, minlength=bins)[:bins],
-                    "answered": np.bincount(k, weights=answered, minlength=bins)[:bins],
-                    "abandoned": np.bincount(
-                        k, weights=(here["outcome"] == ABANDONED).to_numpy(), minlength=bins
-                    )[:bins],
-                }
-            )
-            offered = offered_service_level(here, target, end)
-            present_queued = here.loc[offered.pool.index, "queued"].to_numpy(dtype=np.float64)
-            kp = _bins(present_queued, length)
-            counted = offered.counted_excluding if exclude else offered.counted_as_miss
-            frame["within"] = np.bincount(kp, weights=offered.within & counted, minlength=bins)[
-                :bins
-            ]
-            frame["counted"] = np.bincount(kp, weights=counted, minlength=bins)[:bins]
-            present = here["customer_present"].to_numpy(dtype=bool) & answered
-            waits = np.where(present, started - queued, 0.0)
-            frame["wait_sum"] = np.bincount(k, weights=waits, minlength=bins)[:bins]
-            frame["present_answered"] = np.bincount(k, weights=present, minlength=bins)[:bins]
-            done = answered & ~np.isnan(here["ended"].to_numpy(dtype=np.float64))
-            ks = _bins(np.where(done, started, 0.0), length)
-            frame["handled"] = np.bincount(ks, weights=done, minlength=bins)[:bins]
-            frame["handle_sum"] = np.bincount(
+    for p, name in enumerate(pools):
+        here = visits[visits["pool"] == name]
+        if here.empty:
+            continue
+        queued = here["queued"].to_numpy(dtype=np.float64)
+        started = here["started"].to_numpy(dtype=np.float64)
+        ended = here["ended"].fillna(end).to_numpy(dtype=np.float64)
+        k = _bins(queued, length)
+        answered = ~np.isnan(started)
+        offered = offered_service_level(here, target, end)
+        present_queued = here.loc[offered.pool.index, "queued"].to_numpy(dtype=np.float64)
+        kp = _bins(present_queued, length)
+        counted = offered.counted_excluding if exclude else offered.counted_as_miss
+        present = here["customer_present"].to_numpy(dtype=bool) & answered
+        done = answered & ~np.isnan(here["ended"].to_numpy(dtype=np.float64))
+        ks = _bins(np.where(done, started, 0.0), length)
+        columns = {
+            "offered": np.bincount(k, minlength=bins),
+            "answered": np.bincount(k, weights=answered, minlength=bins),
+            "abandoned": np.bincount(
+                k, weights=(here["outcome"] == ABANDONED).to_numpy(), minlength=bins
+            ),
+            "within": np.bincount(kp, weights=offered.within & counted, minlength=bins),
+            "counted": np.bincount(kp, weights=counted, minlength=bins),
+            "wait_sum": np.bincount(
+                k, weights=np.where(present, started - queued, 0.0), minlength=bins
+            ),
+            "present_answered": np.bincount(k, weights=present, minlength=bins),
+            "handled": np.bincount(ks, weights=done, minlength=bins),
+            "handle_sum": np.bincount(
                 ks, weights=np.where(done, ended - started, 0.0), minlength=bins
-            )[:bins]
-            frame["busy"] = _overlap_by_bin(
+            ),
+            "busy": _overlap_by_bin(
                 started[answered], ended[answered], np.ones(answered.sum()), length, bins
-            )
-            rows = staffing[(staffing["pool"] == name) & (staffing["replication"] == replication)]
-            frame["on_floor"] = _staff_by_bin(rows, "on_floor", end, length, bins)
-            frame["paid"] = frame["on_floor"] + _staff_by_bin(rows, "overtime", end, length, bins)
-            frame["overtime"] = _staff_by_bin(rows, "paid_overtime", end, length, bins)
-            frame["pool"] = name
-            frame["replication"] = replication
-            frame["front"] = pool in scenario.staff.front
-            frames.append(frame)
+            ),
+        }
+        for c, name_of_sum in enumerate(VISIT_SUMS):
+            out[p, :, c] = columns[name_of_sum][:bins]
+    return out
+
+
+def interval_sums(
+    visits: np.ndarray, staffing: pd.DataFrame, scenario: Scenario, length: float
+) -> pd.DataFrame:
+    """One replication's sums per pool and interval: its visits' and its staffing's.
+
+    Args:
+        visits: what :func:`visit_sums` returned (summed over the replication's batches).
+        staffing: the replication's staffing records.
+        scenario: the resolved scenario.
+        length: the interval length (seconds) ``visits`` was binned with.
+    """
+    end = scenario.horizon.length
+    bins = interval_bins(scenario, length)
+    staffing = with_paid_overtime(staffing)
+    frames = []
+    for p, (_, pool) in enumerate(scenario.staff.pools()):
+        frame = pd.DataFrame(visits[p], columns=list(VISIT_SUMS))
+        frame.insert(0, "bin", np.arange(bins))
+        rows = staffing[staffing["pool"] == pool.name]
+        frame["on_floor"] = _staff_by_bin(rows, "on_floor", end, length, bins)
+        frame["paid"] = frame["on_floor"] + _staff_by_bin(rows, "overtime", end, length, bins)
+        frame["overtime"] = _staff_by_bin(rows, "paid_overtime", end, length, bins)
+        frame["pool"] = pool.name
+        frame["front"] = pool in scenario.staff.front
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def _raw(
+    source: RecordTables | pd.DataFrame, scenario: Scenario, length: float
+) -> pd.DataFrame:
+    """Per replication, pool and interval: the counts and sums every ratio is built from.
+
+    ``source`` is the records, or the sums a run kept (:func:`interval_sums` with a
+    ``replication`` column, at ``scenario.reporting.interval``); those are regrouped into
+    longer intervals when ``length`` is a multiple of theirs.
+    """
+    if isinstance(source, pd.DataFrame):
+        return _regroup(source, scenario, length)
+    visits = source.visits[source.visits["pool"] != ""]
+    if "replication" not in visits:
+        visits = visits.assign(replication=0)
+    staffing = source.staffing
+    if "replication" not in staffing:
+        staffing = staffing.assign(replication=0)
+    frames = []
+    for replication in sorted(set(staffing["replication"]) | set(visits["replication"])):
+        mine = visits[visits["replication"] == replication]
+        sums = visit_sums(mine, scenario, length)
+        staff = staffing[staffing["replication"] == replication]
+        frames.append(interval_sums(sums, staff, scenario, length).assign(replication=replication))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _regroup(sums: pd.DataFrame, scenario: Scenario, length: float) -> pd.DataFrame:
+    kept = scenario.reporting.interval
+    factor = length / kept
+    if abs(factor - round(factor)) > 1e-9 or round(factor) < 1:
+        raise ValueError(
+            f"this run kept its interval sums per {kept / 60:g} min (records: summary); an "
+            f"interval of {length / 60:g} min needs a multiple of that, or records: full"
+        )
+    if round(factor) == 1:
+        return sums
+    grouped = sums.assign(bin=sums["bin"] // round(factor))
+    keys = ["replication", "pool", "bin"]
+    out = grouped.groupby(keys, sort=False)[list(_SUMS)].sum()
+    out["front"] = grouped.groupby(keys, sort=False)["front"].first()
+    return out.reset_index()
 
 
 def _finish(sums: pd.DataFrame, seconds: float, replications: int) -> pd.DataFrame:
@@ -215,7 +296,7 @@ def _patience(scenario: Scenario) -> float:
 
 
 def interval_table(
-    tables: RecordTables, scenario: Scenario, length: float = 1800.0
+    tables: RecordTables | pd.DataFrame, scenario: Scenario, length: float = 1800.0
 ) -> pd.DataFrame:
     """One row per interval and pool, in time order (see the module docstring).
 
@@ -227,7 +308,7 @@ def interval_table(
     """
     raw = _raw(tables, scenario, length)
     replications = max(raw["replication"].nunique(), 1)
-    sums = raw.groupby(["pool", "bin"], sort=False)[[*_SUMS, "present_answered"]].sum()
+    sums = raw.groupby(["pool", "bin"], sort=False)[list(_SUMS)].sum()
     front = raw.groupby(["pool", "bin"], sort=False)["front"].first()
     out = _finish(sums, length, replications).reset_index()
     pool_handle = raw.groupby("pool")["handle_sum"].sum() / raw.groupby("pool")[
@@ -258,7 +339,9 @@ def _in_pool_order(frame: pd.DataFrame, scenario: Scenario, time: str) -> pd.Dat
     return frame.sort_values([time, "pool"], key=lambda c: c.map(order) if c.name == "pool" else c)
 
 
-def day_table(tables: RecordTables, scenario: Scenario, length: float = 1800.0) -> pd.DataFrame:
+def day_table(
+    tables: RecordTables | pd.DataFrame, scenario: Scenario, length: float = 1800.0
+) -> pd.DataFrame:
     """One row per day and pool: the day's totals and ratios, staff and overtime hours.
 
     ``erlang_required`` and ``staff_on_duty`` are the day's peaks over its intervals, the
@@ -267,7 +350,7 @@ def day_table(tables: RecordTables, scenario: Scenario, length: float = 1800.0) 
     raw = _raw(tables, scenario, length)
     replications = max(raw["replication"].nunique(), 1)
     raw["day"] = (raw["bin"] * length // SECONDS_PER_DAY).astype(int) + 1
-    sums = raw.groupby(["day", "pool"], sort=False)[[*_SUMS, "present_answered"]].sum()
+    sums = raw.groupby(["day", "pool"], sort=False)[list(_SUMS)].sum()
     out = _finish(sums, SECONDS_PER_DAY, replications)
     out["staff_hours"] = sums["on_floor"] / 3600.0 / replications
     out["overtime_hours"] = sums["overtime"] / 3600.0 / replications

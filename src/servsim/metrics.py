@@ -23,25 +23,9 @@ import pandas as pd
 from servsim.catalogue import PERCENTILES, column
 from servsim.records import ABANDONED, IN_SYSTEM, RESOLVED, UNRESOLVED, RecordTables
 from servsim.scenario import Scenario
+from servsim.tally import Tally
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def _mean(values: pd.Series | FloatArray) -> float:
-    array = np.asarray(values, dtype=np.float64)
-    return float(array.mean()) if array.size else math.nan
-
-
-def _share(flags: pd.Series | npt.NDArray[np.generic]) -> float:
-    array = np.asarray(flags, dtype=np.float64)
-    return float(array.mean()) if array.size else math.nan
-
-
-def _with_percentiles(out: dict[str, float], name: str, values: pd.Series | FloatArray) -> None:
-    array = np.asarray(values, dtype=np.float64)
-    out[name] = _mean(array)
-    for p in PERCENTILES:
-        out[column(name, percentile=p)] = float(np.percentile(array, p)) if array.size else math.nan
 
 
 def overlap(start: FloatArray, end: FloatArray, window_start: float, window_end: float) -> float:
@@ -86,25 +70,37 @@ def with_paid_overtime(staffing: pd.DataFrame) -> pd.DataFrame:
 
 def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, float]:
     """Every KPI of one replication from its records, as a flat name -> value mapping."""
+    tally = Tally()
+    add_batch(tally, tables, scenario)
+    return finish_metrics(tally, tables.staffing, tables.training, scenario)
+
+
+def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
+    """Add a batch of records to the sums the KPIs are built from.
+
+    The batch holds every record of its customers (see :class:`servsim.records.RecordBatch`),
+    so a customer's first response, resolution and first-contact result are found within it;
+    time averages add up visit by visit. Staffing and training come in :func:`finish_metrics`.
+    """
     start = scenario.horizon.warm_up
     end = scenario.horizon.length
     customers = tables.customers[tables.customers["arrived"] >= start]
     ids = customers["customer"]
     contacts = tables.contacts[tables.contacts["customer"].isin(ids)]
     visits = tables.visits[tables.visits["customer"].isin(ids)]
-    out: dict[str, float] = {}
     count = len(customers)
-    out["arrivals"] = float(count)
+    tally.total("arrivals", float(count))
+    tally.total("customers_all", float(len(tables.customers)))
 
     answered = visits[visits["started"].notna()]
     responses = answered[answered["responds"]]
     first_response = responses.groupby("customer")["started"].min()
     arrived = customers.set_index("customer")["arrived"]
     first_wait = (first_response - arrived.reindex(first_response.index)).to_numpy(dtype=np.float64)
-    _with_percentiles(out, "first_response_time", first_wait)
+    tally.distribution("first_response_time", first_wait)
 
     response_waits = (responses["started"] - responses["queued"]).to_numpy(dtype=np.float64)
-    _with_percentiles(out, "average_response_time", response_waits)
+    tally.distribution("average_response_time", response_waits)
 
     outcome = customers.set_index("customer")["outcome"]
     n_contacts = customers.set_index("customer")["contacts"]
@@ -114,12 +110,13 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
     # known either way: left, came back, or the first contact ended (resolved or not)
     settled = left | (n_contacts > 1) | first_contact_over
     first_contact_resolved = (outcome == RESOLVED) & (n_contacts == 1)
-    out["first_contact_resolution"] = _share(first_contact_resolved[settled])
+    tally.share("first_contact_resolution", first_contact_resolved[settled])
 
     resolved = customers[customers["outcome"] == RESOLVED]
-    _with_percentiles(out, "resolution_time", (resolved["left"] - resolved["arrived"]).to_numpy())
+    tally.distribution("resolution_time", (resolved["left"] - resolved["arrived"]).to_numpy())
+    tally.total("resolved", float(len(resolved)))
 
-    out["repeated_questions_share"] = _share(contacts["repeats_question"])
+    tally.share("repeated_questions_share", contacts["repeats_question"])
 
     target = scenario.service_level.target
     has_response = pd.Series(False, index=outcome.index)
@@ -128,50 +125,44 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
     determinate = has_response | left | waited_past_target
     within = pd.Series(False, index=outcome.index)
     within[first_response.index] = first_wait <= target
-    out["service_level"] = _share(within[determinate])
-    out["abandoned_before_response"] = _share((~has_response & (outcome == ABANDONED))[left])
+    tally.share("service_level", within[determinate])
+    tally.share("abandoned_before_response", (~has_response & (outcome == ABANDONED))[left])
 
     first_answers = (
         responses.sort_values("started", kind="stable").groupby(["customer", "contact"]).first()
     )
-    out["average_speed_of_answer"] = _mean(first_answers["started"] - first_answers["queued"])
+    tally.mean("average_speed_of_answer", first_answers["started"] - first_answers["queued"])
 
     staffed = visits[(visits["pool"] != "") & (visits["outcome"] != IN_SYSTEM)]
     in_person = staffed[staffed["customer_present"].astype(bool)]
     # a contact in service at the horizon has a known wait: per-pool waits count it
     started_by_end = (visits["outcome"] != IN_SYSTEM) | visits["started"].notna()
     known_waits = visits[(visits["pool"] != "") & started_by_end]
-    out["abandonment"] = _share(in_person["outcome"] == ABANDONED)
+    tally.share("abandonment", in_person["outcome"] == ABANDONED)
 
     offered = offered_service_level(visits, target, end)
-    out["service_level_offered"] = _share(offered.within[offered.counted_as_miss])
-    out["service_level_offered_excluding"] = _share(offered.within[offered.counted_excluding])
-    headline = "service_level_offered" + (
-        "_excluding" if scenario.service_level.abandons_within_target == "exclude" else ""
-    )
-    out["goal_met"] = (
-        float(out[headline] >= scenario.service_level.goal)
-        if not math.isnan(out[headline])
-        else math.nan
-    )
+    tally.share("service_level_offered", offered.within[offered.counted_as_miss])
+    tally.share("service_level_offered_excluding", offered.within[offered.counted_excluding])
     front_line_only = first_touch_resolved(visits, scenario).reindex(
         outcome.index, fill_value=False
     )
-    out["first_touch_resolution"] = _share((first_contact_resolved & front_line_only)[settled])
+    tally.share("first_touch_resolution", (first_contact_resolved & front_line_only)[settled])
 
-    out["contacts_per_issue"] = _mean(n_contacts)
+    tally.mean("contacts_per_issue", n_contacts)
     for share_name, value in (
         ("resolved_share", RESOLVED),
         ("unresolved_share", UNRESOLVED),
         ("abandoned_share", ABANDONED),
     ):
-        out[share_name] = _share(outcome == value) if count else math.nan
-    out["in_system_at_end"] = float((outcome == IN_SYSTEM).sum())
+        tally.share(share_name, outcome == value)
+    tally.total("in_system_at_end", float((outcome == IN_SYSTEM).sum()))
 
-    total_cost = 0.0
-    span = end - start
-    staffing = with_paid_overtime(tables.staffing)
     all_visits = tables.visits  # time averages count every customer present in the window
+    chosen = (
+        offered.counted_excluding
+        if scenario.service_level.abandons_within_target == "exclude"
+        else offered.counted_as_miss
+    )
     for _, pool in scenario.staff.pools():
         name = pool.name
         pool_visits = all_visits[all_visits["pool"] == name]
@@ -181,9 +172,8 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
             .fillna(end)
             .to_numpy(dtype=np.float64)
         )
-        out[column("queue_length", name)] = (
-            overlap(pool_visits["queued"].to_numpy(dtype=np.float64), queue_end, start, end) / span
-        )
+        queued = pool_visits["queued"].to_numpy(dtype=np.float64)
+        tally.total(column("queue_length", name), overlap(queued, queue_end, start, end))
         served = pool_visits[pool_visits["started"].notna()]
         busy = overlap(
             served["started"].to_numpy(dtype=np.float64),
@@ -191,42 +181,95 @@ def replication_metrics(tables: RecordTables, scenario: Scenario) -> dict[str, f
             start,
             end,
         )
+        tally.total(f"busy[{name}]", busy)
+        mine = known_waits[known_waits["pool"] == name]
+        waits = (mine["started"].fillna(mine["ended"]) - mine["queued"]).to_numpy(dtype=np.float64)
+        tally.mean(column("wait_mean", name), waits)
+        tally.share(column("wait_probability", name), waits > 0)
+        tally.share(column("pool_abandonment", name), mine["outcome"] == ABANDONED)
+        at_pool = (offered.pool == name).to_numpy()
+        tally.share(column("pool_service_level", name), offered.within[chosen & at_pool])
+        done_here = mine[mine["started"].notna() & mine["ended"].notna()]
+        tally.mean(column("handle_time_mean", name), done_here["ended"] - done_here["started"])
+        still_waiting = (pool_visits["outcome"] == IN_SYSTEM) & pool_visits["started"].isna()
+        tally.total(column("waiting_at_horizon", name), float(still_waiting.sum()))
+
+
+_SHARES = (
+    "first_contact_resolution",
+    "repeated_questions_share",
+    "service_level",
+    "abandoned_before_response",
+    "average_speed_of_answer",
+    "abandonment",
+    "service_level_offered",
+    "service_level_offered_excluding",
+    "first_touch_resolution",
+    "contacts_per_issue",
+    "resolved_share",
+    "unresolved_share",
+    "abandoned_share",
+)
+_DISTRIBUTIONS = ("first_response_time", "average_response_time", "resolution_time")
+_POOL_RATIOS = (
+    "wait_mean",
+    "wait_probability",
+    "pool_abandonment",
+    "pool_service_level",
+    "handle_time_mean",
+)
+
+
+def finish_metrics(
+    tally: Tally, staffing: pd.DataFrame, training: pd.DataFrame, scenario: Scenario
+) -> dict[str, float]:
+    """The KPIs from the sums of every batch and the whole staffing and training records."""
+    start = scenario.horizon.warm_up
+    end = scenario.horizon.length
+    out: dict[str, float] = {"arrivals": tally.sum_of("arrivals")}
+    for name in _DISTRIBUTIONS:
+        out[name] = tally.value(name)
+        for p in PERCENTILES:
+            out[column(name, percentile=p)] = tally.percentile(name, p)
+    for name in _SHARES:
+        out[name] = tally.value(name)
+    out["in_system_at_end"] = tally.sum_of("in_system_at_end")
+    headline = "service_level_offered" + (
+        "_excluding" if scenario.service_level.abandons_within_target == "exclude" else ""
+    )
+    out["goal_met"] = (
+        float(out[headline] >= scenario.service_level.goal)
+        if not math.isnan(out[headline])
+        else math.nan
+    )
+    total_cost = 0.0
+    span = end - start
+    staffing = with_paid_overtime(staffing)
+    for _, pool in scenario.staff.pools():
+        name = pool.name
+        out[column("queue_length", name)] = tally.sum_of(column("queue_length", name)) / span
         on_floor = staff_seconds(staffing, name, start, end)
         # serving off the floor: past their shift (overtime) or into training (paid anyway)
         serving_off_floor = staff_seconds(staffing, name, start, end, "overtime")
         overtime = staff_seconds(staffing, name, start, end, "paid_overtime")
         paid = on_floor + serving_off_floor
+        busy = tally.sum_of(f"busy[{name}]")
         out[column("occupancy", name)] = busy / paid if paid > 0 else math.nan
-        training = staff_seconds(staffing, name, start, end, "in_training")
+        training_seconds = staff_seconds(staffing, name, start, end, "in_training")
         out[column("staff_hours", name)] = on_floor / 3600.0
         out[column("overtime_hours", name)] = overtime / 3600.0
-        out[column("training_hours", name)] = training / 3600.0
+        out[column("training_hours", name)] = training_seconds / 3600.0
         overtime_cost = overtime / 3600.0 * pool.overtime_premium * pool.cost_per_hour
         out[column("overtime_cost", name)] = overtime_cost
-        total_cost += (on_floor + training) / 3600.0 * pool.cost_per_hour + overtime_cost
-
-        mine = known_waits[known_waits["pool"] == name]
-        waits = (mine["started"].fillna(mine["ended"]) - mine["queued"]).to_numpy(dtype=np.float64)
-        out[column("wait_mean", name)] = _mean(waits)
-        out[column("wait_probability", name)] = _share(waits > 0)
-        out[column("pool_abandonment", name)] = _share(mine["outcome"] == ABANDONED)
-        at_pool = (offered.pool == name).to_numpy()
-        chosen = (
-            offered.counted_excluding
-            if scenario.service_level.abandons_within_target == "exclude"
-            else offered.counted_as_miss
-        )
-        out[column("pool_service_level", name)] = _share(offered.within[chosen & at_pool])
-        done_here = mine[mine["started"].notna() & mine["ended"].notna()]
-        out[column("handle_time_mean", name)] = _mean(done_here["ended"] - done_here["started"])
-        still_waiting = (pool_visits["outcome"] == IN_SYSTEM) & pool_visits["started"].isna()
-        out[column("waiting_at_horizon", name)] = float(still_waiting.sum())
-    sessions = tables.training
-    in_window = sessions[(sessions["start"] >= start) & (sessions["start"] < end)]
+        total_cost += (on_floor + training_seconds) / 3600.0 * pool.cost_per_hour + overtime_cost
+        for ratio in _POOL_RATIOS:
+            out[column(ratio, name)] = tally.value(column(ratio, name))
+        out[column("waiting_at_horizon", name)] = tally.sum_of(column("waiting_at_horizon", name))
+    in_window = training[(training["start"] >= start) & (training["start"] < end)]
     out["training_cost"] = float(in_window["cost"].sum())
     out["staff_cost"] = total_cost
     total_cost += out["training_cost"]
-    resolved_count = len(resolved)
+    resolved_count = tally.sum_of("resolved")
     out["cost_per_resolved_issue"] = total_cost / resolved_count if resolved_count else math.nan
     return out
 

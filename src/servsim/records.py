@@ -123,28 +123,75 @@ RECORD_TYPES: dict[str, type[tuple[object, ...]]] = {
 
 
 COMPACT_EVERY = 16_384
-"""Arrivals between two compactions of the recorder (rows to column arrays)."""
+"""Arrivals between two compactions of the recorder (rows to column arrays, or a batch)."""
+
+_PER_CUSTOMER = ("customers", "contacts", "visits")
+"""The tables whose rows belong to one customer and leave the recorder with them."""
+
+
+@dataclass(frozen=True)
+class RecordBatch:
+    """The records of customers who are done, handed on while the run goes on.
+
+    A customer is done once they left and nothing of theirs is under way (no status inquiry
+    in progress), so every record they will ever have is in the batch. Measures built per
+    customer (a first response, a resolution) are then whole within one batch.
+
+    Attributes:
+        tables: every record of the batch's customers, and the staffing and training
+            records so far (they are few and a measure may need their whole history).
+        busy: ``pool``, ``started`` and ``ended`` of visits that ended but whose customer is
+            not done: busy time of a pool, which a moment's trailing occupancy counts.
+        open_since: no moment still to come (of a customer not in a batch yet) is earlier
+            than this, and every service that started before it has ended (and is in a
+            batch or in ``busy``).
+        final: the last batch, at the horizon: every customer left over, done or not.
+    """
+
+    tables: RecordTables
+    busy: pd.DataFrame
+    open_since: float
+    final: bool = False
+
+
+BatchConsumer = typing.Callable[[RecordBatch], None]
 
 
 class Recorder:
     """Collects the records of one replication; the model appends, nothing else writes.
 
-    The model appends one tuple per event, the cheapest thing it can do in its hot loop, and
-    :meth:`compact` (called every :data:`COMPACT_EVERY` arrivals, and at the end) moves the
-    rows into typed column arrays: 8 bytes a number instead of a Python object each, so a
-    replication's records take a fraction of the memory, and the tables are built from
-    columns without pandas converting millions of tuples.
+    The model appends one tuple per event, the cheapest thing it can do in its hot loop. Every
+    :data:`COMPACT_EVERY` arrivals (and at the end) the rows move on:
+
+    * without a consumer, :meth:`compact` moves them into typed column arrays (8 bytes a
+      number instead of a Python object each), and :meth:`tables` returns every record;
+    * with a consumer (``on_batch``), :meth:`settle` hands the records of customers who are
+      done to it as a :class:`RecordBatch`, and keeps them only when ``keep`` is set, so a
+      replication need not hold what its measures have already counted.
     """
 
-    __slots__ = ("_columns", "contacts", "customers", "staffing", "training", "visits")
+    __slots__ = (
+        "_columns",
+        "_history",
+        "contacts",
+        "customers",
+        "keep",
+        "on_batch",
+        "staffing",
+        "training",
+        "visits",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, on_batch: BatchConsumer | None = None, keep: bool = True) -> None:
         self.customers: list[CustomerRecord] = []
         self.contacts: list[ContactRecord] = []
         self.visits: list[VisitRecord] = []
         self.staffing: list[StaffingRecord] = []
         self.training: list[TrainingRecord] = []
+        self.on_batch = on_batch
+        self.keep = keep
         self._columns: dict[str, list[dict[str, np.ndarray]]] = {name: [] for name in RECORD_TYPES}
+        self._history: dict[str, list[dict[str, np.ndarray]]] = {"staffing": [], "training": []}
 
     def compact(self) -> None:
         """Move the rows appended so far into column arrays (the row lists are emptied)."""
@@ -154,16 +201,86 @@ class Recorder:
                 self._columns[name].append(_to_columns(rows, layout))
                 rows.clear()
 
+    def settle(self, open_since: float, under_way: typing.Container[int], final: bool) -> None:
+        """Hand the records of customers who are done to the consumer (compact without one).
+
+        Args:
+            open_since: the earliest service start still under way (or now): customers who
+                left by then, with nothing under way, are done.
+            under_way: customers with something under way (a status inquiry after leaving).
+            final: the horizon: every customer left is in this batch.
+        """
+        if self.on_batch is None:
+            self.compact()
+            return
+        if final:
+            done_ids = None
+        else:
+            done_ids = {
+                r.customer
+                for r in self.customers
+                if r.left <= open_since and r.customer not in under_way
+            }
+            if not done_ids:
+                return
+        batch: dict[str, dict[str, np.ndarray]] = {}
+        for name in _PER_CUSTOMER:
+            rows: list[tuple[object, ...]] = getattr(self, name)
+            if done_ids is None:
+                done, rows[:] = list(rows), []
+            else:
+                done = [r for r in rows if r[0] in done_ids]
+                rows[:] = [r for r in rows if r[0] not in done_ids]
+            batch[name] = _to_columns(done, RECORD_TYPES[name]) if done else {}
+        for name in ("staffing", "training"):
+            rows = getattr(self, name)
+            history = self._history[name]
+            if rows:
+                history.append(_to_columns(rows, RECORD_TYPES[name]))
+                rows.clear()
+            if len(history) > 1:
+                history[:] = [_concatenate(history)]
+            batch[name] = history[0] if history else {}
+        pending = self.visits
+        open_since = min([open_since, *(v.queued for v in pending)])
+        busy = pd.DataFrame(
+            {
+                "pool": [v.pool for v in pending],
+                "started": np.array([v.started for v in pending], dtype=np.float64),
+                "ended": np.array([v.ended for v in pending], dtype=np.float64),
+            }
+        )
+        tables = RecordTables(
+            **{
+                name: _frame([columns] if columns else [], RECORD_TYPES[name])
+                for name, columns in batch.items()
+            }
+        )
+        if self.keep:
+            for name in _PER_CUSTOMER:
+                if batch[name]:
+                    self._columns[name].append(batch[name])
+            if final:
+                for name in ("staffing", "training"):
+                    if batch[name]:
+                        self._columns[name].append(batch[name])
+        self.on_batch(RecordBatch(tables, busy, open_since, final))
+
     def tables(self) -> RecordTables:
         """The records as DataFrames with the fixed column layout."""
-        self.compact()
+        if self.on_batch is None:
+            self.compact()
         frames = {}
         for name, layout in RECORD_TYPES.items():
             chunks = self._columns[name]
             if len(chunks) > 1:  # merged once, so a second call does not repeat the work
-                chunks[:] = [{f: np.concatenate([c[f] for c in chunks]) for f in chunks[0]}]
+                chunks[:] = [_concatenate(chunks)]
             frames[name] = _frame(chunks, layout)
         return RecordTables(**frames)
+
+
+def _concatenate(chunks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {f: np.concatenate([c[f] for c in chunks]) for f in chunks[0]}
 
 
 _DTYPES = {"float": "float64", "int": "int64", "bool": "bool", "str": "object"}

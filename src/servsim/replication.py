@@ -11,16 +11,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from servsim.analysis import archetype_scores
 from servsim.catalogue import column
-from servsim.metrics import replication_metrics
+from servsim.intervals import VISIT_SUMS, interval_bins, interval_sums, visit_sums
+from servsim.metrics import add_batch, finish_metrics
 from servsim.model import simulate_replication
-from servsim.records import IN_SYSTEM, RecordTables
-from servsim.satisfaction import customer_satisfaction, moment_table, satisfaction_metrics
+from servsim.records import RecordBatch, RecordTables
+from servsim.satisfaction import (
+    add_satisfaction,
+    customer_satisfaction,
+    finish_satisfaction,
+    moment_table,
+)
 from servsim.scenario import ResolvedScenario
 from servsim.streams import RandomStreams
+from servsim.tally import Tally
 
 __all__ = [
     "ReplicationResult",
@@ -39,7 +47,10 @@ BACKLOG_SHARE = 0.01
 
 @dataclass(frozen=True)
 class ReplicationResult:
-    """One replication: its records, KPIs, moments of truth and customers' satisfaction."""
+    """One replication: KPIs, interval sums; records, moments and satisfaction if kept.
+
+    With ``records: summary`` the records, moments and satisfaction tables are empty.
+    """
 
     replication: int
     metrics: dict[str, float]
@@ -47,6 +58,7 @@ class ReplicationResult:
     warnings: tuple[RunWarning, ...] = ()
     moments: pd.DataFrame = field(default_factory=pd.DataFrame)
     satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
+    intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,7 @@ class RunWarning:
 
 
 def overload_warnings(
-    tables: RecordTables, metrics: dict[str, float], replication: int
+    metrics: dict[str, float], customers: int, replication: int
 ) -> list[RunWarning]:
     """Name the pools that look overloaded or leave a backlog at the horizon.
 
@@ -83,21 +95,28 @@ def overload_warnings(
     night has one); a pool busy nearly all its time on the floor *and* with a queue at the end
     is falling behind. Short of that, a queue of more than 1% of the arrivals still waiting at
     the horizon is named too: their waits are not in the time measures.
+
+    Args:
+        metrics: the replication's KPIs (``waiting_at_horizon`` and ``occupancy`` per pool).
+        customers: every customer who arrived in the replication, warm-up included.
+        replication: its number.
     """
-    total = len(tables.customers)
-    visits = tables.visits
-    waiting = visits[(visits["outcome"] == IN_SYSTEM) & visits["started"].isna()]
     out = []
-    for pool, count in waiting.groupby("pool").size().items():
-        occupancy = metrics.get(column("occupancy", str(pool)), math.nan)
-        many = count >= max(OVERLOAD_MIN_CUSTOMERS, OVERLOAD_SHARE * total)
+    prefix = "waiting_at_horizon["
+    for name, waiting in metrics.items():
+        if not name.startswith(prefix) or not waiting > 0:
+            continue
+        pool = name[len(prefix) : -1]
+        count = int(waiting)
+        occupancy = metrics.get(column("occupancy", pool), math.nan)
+        many = count >= max(OVERLOAD_MIN_CUSTOMERS, OVERLOAD_SHARE * customers)
         if occupancy >= OVERLOAD_OCCUPANCY and many:
             kind: Literal["overload", "backlog"] = "overload"
-        elif count > BACKLOG_SHARE * total:
+        elif count > BACKLOG_SHARE * customers:
             kind = "backlog"
         else:
             continue
-        out.append(RunWarning(kind, str(pool), replication, occupancy, int(count), total))
+        out.append(RunWarning(kind, pool, replication, occupancy, count, customers))
     return out
 
 
@@ -136,18 +155,101 @@ def _span(values: Sequence[float], style: str) -> str:
 def run_replication(scenario: ResolvedScenario, seed: int, replication: int) -> ReplicationResult:
     """Simulate one replication and compute its KPIs, moments of truth and satisfaction.
 
-    The perception noise of the moments and the survey noise of customer satisfaction have
-    random streams of their own (``"perception"``, ``"satisfaction"``), so computing
-    satisfaction never moves the model's draws.
+    The records reach the measures in batches as the model runs (:class:`_Measures`), so with
+    ``records: summary`` nothing grows with the number of customers; with ``full`` the
+    records, moments and satisfaction tables are kept as well. The perception noise of the
+    moments and the survey noise of customer satisfaction have random streams of their own
+    (``"perception"``, ``"satisfaction"``), so computing satisfaction never moves the model's
+    draws.
     """
-    tables = simulate_replication(scenario, seed, replication)
-    metrics = replication_metrics(tables, scenario)
-    streams = RandomStreams(seed, replication)
-    moments = moment_table(tables, scenario, streams.counter("perception"))
-    satisfaction = customer_satisfaction(
-        moments, tables, scenario, streams.generator("satisfaction")
-    )
-    metrics.update(satisfaction_metrics(moments, satisfaction, tables, scenario))
+    measures = _Measures(scenario, RandomStreams(seed, replication))
+    keep = scenario.records == "full"
+    tables = simulate_replication(scenario, seed, replication, measures.add, keep)
+    metrics = measures.metrics()
     metrics["procedural_score"], metrics["personal_score"] = archetype_scores(metrics)
-    warnings = tuple(overload_warnings(tables, metrics, replication))
-    return ReplicationResult(replication, metrics, tables, warnings, moments, satisfaction)
+    customers = int(measures.kpis.sum_of("customers_all"))
+    warnings = tuple(overload_warnings(metrics, customers, replication))
+    return ReplicationResult(
+        replication,
+        metrics,
+        tables,
+        warnings,
+        measures.moments(),
+        measures.answers(),
+        measures.intervals(),
+    )
+
+
+class _Measures:
+    """Everything a replication measures, added to batch by batch as the model hands them on.
+
+    Per batch: the KPI sums (:func:`servsim.metrics.add_batch`), the interval view's sums, the
+    batch's moments of truth and its customers' satisfaction. A moment's trailing occupancy
+    needs the busy time of visits in earlier batches too: those that end within the window
+    before the earliest moment still to come are kept, the rest let go.
+    """
+
+    def __init__(self, scenario: ResolvedScenario, streams: RandomStreams) -> None:
+        self.scenario = scenario
+        self.keep = scenario.records == "full"
+        self.kpis = Tally(keep_values=self.keep)
+        self.satisfaction = Tally(keep_values=self.keep)
+        self.perception = streams.counter("perception")
+        self.survey = streams.counter("satisfaction")
+        self.length = scenario.reporting.interval
+        pools = sum(1 for _ in scenario.staff.pools())
+        self.visit_sums = np.zeros((pools, interval_bins(scenario, self.length), len(VISIT_SUMS)))
+        self.history = pd.DataFrame(
+            {"pool": pd.Series(dtype=object), "started": [], "ended": []}
+        )
+        self.kept_moments: list[pd.DataFrame] = []
+        self.kept_answers: list[pd.DataFrame] = []
+        self.staffing = pd.DataFrame()
+        self.training = pd.DataFrame()
+
+    def add(self, batch: RecordBatch) -> None:
+        """Count one batch of records."""
+        scenario = self.scenario
+        tables = batch.tables
+        add_batch(self.kpis, tables, scenario)
+        staffed = tables.visits[tables.visits["pool"] != ""]
+        self.visit_sums += visit_sums(staffed, scenario, self.length)
+        busy = pd.concat([self.history, batch.busy], ignore_index=True)
+        moments = moment_table(tables, scenario, self.perception, busy)
+        answers = customer_satisfaction(moments, tables, scenario, self.survey)
+        add_satisfaction(self.satisfaction, moments, answers, tables, scenario)
+        if self.keep:
+            self.kept_moments.append(moments)
+            self.kept_answers.append(answers)
+        cutoff = batch.open_since - scenario.satisfaction.occupancy_window
+        served = staffed[["pool", "started", "ended"]]
+        served = served[served["started"].notna() & (served["ended"] >= cutoff)]
+        history = self.history[self.history["ended"] >= cutoff]
+        self.history = pd.concat([history, served], ignore_index=True)
+        self.staffing, self.training = tables.staffing, tables.training
+
+    def metrics(self) -> dict[str, float]:
+        """The replication's KPIs, once the last batch is in."""
+        out = finish_metrics(self.kpis, self.staffing, self.training, self.scenario)
+        out.update(finish_satisfaction(self.satisfaction, self.scenario))
+        return out
+
+    def intervals(self) -> pd.DataFrame:
+        """The interval view's sums per pool and interval (:func:`.intervals.interval_sums`)."""
+        return interval_sums(self.visit_sums, self.staffing, self.scenario, self.length)
+
+    def moments(self) -> pd.DataFrame:
+        """Every moment of truth, by customer and time (empty with ``records: summary``)."""
+        return _joined(self.kept_moments, ["customer", "time"])
+
+    def answers(self) -> pd.DataFrame:
+        """Every judged customer's satisfaction, by customer (empty with ``summary``)."""
+        return _joined(self.kept_answers, ["customer"])
+
+
+def _joined(frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty] or frames[:1]
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True)
+    return table.sort_values(order, kind="stable").reset_index(drop=True)

@@ -30,7 +30,6 @@ cost of a replication's satisfaction stays far below the cost of simulating it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import overload
@@ -52,6 +51,7 @@ from servsim.records import (
 from servsim.satisfaction_schema import DIMENSIONS, CycleWeights, SatisfactionModel
 from servsim.scenario import ResolvedScenario, Scenario, Touchpoint
 from servsim.streams import CounterNoise
+from servsim.tally import Tally
 
 __all__ = [
     "MOMENT_COLUMNS",
@@ -309,7 +309,10 @@ def moment_touchpoints(scenario: ResolvedScenario) -> list[str]:
 
 
 def moment_table(
-    tables: RecordTables, scenario: Scenario, perception: CounterNoise | None = None
+    tables: RecordTables,
+    scenario: Scenario,
+    perception: CounterNoise | None = None,
+    busy: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per visible moment of truth, with its dimension scores, utility and level.
 
@@ -369,6 +372,9 @@ def moment_table(
             draw is addressed by its encounter (customer, contact, step, dimension), so the
             same records give the same moments, and the same encounter is perceived alike in
             every scenario compared under one seed.
+        busy: more visits (``pool``, ``started``, ``ended``) whose service keeps a pool busy,
+            for the occupancy of moments judged from a batch of records (one replication's
+            tables only): visits of customers in other batches that overlap the window.
 
     Returns:
         A DataFrame with :data:`MOMENT_COLUMNS` (``replication`` first when stacked).
@@ -386,7 +392,7 @@ def moment_table(
             return _empty(["replication", *MOMENT_COLUMNS])
         stacked = pd.concat(frames, ignore_index=True)
         return stacked[["replication", *MOMENT_COLUMNS]]
-    return _moments_of_one(tables, scenario, perception)
+    return _moments_of_one(tables, scenario, perception, busy)
 
 
 def _by_replication(tables: RecordTables) -> Iterable[tuple[int, RecordTables]]:
@@ -432,24 +438,30 @@ class _Judged:
     all_ended: FloatArray
 
 
-def _judged_visits(visits: pd.DataFrame) -> _Judged | None:
+def _judged_visits(visits: pd.DataFrame, busy: pd.DataFrame | None = None) -> _Judged | None:
     """The visits customers judge: moments of truth that ended (``None`` when there are none).
 
     A visit still under way at the horizon has no outcome yet, so nobody has judged it.
+    ``busy`` adds other visits' service to the pools' busy time (see :func:`moment_table`).
     """
     if visits.empty:
         return None
-    all_pool_codes, pool_uniques = pd.factorize(visits["pool"].to_numpy(dtype=object))
     outcome_all = visits["outcome"].to_numpy(dtype=object)
     judged = visits["moment_of_truth"].to_numpy(dtype=bool) & (outcome_all != IN_SYSTEM)
     if not judged.any():
         return None
+    pools = visits["pool"].to_numpy(dtype=object)
     started_all = visits["started"].to_numpy(dtype=np.float64)
     ended_all = visits["ended"].to_numpy(dtype=np.float64)
     outcome = outcome_all[judged]
     started = started_all[judged]
     time = np.where(np.isnan(started), ended_all[judged], started)
-    pool_code = np.asarray(all_pool_codes[judged], dtype=np.int64)
+    if busy is not None and len(busy):
+        pools = np.concatenate([pools, busy["pool"].to_numpy(dtype=object)])
+        started_all = np.concatenate([started_all, busy["started"].to_numpy(dtype=np.float64)])
+        ended_all = np.concatenate([ended_all, busy["ended"].to_numpy(dtype=np.float64)])
+    all_pool_codes, pool_uniques = pd.factorize(pools)
+    pool_code = np.asarray(all_pool_codes[: len(visits)][judged], dtype=np.int64)
     pool_names = [str(name) for name in pool_uniques]
     staffed = np.array([name != NO_STAFF for name in pool_names], dtype=bool)[pool_code]
     abandoned = outcome == ABANDONED
@@ -681,10 +693,13 @@ def _moment_value(
 
 
 def _moments_of_one(
-    tables: RecordTables, scenario: Scenario, noise: CounterNoise | None
+    tables: RecordTables,
+    scenario: Scenario,
+    noise: CounterNoise | None,
+    busy: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The moment table of one replication's records (see :func:`moment_table`)."""
-    moments = _judged_visits(tables.visits)
+    moments = _judged_visits(tables.visits, busy)
     if moments is None:
         return _empty(MOMENT_COLUMNS)
     model = scenario.satisfaction
@@ -824,7 +839,7 @@ def customer_satisfaction(
     moments: pd.DataFrame,
     tables: RecordTables,
     scenario: Scenario,
-    rng: np.random.Generator,
+    noise: CounterNoise | np.random.Generator,
 ) -> pd.DataFrame:
     """One row per customer with at least one moment: the cycle's satisfaction and survey answers.
 
@@ -835,17 +850,18 @@ def customer_satisfaction(
     (longer waits, failures, repeat contacts, status inquiries), since S reads moments only.
 
     The survey answer is drawn from a latent ``y = S + ε`` with ε logistic of scale
-    ``csat_noise`` (an ordered-logit response [ASM]), one draw per customer from ``rng`` in
-    customer order (replication first when stacked), so the same records and generator give
-    the same answers. ``csat`` is 1-5 by ``csat_cut_points`` (reaching a cut point moves up a
-    level); ``recommend`` is 0-10, ``clip(round(7 + recommend_scale · y), 0, 10)`` with halves
-    rounded up [ASM].
+    ``csat_noise`` (an ordered-logit response [ASM]), one draw per customer: addressed by the
+    customer (replication first when stacked) with a :class:`~servsim.streams.CounterNoise`,
+    so a customer answers alike whatever batch they are judged in and in every scenario
+    compared under one seed; or drawn in customer order from a generator. ``csat`` is 1-5 by
+    ``csat_cut_points`` (reaching a cut point moves up a level); ``recommend`` is 0-10,
+    ``clip(round(7 + recommend_scale · y), 0, 10)`` with halves rounded up [ASM].
 
     Args:
         moments: what :func:`moment_table` returned.
         tables: the same records (for each customer's segment, arrival and outcome).
         scenario: the resolved scenario.
-        rng: the generator of the survey noise (``RandomStreams.generator("satisfaction")``).
+        noise: the survey noise (``RandomStreams.counter("satisfaction")``, or a generator).
 
     Returns:
         A DataFrame with :data:`SATISFACTION_COLUMNS`, sorted by customer.
@@ -879,12 +895,14 @@ def customer_satisfaction(
     last = v[stops - 1]
     w = model.cycle
     satisfaction = w.mean * mean_v + w.worst * worst + w.best * best + w.last * last
-    noise = (
-        rng.logistic(0.0, model.csat_noise, size=starts.size)
-        if model.csat_noise > 0
-        else np.zeros(starts.size)
-    )
-    latent = satisfaction + noise
+    if model.csat_noise <= 0:
+        survey = np.zeros(starts.size)
+    elif isinstance(noise, CounterNoise):
+        u = noise.uniforms(*(values[starts] for values in key_values))
+        survey = model.csat_noise * np.log(u / (1.0 - u))  # the logistic's inverse CDF
+    else:
+        survey = noise.logistic(0.0, model.csat_noise, size=starts.size)
+    latent = satisfaction + survey
     csat = 1 + np.searchsorted(np.asarray(model.csat_cut_points), latent, side="right")
     recommend = np.clip(np.floor(7.0 + model.recommend_scale * latent + 0.5), 0, 10)
 
@@ -952,11 +970,26 @@ def satisfaction_metrics(
     * ``on_time_resolution``: customers resolved within their segment's expected resolution
       time, among those whose fate is known: they left, or their elapsed time at the horizon
       already exceeds it.
+
+    A run adds batch after batch with :func:`add_satisfaction` and finishes with
+    :func:`finish_satisfaction`; this is both on one batch.
     """
+    tally = Tally()
+    add_satisfaction(tally, moments, satisfaction, tables, scenario)
+    return finish_satisfaction(tally, scenario)
+
+
+def add_satisfaction(
+    tally: Tally,
+    moments: pd.DataFrame,
+    satisfaction: pd.DataFrame,
+    tables: RecordTables,
+    scenario: ResolvedScenario,
+) -> None:
+    """Add a batch's moments and answers to the sums of :func:`satisfaction_metrics`."""
     start = scenario.horizon.warm_up
     end = scenario.horizon.length
     customers = tables.customers[tables.customers["arrived"].to_numpy(dtype=np.float64) >= start]
-    out: dict[str, float] = {}
 
     if satisfaction.empty:
         answers = satisfaction
@@ -965,15 +998,15 @@ def satisfaction_metrics(
     left = answers["outcome"].to_numpy(dtype=object) != IN_SYSTEM if len(answers) else []
     csat = answers["csat"].to_numpy(dtype=np.float64)[left] if len(answers) else np.zeros(0)
     recommend = answers["recommend"].to_numpy(dtype=np.float64)[left] if len(answers) else csat
-    out["surveyed"] = float(csat.size)
-    out["csat_mean"] = _mean(csat)
-    out["csat_top2_share"] = _mean(csat >= 4)
-    out["nps"] = _mean(recommend >= 9) - _mean(recommend <= 6) if recommend.size else math.nan
-    out["satisfaction_mean"] = (
-        _mean(answers["satisfaction"].to_numpy(dtype=np.float64)[left])
-        if len(answers)
-        else math.nan
+    tally.total("surveyed", float(csat.size))
+    tally.mean("csat_mean", csat)
+    tally.share("csat_top2_share", csat >= 4)
+    tally.share("promoters", recommend >= 9)
+    tally.share("detractors", recommend <= 6)
+    satisfied = (
+        answers["satisfaction"].to_numpy(dtype=np.float64)[left] if len(answers) else np.zeros(0)
     )
+    tally.mean("satisfaction_mean", satisfied)
 
     if moments.empty:
         mine = moments
@@ -984,11 +1017,9 @@ def satisfaction_metrics(
         mine = moments[(position >= 0) & (arrived >= start)]
     levels = mine["level"].to_numpy(dtype=np.int64) if len(mine) else np.zeros(0, np.int64)
     for level in range(1, 6):
-        out[f"level_share_{level}"] = _mean(levels == level)
+        tally.share(f"level_share_{level}", levels == level)
     for name, flag in (("stellar", STELLAR_LEVEL), ("bitter", BITTER_LEVEL)):
-        out[f"{name}_moments"] = (
-            float((levels == flag).sum()) / len(answers) if len(answers) else math.nan
-        )
+        tally.ratio(f"{name}_moments", float((levels == flag).sum()), float(len(answers)))
     names = moment_touchpoints(scenario)
     codes = (
         pd.Index(names).get_indexer(pd.Index(mine["touchpoint"].to_numpy(dtype=object)))
@@ -1002,23 +1033,43 @@ def satisfaction_metrics(
     bitter = np.bincount(codes, weights=(levels == BITTER_LEVEL)[known], minlength=size)
     count = np.bincount(codes, minlength=size)
     v = mine["v"].to_numpy(dtype=np.float64)[known] if len(mine) else np.zeros(0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        utility = np.bincount(codes, weights=v, minlength=size) / count
+    utility = np.bincount(codes, weights=v, minlength=size)
     for i, tp in enumerate(names):
-        out[column("stellar", tp)] = float(stellar[i])
-        out[column("bitter", tp)] = float(bitter[i])
-        out[column("moment_utility", tp)] = float(utility[i])
+        tally.total(column("stellar", tp), float(stellar[i]))
+        tally.total(column("bitter", tp), float(bitter[i]))
+        tally.ratio(column("moment_utility", tp), float(utility[i]), float(count[i]))
 
     staffed = mine["pool"].to_numpy(dtype=object) != NO_STAFF
     for name in ("empathy", "assurance"):
         values: FloatArray = mine[f"p_{name}"].to_numpy(dtype=np.float64)[staffed]
-        out[f"{name}_mean"] = _mean(values[~np.isnan(values)])
+        tally.mean(f"{name}_mean", values[~np.isnan(values)])
 
-    out["on_time_resolution"] = _on_time_resolution(customers, scenario, end)
+    tally.share("on_time_resolution", _on_time_resolution(customers, scenario, end))
+
+
+def finish_satisfaction(tally: Tally, scenario: ResolvedScenario) -> dict[str, float]:
+    """The satisfaction KPIs from the sums of every batch (see :func:`satisfaction_metrics`)."""
+    out = {"surveyed": tally.sum_of("surveyed")}
+    for name in ("csat_mean", "csat_top2_share"):
+        out[name] = tally.value(name)
+    out["nps"] = tally.value("promoters") - tally.value("detractors")
+    out["satisfaction_mean"] = tally.value("satisfaction_mean")
+    for level in range(1, 6):
+        out[f"level_share_{level}"] = tally.value(f"level_share_{level}")
+    for name in ("stellar", "bitter"):
+        out[f"{name}_moments"] = tally.value(f"{name}_moments")
+    for tp in moment_touchpoints(scenario):
+        out[column("stellar", tp)] = tally.sum_of(column("stellar", tp))
+        out[column("bitter", tp)] = tally.sum_of(column("bitter", tp))
+        out[column("moment_utility", tp)] = tally.value(column("moment_utility", tp))
+    for name in ("empathy", "assurance"):
+        out[f"{name}_mean"] = tally.value(f"{name}_mean")
+    out["on_time_resolution"] = tally.value("on_time_resolution")
     return out
 
 
-def _on_time_resolution(customers: pd.DataFrame, scenario: Scenario, end: float) -> float:
+def _on_time_resolution(customers: pd.DataFrame, scenario: Scenario, end: float) -> BoolArray:
+    """Per customer whose fate is known: resolved within their segment's expectation."""
     expected_by_segment = {s.name: s.expectations.resolution_time for s in scenario.segments}
     expected = customers["segment"].map(expected_by_segment).to_numpy(dtype=np.float64)
     arrived = customers["arrived"].to_numpy(dtype=np.float64)
@@ -1027,9 +1078,4 @@ def _on_time_resolution(customers: pd.DataFrame, scenario: Scenario, end: float)
     gone = outcome != IN_SYSTEM
     known = gone | ((end - arrived) > expected)
     on_time = (outcome == RESOLVED) & ((left - arrived) <= expected)
-    return _mean(on_time[known])
-
-
-def _mean(values: npt.ArrayLike) -> float:
-    array = np.asarray(values, dtype=np.float64)
-    return float(array.mean()) if array.size else math.nan
+    return np.asarray(on_time[known], dtype=bool)

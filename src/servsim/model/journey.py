@@ -31,11 +31,13 @@ from servsim.model.system import (
 )
 from servsim.records import (
     COMPACT_EVERY,
+    BatchConsumer,
     ContactKind,
     ContactOutcome,
     ContactRecord,
     CustomerOutcome,
     CustomerRecord,
+    Recorder,
     RecordTables,
     VisitOutcome,
 )
@@ -62,15 +64,28 @@ def run(system: ServiceSystem) -> RecordTables:
         system.env.process(arrivals(system))
         system.env.run(until=system.scenario.horizon.length)
         system.close_open_records()
+        system.settle(final=True)
         return system.recorder.tables()
     finally:
         if collecting:
             gc.enable()
 
 
-def simulate_replication(scenario: ResolvedScenario, seed: int, replication: int) -> RecordTables:
-    """Run one replication of a resolved scenario and return its records."""
-    return run(ServiceSystem.build(scenario, RandomStreams(seed, replication)))
+def simulate_replication(
+    scenario: ResolvedScenario,
+    seed: int,
+    replication: int,
+    on_batch: BatchConsumer | None = None,
+    keep: bool = True,
+) -> RecordTables:
+    """Run one replication of a resolved scenario and return its records.
+
+    With ``on_batch``, the records of customers who are done go to it in batches as the run
+    goes (:class:`~servsim.records.RecordBatch`), and are returned at the end only if
+    ``keep`` (else the tables returned are empty).
+    """
+    recorder = Recorder(on_batch, keep)
+    return run(ServiceSystem.build(scenario, RandomStreams(seed, replication), recorder))
 
 
 def arrivals(system: ServiceSystem) -> Process:
@@ -78,12 +93,11 @@ def arrivals(system: ServiceSystem) -> Process:
     env = system.env
     draws = system.draws
     segments = system.segments
-    recorder = system.recorder
     for index, time in enumerate(draws.times):
         if time > env.now:
             yield env.timeout(time - env.now)
         if not index % COMPACT_EVERY:
-            recorder.compact()  # rows so far into column arrays: memory stays small
+            system.settle()  # rows so far into column arrays or on: memory stays small
         customer = Customer(
             index, segments[draws.segments[index]], draws.request_types[index], env.now
         )

@@ -308,10 +308,15 @@ class ServiceSystem:
         return not all(queue.always_open for queue in self.queues.values())
 
     @classmethod
-    def build(cls, scenario: ResolvedScenario, streams: RandomStreams) -> ServiceSystem:
-        """Assemble the system for a resolved scenario and one replication's streams."""
+    def build(
+        cls, scenario: ResolvedScenario, streams: RandomStreams, recorder: Recorder | None = None
+    ) -> ServiceSystem:
+        """Assemble the system for a resolved scenario and one replication's streams.
+
+        ``recorder`` receives the records (a new one that keeps them all when omitted).
+        """
         env = simpy.Environment()
-        recorder = Recorder()
+        recorder = recorder if recorder is not None else Recorder()
         horizon = scenario.horizon.length
         calendar = scenario.calendar
         queues = {
@@ -370,6 +375,17 @@ class ServiceSystem:
             )
         draws = _first_contact_draws(scenario, streams, horizon)
         return cls(scenario, streams, env, recorder, queues, cycle, segments, draws, inquiry)
+
+    def settle(self, final: bool = False) -> None:
+        """Pass the records of customers who are done on (see :meth:`Recorder.settle`).
+
+        Nothing that started before the earliest service still under way can change any
+        more: customers who left by then, with no status inquiry in progress, are done.
+        """
+        starts = [c.visit.started for c in self.active.values() if c.visit is not None]
+        starts += [c.inquiry.started for c in self.inquiring.values() if c.inquiry is not None]
+        open_since = min([self.env.now, *(s for s in starts if not math.isnan(s))])
+        self.recorder.settle(open_since, self.inquiring, final)
 
     def close_open_records(self) -> None:
         """Emit records for customers still in the system at the horizon: kept, never dropped.

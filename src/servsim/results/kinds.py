@@ -80,8 +80,9 @@ def save_run(
     write_parquet(folder / "moments.parquet", result.moments)
     write_parquet(folder / "satisfaction.parquet", result.satisfaction)
     length = result.scenario.reporting.interval
-    record.table("intervals", interval_table(result.records, result.scenario, length), parquet=True)
-    record.table("days", day_table(result.records, result.scenario, length), parquet=True)
+    sums = result.intervals if not result.intervals.empty else result.records
+    record.table("intervals", interval_table(sums, result.scenario, length), parquet=True)
+    record.table("days", day_table(sums, result.scenario, length), parquet=True)
     record.update(
         seed=result.seed,
         replications=len(result.replications),

@@ -66,6 +66,15 @@ class Scenario(StrictModel):
     seed: Annotated[Whole, Field(ge=0, le=2**63 - 1)] = 1
     service_level: ServiceLevelTarget = Field(default_factory=ServiceLevelTarget)
     reporting: Reporting = Field(default_factory=Reporting)
+    records: Literal["full", "summary"] = Field(
+        default="full",
+        description=(
+            "what a replication keeps: 'full' keeps every record (record, moment and "
+            "satisfaction tables, figures, exact percentiles); 'summary' keeps only the sums "
+            "its measures and interval view are built from, so memory stays flat however many "
+            "customers run (percentiles from histograms, within 1%)"
+        ),
+    )
     segments: Annotated[Sequence[Segment], Field(min_length=1)]
     arrivals: Arrivals
     staff: Staff
