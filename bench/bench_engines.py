@@ -38,7 +38,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ("mmc", "erlang_a", "tandem")
-ENGINES = ("servsim", "bare_simpy", "ciw")
+ENGINES = ("servsim", "servsim_summary", "bare_simpy", "ciw")
 SERVERS, BACK_SERVERS = 10, 5
 MMC_SERVICE, PATIENCE = 600.0, 120.0
 MMC_RATE = 0.95 * SERVERS / MMC_SERVICE  # per second
@@ -54,7 +54,9 @@ def horizon_for(model: str, customers: int) -> float:
 # --- the engines (run in a child process) ---------------------------------------------------
 
 
-def run_servsim(model: str, horizon: float, seed: int) -> tuple[int, float]:
+def run_servsim(
+    model: str, horizon: float, seed: int, records: str = "full"
+) -> tuple[int, float]:
     import servsim
 
     exponential = {"kind": "exponential"}
@@ -100,6 +102,7 @@ def run_servsim(model: str, horizon: float, seed: int) -> tuple[int, float]:
             "contact_level": "medium",
             "horizon": {"days": horizon / 86400.0},
             "replications": 1,
+            "records": records,
             "segments": [segment],
             "arrivals": {"per_hour": rate * 3600.0},
             "staff": staff,
@@ -108,9 +111,11 @@ def run_servsim(model: str, horizon: float, seed: int) -> tuple[int, float]:
     )
     result = servsim.simulate(scenario, replications=1, seed=seed, workers=1)
     customers = int(result.replications["arrivals"].iloc[0])
-    visits = result.records.visits
-    first = visits[(visits["step"] == 0) & visits["started"].notna()]
-    return customers, float((first["started"] - first["queued"]).mean())
+    return customers, float(result.replications["first_response_time"].iloc[0])
+
+
+def run_servsim_summary(model: str, horizon: float, seed: int) -> tuple[int, float]:
+    return run_servsim(model, horizon, seed, "summary")
 
 
 def run_bare_simpy(model: str, horizon: float, seed: int) -> tuple[int, float]:
@@ -218,13 +223,14 @@ def run_ciw(model: str, horizon: float, seed: int) -> tuple[int, float]:
 
 ENGINE_RUNS: dict[str, Callable[[str, float, int], tuple[int, float]]] = {
     "servsim": run_servsim,
+    "servsim_summary": run_servsim_summary,
     "bare_simpy": run_bare_simpy,
     "ciw": run_ciw,
 }
 
 
 def _import_engine(engine: str) -> None:
-    if engine == "servsim":
+    if engine.startswith("servsim"):
         import servsim.experiment
         import servsim.scenario  # noqa: F401
     elif engine == "ciw":

@@ -637,7 +637,8 @@ def test_abandonment_uses_each_customers_patience_draw() -> None:
     tables = run_system(system)
     check_conservation(tables)
     visits = tables.visits[tables.visits["contact"] == 0]
-    patience = np.asarray(system.draws.patience[0])
+    again = ServiceSystem.build(scenario, RandomStreams(seed=7, replication=0))
+    patience = np.concatenate([np.asarray(block.patience[0]) for block in again.draws])
     abandoned = visits[visits["outcome"] == "abandoned"]
     assert len(abandoned) > 50
     waited = (abandoned["ended"] - abandoned["queued"]).to_numpy()

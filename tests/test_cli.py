@@ -32,6 +32,7 @@ RUN_FILES = {
     *(f"{name}.parquet" for name in RECORD_TABLES),
     "moments.parquet",  # simulated satisfaction: visible moments of truth
     "satisfaction.parquet",  # and one row per judged customer
+    "importance.parquet",  # importance-performance sums, kept whatever `records` says
     *(f"{name}.{kind}" for name in ("intervals", "days") for kind in ("csv", "parquet")),
 }
 

@@ -169,33 +169,89 @@ def importance_performance(
         One row per judged touchpoint with moments, sorted by ``priority`` (1 = first):
         touchpoint, moments, importance, performance, gap, quadrant, priority.
     """
-    if importance not in ("stated", "derived"):
-        raise ValueError(f"importance must be 'stated' or 'derived', given {importance!r}")
+    sums = importance_sums(moments, satisfaction, scenario)
+    return importance_from_sums(sums, scenario, importance)
+
+
+IMPORTANCE_SUMS = ("moments", "v_sum", "customers", "a", "b", "aa", "bb", "ab")
+"""Per touchpoint, what importance-performance is built from: its window moments and the sum
+of their utility; and over customers who lived it, the sums (and sums of squares and of
+products) of their mean utility there (``a``) and their satisfaction S (``b``)."""
+
+
+def importance_sums(
+    moments: pd.DataFrame, satisfaction: pd.DataFrame, scenario: ResolvedScenario
+) -> pd.DataFrame:
+    """The sums of :data:`IMPORTANCE_SUMS` per judged touchpoint, for moments and answers.
+
+    Sums of batches of customers (or of replications) add up to the sums of them all, so a
+    run that keeps no moments still has its importance-performance analysis.
+    """
     keys = ["replication", "customer"] if "replication" in moments.columns else ["customer"]
-    columns = ["touchpoint", "moments", "importance", "performance", "gap", "quadrant", "priority"]
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype=np.float64) for c in IMPORTANCE_SUMS},
+        index=pd.Index([], name="touchpoint", dtype=object),
+    )
+    if moments.empty or satisfaction.empty:
+        return empty
     window = satisfaction[satisfaction["arrived"] >= scenario.horizon.warm_up]
-    if moments.empty or window.empty:
-        return pd.DataFrame(columns=columns)
+    if window.empty:
+        return empty
     judged = moments.merge(window[keys], on=keys, how="inner")
-    order = moment_touchpoints(scenario)
-    stated = {tp.name: tp.importance for tp in scenario.service_cycle}
     per_customer = judged.groupby([*keys, "touchpoint"], sort=False)["v"].mean().unstack()
     overall = window.set_index(keys)["satisfaction"]
-    rows = []
-    for name in [tp for tp in order if tp in set(judged["touchpoint"])]:
+    rows = {}
+    for name in [tp for tp in moment_touchpoints(scenario) if tp in set(judged["touchpoint"])]:
         values = judged.loc[judged["touchpoint"] == name, "v"].to_numpy(dtype=np.float64)
-        if importance == "stated":
-            weight = float(stated.get(name, 1.0))
-        else:
-            lived = per_customer[name].dropna()
-            s = overall.reindex(lived.index).to_numpy(dtype=np.float64)
-            weight = _abs_correlation(lived.to_numpy(dtype=np.float64), s)
+        lived = per_customer[name].dropna()
+        a = lived.to_numpy(dtype=np.float64)
+        b = overall.reindex(lived.index).to_numpy(dtype=np.float64)
+        rows[name] = [
+            float(values.size),
+            float(values.sum()),
+            float(a.size),
+            float(a.sum()),
+            float(b.sum()),
+            float((a * a).sum()),
+            float((b * b).sum()),
+            float((a * b).sum()),
+        ]
+    if not rows:
+        return empty
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(IMPORTANCE_SUMS))
+    table.index.name = "touchpoint"
+    return table
+
+
+def importance_from_sums(
+    sums: pd.DataFrame,
+    scenario: ResolvedScenario,
+    importance: Literal["stated", "derived"] = "derived",
+) -> pd.DataFrame:
+    """:func:`importance_performance` from :func:`importance_sums` (of one batch or summed).
+
+    ``sums`` may hold several rows per touchpoint (batches, replications): they are added up.
+    """
+    if importance not in ("stated", "derived"):
+        raise ValueError(f"importance must be 'stated' or 'derived', given {importance!r}")
+    columns = ["touchpoint", "moments", "importance", "performance", "gap", "quadrant", "priority"]
+    if sums.empty:
+        return pd.DataFrame(columns=columns)
+    totals = sums.groupby(level="touchpoint", sort=False)[list(IMPORTANCE_SUMS)].sum()
+    stated = {tp.name: tp.importance for tp in scenario.service_cycle}
+    rows = []
+    values = totals.to_numpy(dtype=np.float64)
+    position = {name: i for i, name in enumerate(totals.index)}
+    for name in [tp for tp in moment_touchpoints(scenario) if tp in position]:
+        row = dict(zip(IMPORTANCE_SUMS, values[position[name]].tolist(), strict=True))
+        derived = importance == "derived"
+        weight = _abs_correlation(row) if derived else float(stated.get(name, 1.0))
         rows.append(
             {
                 "touchpoint": name,
-                "moments": len(values),
+                "moments": int(row["moments"]),
                 "importance": weight,
-                "performance": float(values.mean()),
+                "performance": row["v_sum"] / row["moments"],
             }
         )
     table = pd.DataFrame(rows)
@@ -219,11 +275,19 @@ def importance_performance(
     return table[columns]
 
 
-def _abs_correlation(a: np.ndarray, b: np.ndarray) -> float:
-    """|Pearson correlation|; 0 when either side does not vary (or there is one customer)."""
-    if a.size < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+def _abs_correlation(row: Mapping[str, float]) -> float:
+    """|Pearson correlation| from sums; 0 when either side does not vary (or one customer)."""
+    n = row["customers"]
+    if n < 2:
         return 0.0
-    return float(abs(np.corrcoef(a, b)[0, 1]))
+    a, b = row["a"], row["b"]
+    var_a = n * row["aa"] - a * a
+    var_b = n * row["bb"] - b * b
+    # a side that does not vary leaves only rounding in its sum of squares
+    if var_a <= 1e-12 * n * row["aa"] or var_b <= 1e-12 * n * row["bb"]:
+        return 0.0
+    r = (n * row["ab"] - a * b) / math.sqrt(var_a * var_b)
+    return float(min(abs(r), 1.0))
 
 
 # --------------------------------------------------------------------------- contact levels

@@ -80,6 +80,17 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
+RECORDS_HELP = (
+    "what each replication keeps (overrides the scenario's `records`): full keeps every "
+    "record for tables, figures and exact percentiles; summary keeps only the sums the "
+    "measures need, so memory stays flat for millions of customers"
+)
+
+
+def _add_records_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--records", choices=("full", "summary"), help=RECORDS_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     from servsim.version import __version__
@@ -97,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-s", "--seed", type=int, help="seed (scenario's own by default)")
     _add_output_options(run)
+    _add_records_option(run)
     run.add_argument(
         "--workers", type=_workers, default="auto", metavar="N|auto", help=WORKERS_HELP
     )
@@ -149,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_parallel_options(compare)
     _add_output_options(compare)
+    _add_records_option(compare)
 
     sweep = sub.add_parser(
         "sweep",
@@ -165,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     sweep.add_argument("sweep", type=Path, help="sweep YAML file")
+    _add_records_option(sweep)
     _add_parallel_options(sweep)
     sweep.add_argument(
         "--resume",

@@ -244,7 +244,7 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
     if args.replications is not None and args.replications < 1:
         errors.print("--replications must be at least 1")
         return EXIT_USAGE
-    scenario = load_scenario(args.scenario)
+    scenario = _with_records(load_scenario(args.scenario), args)
     if args.interval is not None:
         scenario = scenario.with_overrides({"reporting.interval": args.interval})
     if args.suggest_warmup:
@@ -366,8 +366,17 @@ def _print_warnings(warnings: Sequence[str], errors: Console) -> None:
         errors.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
 
 
+def _with_records(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    """The scenario with ``--records`` applied, when given."""
+    if getattr(args, "records", None) is None:
+        return scenario
+    return scenario.with_overrides({"records": args.records})
+
+
 def _memory_warning(scenario: Scenario, replications: int | str) -> str | None:
     """Say before starting when a run's records will need gigabytes (they stay in memory)."""
+    if scenario.records == "summary":
+        return None
     customers = _customers(scenario)
     count = replications if isinstance(replications, int) else scenario.precision.max_replications
     needed = customers * count * BYTES_PER_CUSTOMER
@@ -376,8 +385,9 @@ def _memory_warning(scenario: Scenario, replications: int | str) -> str | None:
     return (
         f"about {customers:,.0f} customers per replication x {count} replications"
         f"{' (at most)' if not isinstance(replications, int) else ''}: every record is kept "
-        f"in memory, about {needed / 1e9:,.0f} GB; use fewer replications (-r) or a shorter "
-        "horizon if this machine has less"
+        f"in memory, about {needed / 1e9:,.0f} GB; use --records summary (the measures "
+        "without the record tables), fewer replications (-r) or a shorter horizon if this "
+        "machine has less"
     )
 
 
@@ -763,7 +773,9 @@ def _compare(args: argparse.Namespace, console: Console, errors: Console, argv: 
 
     scenarios: list[Scenario] = []
     for path in args.scenarios:  # every file is checked before anything runs
-        scenarios.extend(load_scenario(path).variant_scenarios())
+        scenarios.extend(
+            _with_records(variant, args) for variant in load_scenario(path).variant_scenarios()
+        )
     if len(scenarios) < 2:
         errors.print(
             Text(
@@ -829,6 +841,7 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: li
     from servsim.sweep import expected_work, load_sweep, run_sweep, sweep_points
 
     spec, base = load_sweep(args.sweep)
+    base = _with_records(base, args)
     if _replications_or_problem(base, spec.replications, "a sweep", errors) is None:
         return EXIT_USAGE
     replications = spec.replications or base.replications

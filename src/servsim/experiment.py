@@ -15,7 +15,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from servsim.analysis import Archetype, classify_archetype, importance_performance
+from servsim.analysis import (
+    Archetype,
+    classify_archetype,
+    importance_from_sums,
+    importance_performance,
+)
 from servsim.executors import (
     Executor,
     ProcessExecutor,
@@ -132,6 +137,8 @@ class SimulationResult:
             (:func:`servsim.intervals.interval_sums`): what :func:`~servsim.intervals.
             interval_table` and :func:`~servsim.intervals.day_table` read, whatever
             ``records`` kept.
+        importance: the importance-performance sums per replication and touchpoint
+            (:func:`servsim.analysis.importance_sums`), whatever ``records`` kept.
     """
 
     scenario: ResolvedScenario
@@ -145,6 +152,7 @@ class SimulationResult:
     stopping: StoppingReport | None = None
     overloaded: tuple[str, ...] = field(default=())
     intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    importance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def metric(self, name: str) -> dict[str, float]:
         """The summary row of one metric: mean, ci_low, ci_high, half_width, std, n."""
@@ -164,7 +172,12 @@ class SimulationResult:
         self, importance: Literal["stated", "derived"] = "derived"
     ) -> pd.DataFrame:
         """Importance-performance of the moments of truth over every replication's customers."""
-        return importance_performance(self.moments, self.satisfaction, self.scenario, importance)
+        if self.importance.empty:  # a result made without the sums
+            return importance_performance(
+                self.moments, self.satisfaction, self.scenario, importance
+            )
+        sums = self.importance.set_index("touchpoint")
+        return importance_from_sums(sums, self.scenario, importance)
 
 
 def _stack(results: list[ReplicationResult]) -> RecordTables:
@@ -273,6 +286,7 @@ def simulate(
         stopping=stopping,
         overloaded=overloaded,
         intervals=_stack_frames({r.replication: r.intervals for r in results}),
+        importance=_stack_frames({r.replication: r.importance for r in results}),
     )
 
 

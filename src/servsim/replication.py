@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from servsim.analysis import archetype_scores
+from servsim.analysis import archetype_scores, importance_sums
 from servsim.catalogue import column
 from servsim.intervals import VISIT_SUMS, interval_bins, interval_sums, visit_sums
 from servsim.metrics import add_batch, finish_metrics
@@ -59,6 +59,7 @@ class ReplicationResult:
     moments: pd.DataFrame = field(default_factory=pd.DataFrame)
     satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
     intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    importance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ def run_replication(scenario: ResolvedScenario, seed: int, replication: int) -> 
         measures.moments(),
         measures.answers(),
         measures.intervals(),
+        measures.importance(),
     )
 
 
@@ -202,6 +204,7 @@ class _Measures:
         self.history = pd.DataFrame(
             {"pool": pd.Series(dtype=object), "started": [], "ended": []}
         )
+        self.importance_sums: list[pd.DataFrame] = []
         self.kept_moments: list[pd.DataFrame] = []
         self.kept_answers: list[pd.DataFrame] = []
         self.staffing = pd.DataFrame()
@@ -218,6 +221,7 @@ class _Measures:
         moments = moment_table(tables, scenario, self.perception, busy)
         answers = customer_satisfaction(moments, tables, scenario, self.survey)
         add_satisfaction(self.satisfaction, moments, answers, tables, scenario)
+        self.importance_sums.append(importance_sums(moments, answers, scenario))
         if self.keep:
             self.kept_moments.append(moments)
             self.kept_answers.append(answers)
@@ -237,6 +241,14 @@ class _Measures:
     def intervals(self) -> pd.DataFrame:
         """The interval view's sums per pool and interval (:func:`.intervals.interval_sums`)."""
         return interval_sums(self.visit_sums, self.staffing, self.scenario, self.length)
+
+    def importance(self) -> pd.DataFrame:
+        """The importance-performance sums per touchpoint (:func:`.analysis.importance_sums`)."""
+        parts = [p for p in self.importance_sums if not p.empty]
+        if not parts:
+            return self.importance_sums[0] if self.importance_sums else pd.DataFrame()
+        summed = pd.concat(parts).groupby(level="touchpoint", sort=False).sum()
+        return summed.reset_index()
 
     def moments(self) -> pd.DataFrame:
         """Every moment of truth, by customer and time (empty with ``records: summary``)."""

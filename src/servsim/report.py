@@ -28,7 +28,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from servsim import plots, results
-from servsim.analysis import ARCHETYPE_THRESHOLD, classify_archetype, importance_performance
+from servsim.analysis import (
+    ARCHETYPE_THRESHOLD,
+    classify_archetype,
+    importance_from_sums,
+    importance_performance,
+)
 from servsim.catalogue import CATALOGUE, STANDARDS, column, keys, lookup, unit_of
 from servsim.metrics import daily_metrics
 from servsim.presentation import (
@@ -264,7 +269,12 @@ def _archetype(run: _Run) -> str:
 
 def _importance_performance_table(run: _Run) -> pd.DataFrame:
     moments, satisfaction = run.table("moments"), run.table("satisfaction")
-    if run.scenario is None or moments.empty or satisfaction.empty:
+    if run.scenario is None:
+        return pd.DataFrame()
+    sums = run.table("importance")
+    if not sums.empty:  # saved by every run since records: summary
+        return importance_from_sums(sums.set_index("touchpoint"), run.scenario)
+    if moments.empty or satisfaction.empty:
         return pd.DataFrame()
     return importance_performance(moments, satisfaction, run.scenario)
 

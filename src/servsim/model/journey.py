@@ -23,6 +23,7 @@ import simpy
 from servsim.model.staffing import StaffedQueue
 from servsim.model.system import (
     Customer,
+    FirstContactDraws,
     OpenContact,
     OpenVisit,
     ServiceSystem,
@@ -91,26 +92,32 @@ def simulate_replication(
 def arrivals(system: ServiceSystem) -> Process:
     """Process: release each customer at their first-arrival time."""
     env = system.env
-    draws = system.draws
     segments = system.segments
-    for index, time in enumerate(draws.times):
-        if time > env.now:
-            yield env.timeout(time - env.now)
-        if not index % COMPACT_EVERY:
-            system.settle()  # rows so far into column arrays or on: memory stays small
-        customer = Customer(
-            index, segments[draws.segments[index]], draws.request_types[index], env.now
-        )
-        system.active[index] = customer
-        env.process(customer_journey(system, customer))
+    for draws in system.draws:
+        base = draws.start
+        for offset, time in enumerate(draws.times):
+            if time > env.now:
+                yield env.timeout(time - env.now)
+            index = base + offset
+            if not index % COMPACT_EVERY:
+                system.settle()  # rows so far into column arrays or on: memory stays small
+            customer = Customer(
+                index, segments[draws.segments[offset]], draws.request_types[offset], env.now
+            )
+            system.active[index] = customer
+            env.process(customer_journey(system, customer, draws, offset))
 
 
-def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
-    """Process: one customer's contacts until their issue is resolved or they give up."""
+def customer_journey(
+    system: ServiceSystem, customer: Customer, draws: FirstContactDraws, offset: int
+) -> Process:
+    """Process: one customer's contacts until their issue is resolved or they give up.
+
+    ``draws`` holds the first contact's draws of the customer's block, at ``offset``.
+    """
     env = system.env
     rec = system.recorder
     cycle = system.cycle
-    draws = system.draws
     segment = customer.segment
     index = customer.index
     request_type = customer.request_type
@@ -146,9 +153,9 @@ def customer_journey(system: ServiceSystem, customer: Customer) -> Process:
                 customer.spell += 1
                 env.process(status_inquiries(system, customer, customer.spell))
             if first:
-                service = draws.service[step][index]
-                u = draws.outcome[step][index]
-                patience = draws.patience[step][index] if tp.present else INFINITY
+                service = draws.service[step][offset]
+                u = draws.outcome[step][offset]
+                patience = draws.patience[step][offset] if tp.present else INFINITY
             else:
                 service = tp.draw_service(request_type)
                 u = tp.repeat_outcome.next()

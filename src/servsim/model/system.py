@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import array
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import simpy
 
 from servsim.distributions import ResolvedDistribution, quantile
-from servsim.model.arrivals import arrival_times
+from servsim.model.arrivals import arrival_days
 from servsim.model.staffing import StaffedQueue, staff_shifts
 from servsim.model.training import (
     PoolProficiency,
@@ -263,12 +265,15 @@ class Customer:
 
 @dataclass
 class FirstContactDraws:
-    """Per-customer draws for the first contact, made up front in arrival order.
+    """Per-customer draws for the first contact of a block of customers, in arrival order.
 
     Held as typed arrays (8 bytes a value; a list would hold a Python float object each),
-    read one value at a time by the customer process, which gets a plain float or int.
+    read one value at a time by the customer process, which gets a plain float or int. Blocks
+    are drawn as the run reaches them (:func:`first_contact_blocks`), and a block is let go
+    once its last customer's journey ends, so a long run never holds every customer's draws.
     """
 
+    start: int  # the number of the block's first customer
     times: array.array[float]
     segments: array.array[int]
     request_types: list[str]
@@ -297,15 +302,16 @@ class ServiceSystem:
     queues: dict[str, StaffedQueue]
     cycle: list[TouchpointRuntime]
     segments: list[SegmentRuntime]
-    draws: FirstContactDraws
+    draws: Iterator[FirstContactDraws]
     inquiry: InquiryRuntime | None
     active: dict[int, Customer] = field(default_factory=dict)
     inquiring: dict[int, Customer] = field(default_factory=dict)
 
-    @property
-    def closes(self) -> bool:
-        """Whether some pool ever closes (with none, nobody is ever deferred)."""
-        return not all(queue.always_open for queue in self.queues.values())
+    closes: bool = False
+    """Whether some pool ever closes (with none, nobody is ever deferred); set by build."""
+
+    def __post_init__(self) -> None:
+        self.closes = not all(queue.always_open for queue in self.queues.values())
 
     @classmethod
     def build(
@@ -373,7 +379,7 @@ class ServiceSystem:
                 interval=spec.interval,
                 max_inquiries=spec.max_inquiries,
             )
-        draws = _first_contact_draws(scenario, streams, horizon)
+        draws = first_contact_blocks(scenario, streams, horizon)
         return cls(scenario, streams, env, recorder, queues, cycle, segments, draws, inquiry)
 
     def settle(self, final: bool = False) -> None:
@@ -506,12 +512,38 @@ def _touchpoint_runtime(
     )
 
 
-def _first_contact_draws(
+DRAW_BLOCK = 16_384
+"""Customers (whole days of arrivals, at least this many) whose draws are made at once."""
+
+
+def first_contact_blocks(
     scenario: ResolvedScenario, streams: RandomStreams, horizon: float
-) -> FirstContactDraws:
-    times = arrival_times(
+) -> Iterator[FirstContactDraws]:
+    """The first-contact draws of every customer, a block of whole days at a time.
+
+    Each source is drawn in sequence from its own stream, so a customer's draws are the same
+    whatever the blocks (``random(a)`` then ``random(b)`` is ``random(a + b)``).
+    """
+    days = arrival_days(
         scenario.arrivals, scenario.calendar, horizon, streams.generator("arrivals")
     )
+    start, pending, count = 0, [], 0
+    for times in days:
+        pending.append(times)
+        count += len(times)
+        if count >= DRAW_BLOCK:
+            yield _first_contact_draws(scenario, streams, np.concatenate(pending), start)
+            start, pending, count = start + count, [], 0
+    if count:
+        yield _first_contact_draws(scenario, streams, np.concatenate(pending), start)
+
+
+def _first_contact_draws(
+    scenario: ResolvedScenario,
+    streams: RandomStreams,
+    times: npt.NDArray[np.float64],
+    start: int,
+) -> FirstContactDraws:
     n = len(times)
     shares = np.cumsum([seg.share for seg in scenario.segments])
     segment_index = np.minimum(
@@ -548,6 +580,7 @@ def _first_contact_draws(
                 mask = segment_index == s
                 patience[k, mask] = quantile(seg.patience, u_patience[mask])
     return FirstContactDraws(
+        start=start,
         times=_floats(times),
         segments=array.array("q", segment_index.astype(np.int64).tobytes()),
         request_types=request_types.tolist(),

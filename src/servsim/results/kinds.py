@@ -41,6 +41,9 @@ SATISFACTION_TABLES = ("moments", "satisfaction")
 """Tables of simulated satisfaction saved beside the records: ``<name>.parquet``."""
 INTERVAL_TABLES = ("intervals", "days")
 """The interval view saved with a run (``<name>.parquet`` and ``<name>.csv``)."""
+SUM_TABLES = ("importance",)
+"""Sums saved with every run, whatever ``records`` kept: importance-performance per
+replication and touchpoint (``importance.parquet``)."""
 SCENARIOS = "scenarios"
 """A comparison's subfolder of resolved scenarios, one ``<name>.yaml`` each."""
 
@@ -75,11 +78,14 @@ def save_run(
     folder = record.folder
     record.table("replications", result.replications)
     write_csv(folder / "summary.csv", result.summary, index_label="metric")
-    for name, table in result.records.as_dict().items():
-        write_parquet(folder / f"{name}.parquet", table)
-    write_parquet(folder / "moments.parquet", result.moments)
-    write_parquet(folder / "satisfaction.parquet", result.satisfaction)
+    if result.scenario.records == "full":  # a summary run kept no records to write
+        for name, table in result.records.as_dict().items():
+            write_parquet(folder / f"{name}.parquet", table)
+        write_parquet(folder / "moments.parquet", result.moments)
+        write_parquet(folder / "satisfaction.parquet", result.satisfaction)
     length = result.scenario.reporting.interval
+    if not result.importance.empty:
+        write_parquet(folder / "importance.parquet", result.importance)
     sums = result.intervals if not result.intervals.empty else result.records
     record.table("intervals", interval_table(sums, result.scenario, length), parquet=True)
     record.table("days", day_table(sums, result.scenario, length), parquet=True)
@@ -156,7 +162,7 @@ def load_run(folder: str | Path) -> SavedRun:
     tables: dict[str, pd.DataFrame] = {}
     if (folder / "replications.csv").is_file():
         tables["replications"] = pd.read_csv(folder / "replications.csv")
-    for name in (*RECORD_TYPES, *SATISFACTION_TABLES, *INTERVAL_TABLES):
+    for name in (*RECORD_TYPES, *SATISFACTION_TABLES, *INTERVAL_TABLES, *SUM_TABLES):
         path = folder / f"{name}.parquet"
         if path.is_file():
             tables[name] = pd.read_parquet(path)
