@@ -54,9 +54,7 @@ def horizon_for(model: str, customers: int) -> float:
 # --- the engines (run in a child process) ---------------------------------------------------
 
 
-def run_servsim(
-    model: str, horizon: float, seed: int, records: str = "full"
-) -> tuple[int, float]:
+def run_servsim(model: str, horizon: float, seed: int, records: str = "full") -> tuple[int, float]:
     import servsim
 
     exponential = {"kind": "exponential"}

@@ -164,9 +164,7 @@ def test_a_summary_recorder_lets_go_of_what_it_handed_on(small_batches: None) ->
     assert recorder.customers == [] and recorder.visits == [] and recorder.contacts == []
     # a batch's customers are done: none of them has a later record
     for earlier, later in itertools.pairwise(batches):
-        assert not set(earlier.tables.customers["customer"]) & set(
-            later.tables.visits["customer"]
-        )
+        assert not set(earlier.tables.customers["customer"]) & set(later.tables.visits["customer"])
         assert later.open_since >= earlier.open_since
 
 

@@ -213,9 +213,7 @@ def interval_sums(
     return pd.concat(frames, ignore_index=True)
 
 
-def _raw(
-    source: RecordTables | pd.DataFrame, scenario: Scenario, length: float
-) -> pd.DataFrame:
+def _raw(source: RecordTables | pd.DataFrame, scenario: Scenario, length: float) -> pd.DataFrame:
     """Per replication, pool and interval: the counts and sums every ratio is built from.
 
     ``source`` is the records, or the sums a run kept (:func:`interval_sums` with a

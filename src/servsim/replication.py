@@ -201,9 +201,7 @@ class _Measures:
         self.length = scenario.reporting.interval
         pools = sum(1 for _ in scenario.staff.pools())
         self.visit_sums = np.zeros((pools, interval_bins(scenario, self.length), len(VISIT_SUMS)))
-        self.history = pd.DataFrame(
-            {"pool": pd.Series(dtype=object), "started": [], "ended": []}
-        )
+        self.history = pd.DataFrame({"pool": pd.Series(dtype=object), "started": [], "ended": []})
         self.importance_sums: list[pd.DataFrame] = []
         self.kept_moments: list[pd.DataFrame] = []
         self.kept_answers: list[pd.DataFrame] = []
