@@ -8,7 +8,8 @@ Three models, the same in every engine:
   services (front 360 s, back 405 s, 40 arrivals an hour: the front 80% busy, the back 90%).
 
 Engines: ``servsim`` (``servsim.simulate`` with one replication: model, records, metrics and
-satisfaction, what a user runs), ``bare_simpy`` (a tight SimPy model: pre-drawn numpy variates,
+satisfaction, what a user runs, ``records: full``), ``servsim_summary`` (the same with
+``records: summary``), ``bare_simpy`` (a tight SimPy model: pre-drawn numpy variates,
 ``simpy.Resource``, one tuple per customer) and ``ciw`` (Ciw 3, ``pip install -e ".[bench]"``).
 Each run is a child process of its own, so its peak resident memory (``ru_maxrss``) is its own
 and no engine inherits another's warm caches; repetitions go round-robin so drift on a shared
@@ -17,7 +18,8 @@ machine hits every engine alike. Ratios measured in one run are the figures to q
 Usage::
 
     python bench/bench_engines.py [--customers N] [--repeats K] [--models mmc,erlang_a,tandem]
-                                  [--engines servsim,bare_simpy,ciw] [--seed S] [--quick]
+                                  [--engines servsim,servsim_summary,bare_simpy,ciw]
+                                  [--seed S] [--scale K] [--quick]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import statistics
 import subprocess
@@ -40,9 +43,12 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ("mmc", "erlang_a", "tandem")
 ENGINES = ("servsim", "servsim_summary", "bare_simpy", "ciw")
 SERVERS, BACK_SERVERS = 10, 5
-MMC_SERVICE, PATIENCE = 600.0, 120.0
+# --scale K divides every time by K (the same queues in K times fewer simulated days), for runs
+# of millions of customers within servsim's 10-year horizon; children read it from here
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+MMC_SERVICE, PATIENCE = 600.0 / SCALE, 120.0 / SCALE
 MMC_RATE = 0.95 * SERVERS / MMC_SERVICE  # per second
-TANDEM_RATE, FRONT_SERVICE, BACK_SERVICE = 40 / 3600, 360.0, 405.0
+TANDEM_RATE, FRONT_SERVICE, BACK_SERVICE = 40 / 3600 * SCALE, 360.0 / SCALE, 405.0 / SCALE
 
 
 def horizon_for(model: str, customers: int) -> float:
@@ -287,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--quick", action="store_true", help="20,000 customers, 1 repeat")
     parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="divide every time by this (same queues, fewer days: 10 for 10M customers)",
+    )
+    parser.add_argument(
         "--child", nargs=4, metavar=("ENGINE", "MODEL", "N", "SEED"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -295,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         child(engine, model, int(n), int(seed))
         return 0
     customers, repeats = (20_000, 1) if args.quick else (args.customers, args.repeats)
+    os.environ["BENCH_SCALE"] = str(args.scale)  # the children read it from the environment
+    rescale = SCALE / args.scale  # this process's constants were read at its own scale
     models = [m for m in args.models.split(",") if m]
     engines = [e for e in args.engines.split(",") if e]
     if "ciw" in engines:
@@ -314,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
                 measured = measure(engine, model, customers, args.seed)
                 if measured is not None:
                     runs[engine].append(measured)
-        print(f"\n{model} (theory mean wait of the first visit: {theory_wait(model):.1f} s)")
+        theory = theory_wait(model) * rescale
+        print(f"\n{model} (theory mean wait of the first visit: {theory:.1f} s)")
         print(
             f"{'engine':<11} {'us/customer':>11} {'x bare':>16} {'x Ciw speed':>12} "
             f"{'peak MB':>8} {'mean wait':>10}"

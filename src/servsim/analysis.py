@@ -197,30 +197,54 @@ def importance_sums(
     window = satisfaction[satisfaction["arrived"] >= scenario.horizon.warm_up]
     if window.empty:
         return empty
-    judged = moments.merge(window[keys], on=keys, how="inner")
-    per_customer = judged.groupby([*keys, "touchpoint"], sort=False)["v"].mean().unstack()
-    overall = window.set_index(keys)["satisfaction"]
-    rows = {}
-    for name in [tp for tp in moment_touchpoints(scenario) if tp in set(judged["touchpoint"])]:
-        values = judged.loc[judged["touchpoint"] == name, "v"].to_numpy(dtype=np.float64)
-        lived = per_customer[name].dropna()
-        a = lived.to_numpy(dtype=np.float64)
-        b = overall.reindex(lived.index).to_numpy(dtype=np.float64)
-        rows[name] = [
-            float(values.size),
-            float(values.sum()),
-            float(a.size),
-            float(a.sum()),
-            float(b.sum()),
-            float((a * a).sum()),
-            float((b * b).sum()),
-            float((a * b).sum()),
+    names = moment_touchpoints(scenario)
+    answered = _customer_key(window, keys)
+    customer = _customer_key(moments, keys)
+    tp = pd.Index(names).get_indexer(pd.Index(moments["touchpoint"].to_numpy(dtype=object)))
+    judged = np.isin(customer, answered) & (tp >= 0)
+    customer, tp = customer[judged], tp[judged]
+    v = moments["v"].to_numpy(dtype=np.float64)[judged]
+    # a customer's mean utility at each touchpoint they lived (a), beside their S (b)
+    pairs, pair_of = np.unique(customer * len(names) + tp, return_inverse=True)
+    a = np.bincount(pair_of, weights=v) / np.bincount(pair_of)
+    pair_tp = pairs % len(names)
+    overall = window["satisfaction"].to_numpy(dtype=np.float64)
+    order = np.argsort(answered, kind="stable")
+    b = overall[order][np.searchsorted(answered[order], pairs // len(names))]
+    size = len(names)
+
+    def per_tp(codes: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(codes, weights=weights, minlength=size).astype(np.float64)
+
+    columns = np.column_stack(
+        [
+            per_tp(tp),
+            per_tp(tp, v),
+            per_tp(pair_tp),
+            per_tp(pair_tp, a),
+            per_tp(pair_tp, b),
+            per_tp(pair_tp, a * a),
+            per_tp(pair_tp, b * b),
+            per_tp(pair_tp, a * b),
         ]
-    if not rows:
+    )
+    lived = columns[:, 0] > 0
+    if not lived.any():
         return empty
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(IMPORTANCE_SUMS))
-    table.index.name = "touchpoint"
+    table = pd.DataFrame(
+        columns[lived],
+        index=pd.Index(np.asarray(names, dtype=object)[lived], name="touchpoint"),
+        columns=list(IMPORTANCE_SUMS),
+    )
     return table
+
+
+def _customer_key(table: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """One integer per customer (per replication and customer when stacked)."""
+    customer = table["customer"].to_numpy(dtype=np.int64)
+    if len(keys) == 1:
+        return customer
+    return table["replication"].to_numpy(dtype=np.int64) * (1 << 40) + customer
 
 
 def importance_from_sums(
