@@ -212,3 +212,35 @@ def test_summary_runs_from_the_cli_save_the_sums_and_report(tmp_path: Path) -> N
     assert not names & {"visits.parquet", "customers.parquet", "moments.parquet"}
     page = build_report(folder).read_text(encoding="utf-8")
     assert "concentrate here" in page or "keep up the good work" in page
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("replication", "customer", "contact", "time", "pool") if c in frame]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_spooled_run_saves_the_tables_a_run_in_memory_saves(
+    tmp_path: Path, workers: int, small_batches: None
+) -> None:
+    """Records written batch by batch and joined at the end are the records kept in memory."""
+    from servsim.results import RUN, load_run, recording, run_manifest, save_run
+
+    scenario = shipped("helpdesk", days=1)
+    in_memory = simulate(scenario, replications=3, seed=2, workers=1)
+    manifest = run_manifest(scenario, 2, 3, ["test"])
+    with recording(RUN, tmp_path, "spooled", manifest) as record:
+        spool = record.folder / "spool"
+        spooled = simulate(scenario, replications=3, seed=2, workers=workers, spool=spool)
+        assert spooled.records.visits.empty and spooled.moments.empty  # nothing held
+        assert any(spool.rglob("*.parquet"))
+        save_run(record, spooled)
+    assert not spool.exists() and not (record.final / "spool").exists()
+    pd.testing.assert_frame_equal(spooled.summary, in_memory.summary)
+    saved = load_run(record.final)
+    expected = {**in_memory.records.as_dict()}
+    expected["moments"], expected["satisfaction"] = in_memory.moments, in_memory.satisfaction
+    for name, table in expected.items():
+        got = saved.tables[name]
+        assert list(got.columns) == list(table.columns), name
+        pd.testing.assert_frame_equal(_sorted(got), _sorted(table), check_dtype=False, obj=name)

@@ -244,7 +244,8 @@ def _customer_key(table: pd.DataFrame, keys: list[str]) -> np.ndarray:
     customer = table["customer"].to_numpy(dtype=np.int64)
     if len(keys) == 1:
         return customer
-    return table["replication"].to_numpy(dtype=np.int64) * (1 << 40) + customer
+    replication = table["replication"].to_numpy(dtype=np.int64)
+    return np.asarray(replication * (1 << 40) + customer, dtype=np.int64)
 
 
 def importance_from_sums(

@@ -250,7 +250,8 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
     if args.suggest_warmup:
         return _suggest_warmup(args, scenario, console, errors)
     replications = args.replications or scenario.replications
-    memory = _memory_warning(scenario, replications)
+    # a saved run writes its records as it goes; only --no-save keeps them all in memory
+    memory = _memory_warning(scenario, replications) if args.no_save else None
     if memory is not None:
         errors.print(Text.assemble(("warning: ", "yellow"), memory), soft_wrap=True)
     show_progress = not args.quiet and console.is_terminal
@@ -265,13 +266,20 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
             task = progress.add_task(
                 scenario.name, total=replications if isinstance(replications, int) else None
             )
-            result = simulate(
-                scenario,
-                replications=replications,
-                seed=args.seed,
-                progress=_updater(progress, task),
-                **extra,
-            )
+            spool = record.folder / "spool" if record is not None else None
+            try:
+                result = simulate(
+                    scenario,
+                    replications=replications,
+                    seed=args.seed,
+                    progress=_updater(progress, task),
+                    spool=spool,
+                    **extra,
+                )
+            except BaseException:
+                if spool is not None:
+                    results.remove_spool(spool)
+                raise
         count = len(result.replications)
         _print_warnings(result.warnings, errors)
         _print_summary(result.summary, scenario, count, result.seed, console, args.all_metrics)

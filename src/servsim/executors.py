@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from servsim.replication import ReplicationResult, run_replication
@@ -36,6 +37,7 @@ class ReplicationTask:
     scenario_json: str  # a ResolvedScenario: workers run it as it is
     seed: int
     replications: tuple[int, ...]
+    spool: str | None = None  # where records: full writes its tables (a local folder)
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,24 @@ class TaskResult:
 
 
 def task_for(
-    key: int, scenario: ResolvedScenario, seed: int, replications: Sequence[int]
+    key: int,
+    scenario: ResolvedScenario,
+    seed: int,
+    replications: Sequence[int],
+    spool: Path | None = None,
 ) -> ReplicationTask:
-    """Package replications of a resolved scenario for any executor (resolved by the caller)."""
-    return ReplicationTask(key, scenario.model_dump_json(), seed, tuple(replications))
+    """Package replications of a resolved scenario for any executor (resolved by the caller).
+
+    ``spool`` is a folder every worker can write to (local processes): the replications'
+    record tables go there batch by batch (:func:`servsim.replication.run_replication`).
+    """
+    return ReplicationTask(
+        key,
+        scenario.model_dump_json(),
+        seed,
+        tuple(replications),
+        str(spool) if spool is not None else None,
+    )
 
 
 def batches(replications: Sequence[int], workers: int) -> list[tuple[int, ...]]:
@@ -66,8 +82,9 @@ def batches(replications: Sequence[int], workers: int) -> list[tuple[int, ...]]:
 
 def _replications(task: ReplicationTask) -> Iterator[ReplicationResult]:
     scenario = ResolvedScenario.model_validate_json(task.scenario_json)
+    spool = Path(task.spool) if task.spool is not None else None
     for replication in task.replications:
-        yield run_replication(scenario, task.seed, replication)
+        yield run_replication(scenario, task.seed, replication, spool)
 
 
 def run_replications(task: ReplicationTask) -> tuple[ReplicationResult, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -139,6 +140,8 @@ class SimulationResult:
             ``records`` kept.
         importance: the importance-performance sums per replication and touchpoint
             (:func:`servsim.analysis.importance_sums`), whatever ``records`` kept.
+        spool: where the record, moment and satisfaction tables were written instead of
+            ``records``, ``moments`` and ``satisfaction`` (``simulate(..., spool=)``).
     """
 
     scenario: ResolvedScenario
@@ -153,6 +156,7 @@ class SimulationResult:
     overloaded: tuple[str, ...] = field(default=())
     intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
     importance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    spool: Path | None = None
 
     def metric(self, name: str) -> dict[str, float]:
         """The summary row of one metric: mean, ci_low, ci_high, half_width, std, n."""
@@ -213,6 +217,7 @@ def simulate(
     *,
     workers: int | Literal["auto"] | None = None,
     executor: Executor | None = None,
+    spool: Path | None = None,
 ) -> SimulationResult:
     """Run independent replications of a scenario and summarise them with confidence intervals.
 
@@ -233,6 +238,10 @@ def simulate(
             the expected work outweighs starting the processes
             (:func:`servsim.executors.auto_workers`), else this process.
         executor: an executor to run replications on (left open); instead of ``workers``.
+        spool: with ``records: full``, a folder (on this machine, where every worker can
+            write) the records, moments and answers go to batch by batch instead of staying
+            in memory; the result's tables are then empty and
+            :func:`servsim.results.save_run` joins the files into the run folder's tables.
 
     Raises:
         ScenarioError: ``precision.metrics`` names a metric this scenario does not report.
@@ -255,7 +264,7 @@ def simulate(
         raise ValueError("give workers or an executor, not both")
     resolved = resolved.model_copy(update={"seed": run_seed})
     owned = ProcessExecutor(workers) if executor is None and workers and workers > 1 else None
-    runner = _Runner(resolved, run_seed, executor or owned, progress)
+    runner = _Runner(resolved, run_seed, executor or owned, progress, spool)
     try:
         if isinstance(requested, str):
             stopping = _run_until_precise(runner, resolved.precision)
@@ -287,6 +296,7 @@ def simulate(
         overloaded=overloaded,
         intervals=_stack_frames({r.replication: r.intervals for r in results}),
         importance=_stack_frames({r.replication: r.importance for r in results}),
+        spool=spool if resolved.records == "full" else None,
     )
 
 
@@ -299,11 +309,13 @@ class _Runner:
         seed: int,
         executor: Executor | None,
         progress: ProgressCallback | None,
+        spool: Path | None = None,
     ) -> None:
         self.scenario = scenario
         self.seed = seed
         self.executor = executor
         self.progress = progress
+        self.spool = spool
         self.results: list[ReplicationResult] = []
 
     def run(self, replications: Sequence[int]) -> None:
@@ -312,11 +324,11 @@ class _Runner:
         new: list[ReplicationResult] = []
         if self.executor is None:
             for replication in replications:
-                new.append(run_replication(self.scenario, self.seed, replication))
+                new.append(run_replication(self.scenario, self.seed, replication, self.spool))
                 self._report(len(self.results) + len(new), total)
         else:
             tasks = [
-                task_for(0, self.scenario, self.seed, batch)
+                task_for(0, self.scenario, self.seed, batch, self.spool)
                 for batch in batches(replications, self.executor.workers)
             ]
             for batch_results in self.executor.map_unordered(run_replications, tasks):

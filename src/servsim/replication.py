@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -20,6 +21,7 @@ from servsim.intervals import VISIT_SUMS, interval_bins, interval_sums, visit_su
 from servsim.metrics import add_batch, finish_metrics
 from servsim.model import simulate_replication
 from servsim.records import RecordBatch, RecordTables
+from servsim.results.spool import TableSpool
 from servsim.satisfaction import (
     add_satisfaction,
     customer_satisfaction,
@@ -153,19 +155,30 @@ def _span(values: Sequence[float], style: str) -> str:
     return style.format(low) if low == high else f"{style.format(low)}–{style.format(high)}"
 
 
-def run_replication(scenario: ResolvedScenario, seed: int, replication: int) -> ReplicationResult:
+def run_replication(
+    scenario: ResolvedScenario, seed: int, replication: int, spool: Path | None = None
+) -> ReplicationResult:
     """Simulate one replication and compute its KPIs, moments of truth and satisfaction.
 
     The records reach the measures in batches as the model runs (:class:`_Measures`), so with
     ``records: summary`` nothing grows with the number of customers; with ``full`` the
-    records, moments and satisfaction tables are kept as well. The perception noise of the
-    moments and the survey noise of customer satisfaction have random streams of their own
-    (``"perception"``, ``"satisfaction"``), so computing satisfaction never moves the model's
-    draws.
+    records, moments and satisfaction tables are kept as well, in memory, or with ``spool``
+    written batch by batch to Parquet files under that folder
+    (:class:`servsim.results.spool.TableSpool`; the result's tables are then empty). The
+    perception noise of the moments and the survey noise of customer satisfaction have random
+    streams of their own (``"perception"``, ``"satisfaction"``), so computing satisfaction
+    never moves the model's draws.
     """
-    measures = _Measures(scenario, RandomStreams(seed, replication))
-    keep = scenario.records == "full"
-    tables = simulate_replication(scenario, seed, replication, measures.add, keep)
+    full = scenario.records == "full"
+    writer = TableSpool(spool, replication) if spool is not None and full else None
+    measures = _Measures(scenario, RandomStreams(seed, replication), writer)
+    try:
+        tables = simulate_replication(
+            scenario, seed, replication, measures.add, full and writer is None
+        )
+    finally:
+        if writer is not None:
+            writer.close()
     metrics = measures.metrics()
     metrics["procedural_score"], metrics["personal_score"] = archetype_scores(metrics)
     customers = int(measures.kpis.sum_of("customers_all"))
@@ -191,11 +204,14 @@ class _Measures:
     before the earliest moment still to come are kept, the rest let go.
     """
 
-    def __init__(self, scenario: ResolvedScenario, streams: RandomStreams) -> None:
+    def __init__(
+        self, scenario: ResolvedScenario, streams: RandomStreams, spool: TableSpool | None
+    ) -> None:
         self.scenario = scenario
-        self.keep = scenario.records == "full"
-        self.kpis = Tally(keep_values=self.keep)
-        self.satisfaction = Tally(keep_values=self.keep)
+        self.spool = spool
+        self.keep = scenario.records == "full" and spool is None
+        self.kpis = Tally(keep_values=scenario.records == "full")
+        self.satisfaction = Tally(keep_values=scenario.records == "full")
         self.perception = streams.counter("perception")
         self.survey = streams.counter("satisfaction")
         self.length = scenario.reporting.interval
@@ -223,6 +239,14 @@ class _Measures:
         if self.keep:
             self.kept_moments.append(moments)
             self.kept_answers.append(answers)
+        elif self.spool is not None:
+            for name in ("customers", "contacts", "visits"):
+                self.spool.write(name, tables.as_dict()[name])
+            if batch.final:  # the whole history of the few staffing and training records
+                self.spool.write("staffing", tables.staffing)
+                self.spool.write("training", tables.training)
+            self.spool.write("moments", moments)
+            self.spool.write("satisfaction", answers)
         cutoff = batch.open_since - scenario.satisfaction.occupancy_window
         served = staffed[["pool", "started", "ended"]]
         served = served[served["started"].notna() & (served["ended"] >= cutoff)]

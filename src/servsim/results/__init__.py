@@ -61,6 +61,7 @@ from servsim.results.kinds import (
     write_comparison,
     write_run,
 )
+from servsim.results.spool import TableSpool, join_spooled, remove_spool
 from servsim.results.sweeps import POINT_FILES, SweepExists, SweepFolder, open_sweep, read_sweep
 
 __all__ = [
@@ -84,11 +85,13 @@ __all__ = [
     "StalePartials",
     "SweepExists",
     "SweepFolder",
+    "TableSpool",
     "base_manifest",
     "check_writable",
     "clean_stale_partials",
     "comparison_manifest",
     "content_hash",
+    "join_spooled",
     "load_run",
     "make_folder",
     "new_run_id",
@@ -97,6 +100,7 @@ __all__ = [
     "read_run",
     "read_sweep",
     "recording",
+    "remove_spool",
     "run_manifest",
     "save_comparison",
     "save_run",

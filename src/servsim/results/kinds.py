@@ -31,6 +31,7 @@ from servsim.results.folders import (
     write_csv,
     write_parquet,
 )
+from servsim.results.spool import join_spooled, remove_spool
 
 if TYPE_CHECKING:
     from servsim.compare import Comparison
@@ -78,7 +79,13 @@ def save_run(
     folder = record.folder
     record.table("replications", result.replications)
     write_csv(folder / "summary.csv", result.summary, index_label="metric")
-    if result.scenario.records == "full":  # a summary run kept no records to write
+    if result.spool is not None:  # written batch by batch while the run went: join them
+        for name in (*RECORD_TYPES, *SATISFACTION_TABLES):
+            if not join_spooled(result.spool, name, folder / f"{name}.parquet"):
+                empty = result.records.as_dict().get(name, pd.DataFrame())
+                write_parquet(folder / f"{name}.parquet", empty)
+        remove_spool(result.spool)
+    elif result.scenario.records == "full":  # a summary run kept no records to write
         for name, table in result.records.as_dict().items():
             write_parquet(folder / f"{name}.parquet", table)
         write_parquet(folder / "moments.parquet", result.moments)
