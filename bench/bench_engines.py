@@ -9,8 +9,10 @@ Three models, the same in every engine:
 
 Engines: ``servsim`` (``servsim.simulate`` with one replication: model, records, metrics and
 satisfaction, what a user runs, ``records: full``), ``servsim_summary`` (the same with
-``records: summary``), ``bare_simpy`` (a tight SimPy model: pre-drawn numpy variates,
-``simpy.Resource``, one tuple per customer) and ``ciw`` (Ciw 3, ``pip install -e ".[bench]"``).
+``records: summary``), ``servsim_saved`` (``records: full`` saved as ``servsim run`` saves
+it: records written to Parquet as the run goes, then joined into the run folder),
+``bare_simpy`` (a tight SimPy model: pre-drawn numpy variates, ``simpy.Resource``, one tuple
+per customer) and ``ciw`` (Ciw 3, ``pip install -e ".[bench]"``).
 Each run is a child process of its own, so its peak resident memory (``ru_maxrss``) is its own
 and no engine inherits another's warm caches; repetitions go round-robin so drift on a shared
 machine hits every engine alike. Ratios measured in one run are the figures to quote.
@@ -18,7 +20,7 @@ machine hits every engine alike. Ratios measured in one run are the figures to q
 Usage::
 
     python bench/bench_engines.py [--customers N] [--repeats K] [--models mmc,erlang_a,tandem]
-                                  [--engines servsim,servsim_summary,bare_simpy,ciw]
+                                  [--engines servsim,servsim_summary,servsim_saved,...]
                                   [--seed S] [--scale K] [--quick]
 """
 
@@ -41,7 +43,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ("mmc", "erlang_a", "tandem")
-ENGINES = ("servsim", "servsim_summary", "bare_simpy", "ciw")
+ENGINES = ("servsim", "servsim_summary", "servsim_saved", "bare_simpy", "ciw")
 SERVERS, BACK_SERVERS = 10, 5
 # --scale K divides every time by K (the same queues in K times fewer simulated days), for runs
 # of millions of customers within servsim's 10-year horizon; children read it from here
@@ -60,8 +62,13 @@ def horizon_for(model: str, customers: int) -> float:
 # --- the engines (run in a child process) ---------------------------------------------------
 
 
-def run_servsim(model: str, horizon: float, seed: int, records: str = "full") -> tuple[int, float]:
+def run_servsim(
+    model: str, horizon: float, seed: int, records: str = "full", saved: bool = False
+) -> tuple[int, float]:
+    import tempfile
+
     import servsim
+    from servsim import results
 
     exponential = {"kind": "exponential"}
     segment: dict[str, Any] = {"name": "callers", "recontact": {"probability": 0}}
@@ -113,13 +120,27 @@ def run_servsim(model: str, horizon: float, seed: int, records: str = "full") ->
             "service_cycle": cycle,
         }
     )
-    result = servsim.simulate(scenario, replications=1, seed=seed, workers=1)
+    if saved:  # what `servsim run` does: records written as the run goes, then joined
+        with tempfile.TemporaryDirectory() as folder:
+            manifest = results.run_manifest(scenario, seed, 1, ["bench"])
+            with results.recording(results.RUN, Path(folder), "bench", manifest) as record:
+                spool = record.folder / "spool"
+                result = servsim.simulate(
+                    scenario, replications=1, seed=seed, workers=1, spool=spool
+                )
+                results.save_run(record, result)
+    else:
+        result = servsim.simulate(scenario, replications=1, seed=seed, workers=1)
     customers = int(result.replications["arrivals"].iloc[0])
     return customers, float(result.replications["first_response_time"].iloc[0])
 
 
 def run_servsim_summary(model: str, horizon: float, seed: int) -> tuple[int, float]:
     return run_servsim(model, horizon, seed, "summary")
+
+
+def run_servsim_saved(model: str, horizon: float, seed: int) -> tuple[int, float]:
+    return run_servsim(model, horizon, seed, "full", saved=True)
 
 
 def run_bare_simpy(model: str, horizon: float, seed: int) -> tuple[int, float]:
@@ -228,6 +249,7 @@ def run_ciw(model: str, horizon: float, seed: int) -> tuple[int, float]:
 ENGINE_RUNS: dict[str, Callable[[str, float, int], tuple[int, float]]] = {
     "servsim": run_servsim,
     "servsim_summary": run_servsim_summary,
+    "servsim_saved": run_servsim_saved,
     "bare_simpy": run_bare_simpy,
     "ciw": run_ciw,
 }
