@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import servsim
 from servsim.analysis import (
@@ -27,7 +29,7 @@ from servsim.analysis import (
     wide_comparison,
 )
 from servsim.cli import main
-from servsim.scenario import resolve_scenario
+from servsim.scenario import ResolvedScenario, resolve_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 
@@ -336,3 +338,66 @@ def test_contact_levels_command_refuses_bad_input(
     assert main(["contact-levels", bank, "-r", "0"]) == 2
     assert main(["contact-levels", bank, str(tmp_path / "missing.yaml")]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def _scenario_with_importance(importances: dict[str, float]) -> ResolvedScenario:
+    cycle = [
+        {"name": name, "served_by": "agents", "service_time": {"mean": 60}, "importance": imp}
+        for name, imp in importances.items()
+    ]
+    return resolve_scenario(servsim.validate_scenario({**FOUR, "service_cycle": cycle}))
+
+
+def test_the_worst_of_the_important_moments_is_never_low_priority() -> None:
+    """Split at the data's means, c (importance 2.2 < mean 2.73) would be 'low priority'."""
+    scenario = _scenario_with_importance({"a": 3.0, "b": 3.0, "c": 2.2})
+    moments = hand_moments({"a": [0.4, 0.4], "b": [0.2, 0.2], "c": [-0.95, -0.95]})
+    table = importance_performance(moments, hand_satisfaction([0.0, 0.1]), scenario, "stated")
+    by_tp = table.set_index("touchpoint")
+    assert by_tp.loc["c", "quadrant"] == "concentrate here"
+    assert table["touchpoint"].iloc[0] == "c"  # where to act first
+    assert by_tp.loc["c", "relative_importance"] == pytest.approx(2.2 / 3.0)
+    assert by_tp.loc["c", "gap"] == pytest.approx(0.95)  # the shortfall below adequate
+
+
+def test_two_adequate_moments_leave_nothing_to_concentrate_on() -> None:
+    """Split at the means, the weaker of two good moments was pushed into 'concentrate here'."""
+    scenario = _scenario_with_importance({"a": 3.0, "b": 2.0})
+    moments = hand_moments({"a": [0.6, 0.6], "b": [0.1, 0.1]})
+    table = importance_performance(moments, hand_satisfaction([0.0, 0.1]), scenario, "stated")
+    assert set(table["quadrant"]) == {"keep up the good work"}
+    # ... and a moment half as important as the most important one or less is 'less important'
+    scenario = _scenario_with_importance({"a": 3.0, "b": 1.4})
+    table = importance_performance(moments, hand_satisfaction([0.0, 0.1]), scenario, "stated")
+    assert table.set_index("touchpoint")["quadrant"].to_dict() == {
+        "a": "keep up the good work",
+        "b": "possible overkill",
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.05, 5.0), st.floats(-3.0, 1.5)), min_size=1, max_size=4))
+def test_quadrants_follow_fixed_points_whatever_the_other_moments(
+    points: list[tuple[float, float]],
+) -> None:
+    names = ["a", "b", "c", "d"][: len(points)]
+    scenario = _scenario_with_importance(
+        {n: imp for n, (imp, _) in zip(names, points, strict=True)}
+    )
+    moments = hand_moments({n: [v, v] for n, (_, v) in zip(names, points, strict=True)})
+    table = importance_performance(moments, hand_satisfaction([0.0, 0.1]), scenario, "stated")
+    largest = max(imp for imp, _ in points)
+    for row in table.itertuples(index=False):
+        imp, v = dict(zip(names, points, strict=True))[str(row.touchpoint)]
+        important = imp >= 0.5 * largest
+        expected = {
+            (True, False): "concentrate here",
+            (True, True): "keep up the good work",
+            (False, False): "low priority",
+            (False, True): "possible overkill",
+        }[(important, v >= 0)]
+        assert row.quadrant == expected
+    # the most important moment, when below adequate, is always concentrated on
+    top = max(zip(names, points, strict=True), key=lambda item: item[1][0])
+    if top[1][1] < 0:
+        assert table.set_index("touchpoint").loc[top[0], "quadrant"] == "concentrate here"

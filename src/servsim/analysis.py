@@ -128,6 +128,8 @@ def _nanmean(values: Sequence[float]) -> float:
 
 QUADRANTS = ("concentrate here", "keep up the good work", "low priority", "possible overkill")
 """Martilla & James (1977) quadrants, in the order of the priority list."""
+IMPORTANCE_SPLIT = 0.5
+"""A moment is important when its importance is at least this share of the largest."""
 
 
 def importance_performance(
@@ -144,17 +146,22 @@ def importance_performance(
     utility there and ``S`` their overall satisfaction [LIT: derived importance, e.g. Oliver
     1997]. A touchpoint whose utility never varies has no derived importance (0).
 
-    Quadrants follow Martilla & James (1977), with cross-hairs at the mean importance and the
-    mean performance over the touchpoints: **concentrate here** (importance at or above the
-    mean, performance below), **keep up the good work** (both at or above), **low priority**
-    (both below), **possible overkill** (importance below, performance at or above). Our
-    utility scale has a meaningful zero, the adequate edge of the zone of tolerance, so a
-    touchpoint whose mean utility is below it (``v < 0``) never counts as performing well,
-    whatever the other touchpoints do: it cannot be "possible overkill" or "keep up the good
-    work" [ASM; on data- versus scale-centred cross-hairs, Bacon 2003]. The
-    ``priority`` order puts "concentrate here" first, then sorts by
-    ``importance x (mean performance - performance)``: important moments that fall furthest
-    short of the others come first.
+    Quadrants follow Martilla & James (1977), split at fixed points of the scales, never at
+    the data's means (which always push some moment into "concentrate here" and can call the
+    worst moment "low priority") [ASM; on scale- versus data-centred cross-hairs, Bacon 2003]:
+
+    * performance is split at **0**, the adequate edge of the zone of tolerance: below it a
+      moment performs badly, whatever the other moments do;
+    * importance is split at **half the largest importance** among the moments
+      (:data:`IMPORTANCE_SPLIT`, on ``relative_importance`` = importance / the largest): the
+      most important moment always counts as important, so a moment below adequate is never
+      "low priority" when it is the one that matters most.
+
+    **Concentrate here** (important, below adequate), **keep up the good work** (important,
+    adequate or better), **low priority** (less important, below adequate), **possible
+    overkill** (less important, adequate or better). ``gap`` is the shortfall below adequate
+    (``-performance``); the ``priority`` order puts "concentrate here" first, then sorts by
+    ``importance x gap``: important moments furthest below adequate come first.
 
     Only customers who arrived after the warm-up count (as in :mod:`servsim.metrics`). Works on
     one replication's tables or on stacked ones with a ``replication`` column.
@@ -167,7 +174,8 @@ def importance_performance(
 
     Returns:
         One row per judged touchpoint with moments, sorted by ``priority`` (1 = first):
-        touchpoint, moments, importance, performance, gap, quadrant, priority.
+        touchpoint, moments, importance, relative_importance, performance, gap, quadrant,
+        priority.
     """
     sums = importance_sums(moments, satisfaction, scenario)
     return importance_from_sums(sums, scenario, importance)
@@ -259,7 +267,16 @@ def importance_from_sums(
     """
     if importance not in ("stated", "derived"):
         raise ValueError(f"importance must be 'stated' or 'derived', given {importance!r}")
-    columns = ["touchpoint", "moments", "importance", "performance", "gap", "quadrant", "priority"]
+    columns = [
+        "touchpoint",
+        "moments",
+        "importance",
+        "relative_importance",
+        "performance",
+        "gap",
+        "quadrant",
+        "priority",
+    ]
     if sums.empty:
         return pd.DataFrame(columns=columns)
     totals = sums.groupby(level="touchpoint", sort=False)[list(IMPORTANCE_SUMS)].sum()
@@ -282,12 +299,13 @@ def importance_from_sums(
     table = pd.DataFrame(rows)
     if table.empty:
         return pd.DataFrame(columns=columns)
-    cross_importance = float(table["importance"].mean())
-    cross_performance = float(table["performance"].mean())
-    high = table["importance"].to_numpy() >= cross_importance
+    largest = float(table["importance"].max())
+    relative = table["importance"] / largest if largest > 0 else table["importance"] * 0.0
+    table["relative_importance"] = relative
+    high = (relative >= IMPORTANCE_SPLIT).to_numpy() if largest > 0 else np.ones(len(table), bool)
     performance = table["performance"].to_numpy()
-    good = (performance >= cross_performance) & (performance >= 0.0)
-    table["gap"] = cross_performance - table["performance"]
+    good = performance >= 0.0
+    table["gap"] = -table["performance"]
     table["quadrant"] = np.select(
         [high & ~good, high & good, ~high & ~good],
         [QUADRANTS[0], QUADRANTS[1], QUADRANTS[2]],

@@ -564,8 +564,8 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
     grid = Table(
         title="importance-performance: where to act first",
         caption=(
-            "importance derived as |corr(v, S)|; cross-hairs at the means (Martilla & James),"
-            " and a touchpoint below the adequate level (v < 0) never counts as performing well"
+            "importance derived as |corr(v, S)|, important from half the largest; performance"
+            " the mean utility v, adequate from 0 (Martilla & James at fixed points)"
         ),
     )
     for heading in ("priority", "touchpoint", "quadrant", "importance", "performance"):

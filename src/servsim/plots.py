@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from servsim.analysis import IMPORTANCE_SPLIT
 from servsim.satisfaction_schema import LEVEL_NAMES
 
 __all__ = [
@@ -49,6 +48,9 @@ QUADRANT_CORNERS = {
     "possible overkill": (0.98, 0.02, "right", "bottom"),
 }
 """Where Martilla & James put each quadrant: importance up, performance to the right."""
+UTILITY_SCALE = (-2.25, 0.84)
+"""The utility v of a criminal moment (x = -1) and of an amazing one (x = 1.5): the least
+span of the importance-performance grid's performance axis."""
 
 
 WAIT_TICKS = (
@@ -192,20 +194,22 @@ def moment_levels(moments: pd.DataFrame, touchpoints: Sequence[str] | None = Non
 def importance_performance_grid(table: pd.DataFrame) -> Figure:
     """The Martilla & James grid: importance against performance, one labelled point a moment.
 
-    Cross-hairs sit at the means of the touchpoints shown (data-centred, as the table's
-    quadrants are); a dotted line marks the adequate edge of the zone of tolerance (``v = 0``),
-    below which a touchpoint never counts as performing well. The figure is the picture of the
-    priority list: what lands top-left is where to act first.
+    The quadrants are split where the table splits them, at fixed points: performance at 0
+    (the adequate edge of the zone of tolerance), importance at half the largest (the y axis is
+    importance relative to the largest, 0 to 1). The x axis spans at least the utility of a
+    criminal moment (v of x = -1) to an amazing one (x = 1.5), so a moment's place on the
+    whole scale shows, not only its place among the others. What lands top-left is where to
+    act first.
 
     Args:
         table: :func:`servsim.analysis.importance_performance`'s result (touchpoint,
-            importance, performance, quadrant, priority).
+            relative_importance, performance, quadrant, priority).
     """
     title = "importance-performance (Martilla & James)"
-    needed = {"touchpoint", "importance", "performance"}
+    needed = {"touchpoint", "relative_importance", "performance"}
     if table.empty or not needed <= set(table.columns):
         return _no_data(title)
-    importance = table["importance"].to_numpy(dtype=np.float64)
+    importance = table["relative_importance"].to_numpy(dtype=np.float64)
     performance = table["performance"].to_numpy(dtype=np.float64)
     figure = _figure(7.0, 5.5)
     axes = figure.add_subplot()
@@ -216,31 +220,22 @@ def importance_performance_grid(table: pd.DataFrame) -> Figure:
             label = f"{row.priority}. {label}"
         axes.annotate(
             label,
-            (float(row.performance), float(row.importance)),  # type: ignore[arg-type]
+            (float(row.performance), float(row.relative_importance)),  # type: ignore[arg-type]
             xytext=(5, 5),
             textcoords="offset points",
             fontsize=9,
         )
-    axes.axvline(float(performance.mean()), color="grey", linewidth=1)
-    axes.axhline(float(importance.mean()), color="grey", linewidth=1)
-    axes.axvline(0.0, color="grey", linestyle=":", linewidth=1)
-    _pad_limits(axes, performance, importance)
+    axes.axvline(0.0, color="grey", linewidth=1)
+    axes.axhline(IMPORTANCE_SPLIT, color="grey", linewidth=1)
+    low, high = float(np.nanmin(performance)), float(np.nanmax(performance))
+    axes.set_xlim(min(UTILITY_SCALE[0], low - 0.2), max(UTILITY_SCALE[1], high + 0.2))
+    axes.set_ylim(-0.05, 1.12)
     for name, (x, y, ha, va) in QUADRANT_CORNERS.items():
         axes.text(x, y, name, transform=axes.transAxes, ha=ha, va=va, color="grey", style="italic")
     axes.set_xlabel("performance: mean utility v (0 = adequate)")
-    axes.set_ylabel("importance")
+    axes.set_ylabel("importance, relative to the largest")
     axes.set_title(title)
     return figure
-
-
-def _pad_limits(
-    axes: Axes, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], pad: float = 0.25
-) -> None:
-    """Room around the points for their labels and the corner names (also for one point)."""
-    for values, setter in ((x, axes.set_xlim), (y, axes.set_ylim)):
-        low, high = float(np.nanmin(values)), float(np.nanmax(values))
-        span = high - low if high > low else max(abs(high), 0.1)
-        setter(low - pad * span, high + pad * span)
 
 
 def daily_profile(daily: pd.DataFrame) -> Figure:

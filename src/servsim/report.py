@@ -304,9 +304,9 @@ def _importance_performance(run: _Run, table: pd.DataFrame) -> str:
     classes = ["first" if r[2] == "concentrate here" else "" for r in rows]
     return (
         head + '<p class="note">Importance derived as |corr(v, S)| over customers; performance is '
-        "the mean utility v of the touchpoint's moments (0 = adequate). Cross-hairs at the "
-        "means (Martilla &amp; James 1977); a touchpoint below adequate never counts as "
-        "performing well.</p>\n"
+        "the mean utility v of the touchpoint's moments (0 = adequate). Quadrants split at "
+        "fixed points (Martilla &amp; James 1977): below adequate performs badly, and a "
+        "touchpoint is important from half the largest importance on.</p>\n"
         + _table(
             ["priority", "touchpoint", "quadrant", "moments", "importance", "performance"],
             rows,
