@@ -315,8 +315,11 @@ def test_moment_table_exact_performances() -> None:
     # empathy: e0 + 0.3 k at low occupancy; none at self-service
     assert desk["p_empathy"] == pytest.approx(0.5 + 0.3 * 0.8)
     assert math.isnan(kiosk["p_empathy"]) and math.isnan(kiosk["x_empathy"])
-    # x and v: renormalised weighted means over the dimensions that apply
-    weights = model.dimension_weights
+    # x and v: renormalised weighted means over the dimensions that apply, each weight
+    # times its channel's factor: the kiosk is self-service (interface, reliability x 1.5)
+    factor = model.channel_weights["self_service"]
+    assert factor == {"tangibles": 1.5, "reliability": 1.5}
+    weights = {d: w * factor.get(d, 1.0) for d, w in model.dimension_weights.items()}
     dims = ["tangibles", "reliability", "responsiveness", "assurance"]  # kiosk: no empathy
     xs = {d: kiosk[f"x_{d}"] for d in dims}
     total = sum(weights[d] for d in dims)
@@ -325,6 +328,14 @@ def test_moment_table_exact_performances() -> None:
         sum(weights[d] * moment_utility(float(xs[d])) for d in dims) / total
     )
     assert kiosk["level"] == moment_level(float(kiosk["x"]))
+    # the desk is face to face at high contact: the person (empathy, assurance) x 1.5
+    person = model.channel_weights["face_to_face"]
+    weights = {d: w * person.get(d, 1.0) for d, w in model.dimension_weights.items()}
+    all_dims = [d for d in weights if not math.isnan(desk[f"x_{d}"])]
+    expected = sum(weights[d] * desk[f"x_{d}"] for d in all_dims) / sum(
+        weights[d] for d in all_dims
+    )
+    assert desk["x"] == pytest.approx(expected)
 
 
 def test_failures_are_bitter_whatever_the_dimensions_say() -> None:
@@ -673,3 +684,70 @@ def test_a_late_resolution_is_lived_at_the_moment_that_resolves() -> None:
     assert prompt["x_responsiveness"] > 1.0  # no wait: above the zone
     assert slow["x_responsiveness"] == pytest.approx(-(late - expected) / expected)
     assert slow["v"] < prompt["v"] and slow["level"] < prompt["level"]
+
+
+# --------------------------------------------------------------------------- contact (§2b)
+
+
+def _desk_moments(scenario: ResolvedScenario, perception: bool = True) -> pd.DataFrame:
+    tables = records([visit(c, 100.0 * c, 100.0 * c + 5, 100.0 * c + 60) for c in range(400)])
+    noise = RandomStreams(3, 0).counter("perception") if perception else None
+    return moment_table(tables, scenario, noise)
+
+
+def test_the_spread_of_empathy_grows_with_contact() -> None:
+    """Same encounters, same draws: empathy's spread is 0.05 + 0.15 c around one level."""
+    model = make().satisfaction
+    spreads = {}
+    for contact in (0.1, 0.4, 0.8):
+        scenario = make(variability={"contact_ratio": contact})
+        empathy = _desk_moments(scenario)["p_empathy"].to_numpy()
+        spreads[contact] = float(np.std(empathy))
+        expected = model.empathy_spread + model.empathy_spread_per_contact * contact
+        # the level is 0.74, so clipping at 1 trims the spread a little at high contact only
+        assert spreads[contact] == pytest.approx(expected, rel=0.15)
+    assert spreads[0.1] < spreads[0.4] < spreads[0.8]
+    # tangibles and assurance keep the contact-free perception noise
+    tangibles = _desk_moments(make(variability={"contact_ratio": 0.8}))["p_tangibles"]
+    assert float(np.std(tangibles)) == pytest.approx(model.perception_noise, rel=0.15)
+
+
+def test_face_to_face_the_person_weighs_more_at_self_service_the_interface() -> None:
+    """The same moment under three channels: only the dimension weights differ."""
+    cycle = copy.deepcopy(BASE["service_cycle"])
+    cycle[1]["tangibles"] = 0.2  # a poor interface ...
+    staff = {"front": [{"name": "agents", "headcount": 2, "proficiency": 0.8, "empathy": 0.7}]}
+    tables = records(  # ... an issue left open (poor reliability), warm able staff
+        [visit(c, 100.0 * c, 100.0 * c, 100.0 * c + 60, "unresolved") for c in range(3)]
+    )
+    values = {}
+    for channel in ("face_to_face", "remote", "self_service"):
+        cycle[1]["channel"] = channel
+        scenario = make(service_cycle=cycle, staff=staff)
+        moments = moment_table(tables, scenario)
+        values[channel] = moments[moments["touchpoint"] == "desk"].iloc[0]
+    remote = values["remote"]
+    assert min(remote["x_empathy"], remote["x_assurance"]) > remote["x"]  # the person: good
+    assert max(remote["x_tangibles"], remote["x_reliability"]) < remote["x"]  # the rest: poor
+    assert values["face_to_face"]["x"] > remote["x"] > values["self_service"]["x"]
+    # each is the weighted mean with the channel's factors, and only the weights moved
+    model = make().satisfaction
+    for channel, moment in values.items():
+        factor = model.channel_weights.get(channel, {})  # type: ignore[call-overload]
+        weights = {d: w * factor.get(d, 1.0) for d, w in model.dimension_weights.items()}
+        expected = sum(w * moment[f"x_{d}"] for d, w in weights.items()) / sum(weights.values())
+        assert moment["x"] == pytest.approx(expected)
+        for dim in weights:
+            assert moment[f"x_{dim}"] == remote[f"x_{dim}"]
+
+
+def test_the_channel_follows_the_contact_level_unless_a_touchpoint_says() -> None:
+    high = make()
+    assert [tp.channel for tp in high.service_cycle] == [
+        "self_service",
+        "face_to_face",
+        "face_to_face",
+    ]
+    low = make(contact_level="low")
+    assert {tp.name: tp.channel for tp in low.service_cycle}["kiosk"] == "self_service"
+    assert all(tp.channel == "remote" for tp in low.service_cycle if tp.served_by is not None)

@@ -48,8 +48,8 @@ from servsim.records import (
     UNRESOLVED,
     RecordTables,
 )
-from servsim.satisfaction_schema import DIMENSIONS, CycleWeights, SatisfactionModel
-from servsim.scenario import ResolvedScenario, Scenario, Touchpoint
+from servsim.satisfaction_schema import DIMENSIONS, Channel, CycleWeights, SatisfactionModel
+from servsim.scenario import ResolvedScenario, Scenario, Touchpoint, default_channel
 from servsim.streams import CounterNoise
 from servsim.tally import Tally
 
@@ -494,6 +494,7 @@ class _TouchpointValues:
     tangibles: FloatArray
     importance: FloatArray
     informed: BoolArray
+    channel: ObjectArray
 
 
 def _touchpoint_values(scenario: Scenario, touchpoint: ObjectArray) -> _TouchpointValues:
@@ -510,7 +511,18 @@ def _touchpoint_values(scenario: Scenario, touchpoint: ObjectArray) -> _Touchpoi
     tangibles = np.array([s.tangibles if s else default_tangibles for s in specs.values()])
     importance = np.array([s.importance if s else default_importance for s in specs.values()])
     informed = np.array([bool(s and s.informed_wait) for s in specs.values()])
-    return _TouchpointValues(tangibles[code], importance[code], informed[code])
+    channel = np.array([_channel_of(scenario, s) for s in specs.values()], dtype=object)
+    return _TouchpointValues(tangibles[code], importance[code], informed[code], channel[code])
+
+
+def _channel_of(scenario: Scenario, touchpoint: Touchpoint | None) -> Channel:
+    """A touchpoint's channel as resolved; a status inquiry's from how customers ask."""
+    if touchpoint is not None and touchpoint.channel is not None:
+        return touchpoint.channel
+    if touchpoint is None:  # a status inquiry: the customer asks staff
+        return default_channel(scenario.contact_level, True, True)
+    present = bool(touchpoint.customer_present)
+    return default_channel(scenario.contact_level, present, touchpoint.served_by is not None)
 
 
 def _reliability(moments: _Judged, model: SatisfactionModel) -> FloatArray:
@@ -595,6 +607,7 @@ def _perceived(
     moments: _Judged,
     noise: CounterNoise | None,
     model: SatisfactionModel,
+    contact: float = 0.0,
 ) -> dict[str, FloatArray]:
     """What the customer perceives of the offered level in this one encounter.
 
@@ -608,7 +621,12 @@ def _perceived(
     for dimension_index, dim in enumerate(PERCEIVED_DIMENSIONS):
         which = np.full_like(moments.step, dimension_index)
         draw = noise.normals(moments.customer, moments.contact, moments.step + 1, which)
-        value = performance[dim] + model.perception_noise * draw
+        spread = (
+            model.empathy_spread + model.empathy_spread_per_contact * contact
+            if dim == "empathy"
+            else model.perception_noise
+        )
+        value = performance[dim] + spread * draw
         perceived[dim] = np.clip(value, 0.0, 1.0)  # NaN stays NaN
     return perceived
 
@@ -658,20 +676,30 @@ def _disconfirmations(
 
 
 def _moment_value(
-    x_dim: dict[str, FloatArray], failure: BoolArray, model: SatisfactionModel
+    x_dim: dict[str, FloatArray],
+    failure: BoolArray,
+    model: SatisfactionModel,
+    channel: ObjectArray | None = None,
 ) -> tuple[FloatArray, FloatArray, IntArray]:
     """The moment's ``x``, utility ``v`` and level from its dimensions.
 
     Both are weighted over the dimensions that apply; ``v`` averages the utilities, not the
     utility of the mean, so a shortfall on one dimension is not cancelled by a surplus on
-    another (loss aversion acts per dimension). A failure is bitter whatever the rest says.
+    another (loss aversion acts per dimension). A dimension's weight is multiplied by its
+    channel's factor (``channel_weights``: face to face the person counts more, at
+    self-service the interface and reliability) before the renormalising. A failure is bitter
+    whatever the rest says.
     """
     size = len(failure)
     weighted_x = np.zeros(size)
     weighted_v = np.zeros(size)
     weight_sum = np.zeros(size)
+    codes, channels = pd.factorize(channel if channel is not None else np.zeros(0, object))
     for dim in DIMENSIONS:
-        w = float(model.dimension_weights.get(dim, 0.0))
+        w: float | FloatArray = float(model.dimension_weights.get(dim, 0.0))
+        if channel is not None:
+            factors = [model.channel_weights.get(c, {}).get(dim, 1.0) for c in channels]
+            w = w * np.asarray(factors, dtype=np.float64)[codes]
         xs = x_dim[dim]
         available = ~np.isnan(xs)
         utility = moment_utility(xs, model.alpha, model.loss_aversion, model.zone_slope)
@@ -710,10 +738,12 @@ def _moments_of_one(
     touchpoints = _touchpoint_values(scenario, moments.touchpoint)
     staff = _staff_at_service(moments, tables.staffing, scenario)
     offered = _performances(moments, touchpoints.tangibles, staff, model)
-    performance = _perceived(offered, moments, noise, model)
+    variability = getattr(scenario, "variability", None)
+    contact = float(getattr(variability, "contact_ratio", None) or 0.0)
+    performance = _perceived(offered, moments, noise, model, contact)
     factor = _wait_factor(moments, touchpoints.informed, model)
     x_dim = _disconfirmations(moments, performance, factor, seg, arrived, scenario)
-    x, v, level = _moment_value(x_dim, moments.failure, model)
+    x, v, level = _moment_value(x_dim, moments.failure, model, touchpoints.channel)
 
     order = np.lexsort((np.arange(len(moments.customer)), moments.time, moments.customer))
     columns: dict[str, npt.NDArray[np.generic]] = {

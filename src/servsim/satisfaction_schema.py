@@ -88,6 +88,17 @@ class Expectations(StrictModel):
     )
 
 
+Channel = Literal["face_to_face", "remote", "self_service"]
+"""How customer and service meet at a touchpoint (docs/model.md §2b)."""
+
+
+def _default_channel_weights() -> dict[Channel, dict[Dimension, float]]:
+    return {
+        "face_to_face": {"empathy": 1.5, "assurance": 1.5},
+        "self_service": {"tangibles": 1.5, "reliability": 1.5},
+    }
+
+
 def _default_weights() -> dict[Dimension, float]:
     return {
         "reliability": 0.32,
@@ -113,6 +124,14 @@ class SatisfactionModel(StrictModel):
     dimension_weights: dict[Dimension, Weight] = Field(
         default_factory=_default_weights,
         description="SERVQUAL-style weights of the five dimensions in a moment [ASM]",
+    )
+    channel_weights: dict[Channel, dict[Dimension, Annotated[Real, Field(ge=0, le=10)]]] = Field(
+        default_factory=_default_channel_weights,
+        description=(
+            "how much more (or less) a dimension weighs at a moment of this channel, before "
+            "the weights are renormalised: face to face, the person; self-service, the interface "
+            "and that it works [ASM; Bitner 1990; Meuter et al. 2000]"
+        ),
     )
     alpha: Annotated[Real, Field(gt=0, le=1)] = Field(
         default=0.88, description="curvature of gains and losses (Kahneman & Tversky)"
@@ -171,8 +190,24 @@ class SatisfactionModel(StrictModel):
     perception_noise: Annotated[Real, Field(ge=0, le=0.5)] = Field(
         default=0.15,
         description=(
-            "standard deviation of the moment-to-moment variation of perceived tangibles, "
-            "assurance and empathy around the pool's level (who served, the customer's mood)"
+            "standard deviation of the moment-to-moment variation of perceived tangibles and "
+            "assurance around the pool's level (who served, the customer's mood); empathy "
+            "varies by empathy_spread and empathy_spread_per_contact"
+        ),
+    )
+
+    empathy_spread: Annotated[Real, Field(ge=0, le=0.5)] = Field(
+        default=0.05,
+        description=(
+            "standard deviation of perceived empathy from one moment to the next with no "
+            "contact; it grows by empathy_spread_per_contact x the contact ratio"
+        ),
+    )
+    empathy_spread_per_contact: Annotated[Real, Field(ge=0, le=0.5)] = Field(
+        default=0.15,
+        description=(
+            "high-contact staff have more discretion, so empathy varies more between moments: "
+            "sd = empathy_spread + this x contact ratio [ASM, seed 003]"
         ),
     )
 

@@ -42,7 +42,13 @@ from servsim.records import (
     VisitOutcome,
     VisitRecord,
 )
-from servsim.scenario import PoolSide, ResolvedScenario, ResolvedTouchpoint, Routing
+from servsim.scenario import (
+    PoolSide,
+    ResolvedScenario,
+    ResolvedTouchpoint,
+    Routing,
+    default_channel,
+)
 from servsim.scenario.resolved import ResolvedSegment
 from servsim.scenario.timetable import headcount_schedule, opening_times
 from servsim.streams import RandomStreams, UniformBuffer
@@ -373,6 +379,7 @@ class ServiceSystem:
                 resolution=0.0,
                 unresolved="recontact",
                 recontact_from=scenario.service_cycle[0].name,
+                channel=default_channel(scenario.contact_level, True, spec.served_by is not None),
             )
             inquiry = InquiryRuntime(
                 routes=_touchpoint_runtime(scenario, -1, inquiry_tp, queues, streams),

@@ -47,7 +47,12 @@ from servsim.scenario.presets import (
     ContactPreset,
     customer_variability_cv,
 )
-from servsim.scenario.resolved import ResolvedScenario, ResolvedTouchpoint, resolve_scenario
+from servsim.scenario.resolved import (
+    ResolvedScenario,
+    ResolvedTouchpoint,
+    default_channel,
+    resolve_scenario,
+)
 from servsim.scenario.schema import Scenario
 from servsim.schema_types import SECONDS_PER_DAY
 
@@ -84,6 +89,7 @@ __all__ = [
     "Variability",
     "consistency_problems",
     "customer_variability_cv",
+    "default_channel",
     "format_path",
     "format_validation_errors",
     "known_metric_names",

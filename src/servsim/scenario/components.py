@@ -20,7 +20,7 @@ from pydantic import (
 
 from servsim.catalogue import STANDARDS, family_names, lookup
 from servsim.distributions import MIN_CV, DistributionSpec, Exponential, Lognormal
-from servsim.satisfaction_schema import Expectations
+from servsim.satisfaction_schema import Channel, Expectations
 from servsim.scenario.counts import read_counts_csv
 from servsim.scenario.weekly import OpeningHours, Weekdays
 from servsim.schema_types import (
@@ -168,6 +168,15 @@ class Touchpoint(StrictModel):
     informed_wait: bool = Field(
         default=False,
         description="customers waiting here are told their position or the wait (feels shorter)",
+    )
+    channel: Channel | None = Field(
+        default=None,
+        description=(
+            "how customer and service meet here, which shifts what they weigh: face_to_face "
+            "(empathy and assurance count more), remote (phone, chat, e-mail) or self_service "
+            "(the interface and reliability count more); by default self_service without "
+            "staff, face_to_face where the customer is present at high contact, else remote"
+        ),
     )
     outbound: bool = Field(
         default=False,

@@ -28,6 +28,7 @@ from servsim.distributions import (
     ResolvedDistributionSpec,
     ResolvedLognormal,
 )
+from servsim.satisfaction_schema import Channel
 from servsim.scenario.checks import first_front_pool
 from servsim.scenario.components import (
     Recontact,
@@ -55,6 +56,7 @@ __all__ = [
     "ResolvedStatusInquiry",
     "ResolvedTouchpoint",
     "ResolvedVariability",
+    "default_channel",
     "resolve_scenario",
 ]
 
@@ -74,6 +76,7 @@ class ResolvedTouchpoint(Touchpoint):
     )
     unresolved: Literal["next", "recontact"]
     recontact_from: Name
+    channel: Channel
 
 
 class ResolvedRecontact(Recontact):
@@ -177,6 +180,17 @@ def _narrow(cls: type[M], model: BaseModel, **resolved: Any) -> M:
     return cls.model_validate({**dict(model), **resolved})
 
 
+def default_channel(contact_level: str, present: bool, staffed: bool) -> Channel:
+    """The channel a touchpoint has unless it says: how customer and service meet there.
+
+    Self-service without staff; face to face where a present customer meets staff at high
+    contact; otherwise remote (phone, chat, e-mail, a callback).
+    """
+    if not staffed:
+        return "self_service"
+    return "face_to_face" if present and contact_level == "high" else "remote"
+
+
 def _resolve_touchpoint(s: Scenario, index: int, tp: Touchpoint) -> ResolvedTouchpoint:
     last = index == len(s.service_cycle) - 1
     present = preset_presence(s, index)
@@ -194,6 +208,7 @@ def _resolve_touchpoint(s: Scenario, index: int, tp: Touchpoint) -> ResolvedTouc
         resolution=_fill_per_type(tp.resolution, s.request_types, 1.0 if last else 0.0),
         unresolved=tp.unresolved or ("recontact" if last else "next"),
         recontact_from=tp.recontact_from or s.service_cycle[0].name,
+        channel=tp.channel or default_channel(s.contact_level, present, tp.served_by is not None),
         service_time=_resolve_cv(tp.service_time, cv),
         service_time_by_request_type={
             rt: _resolve_cv(d, cv) for rt, d in tp.service_time_by_request_type.items()
