@@ -157,3 +157,48 @@ def test_waits_known_at_the_horizon_are_counted_and_the_waiting_are_named() -> N
         expected = (known["started"].fillna(known["ended"]) - known["queued"]).mean()
         assert row["wait_mean[agents]"] == pytest.approx(expected)
         assert in_service.sum() > 0  # the case the definition is about does occur here
+
+
+def test_potential_efficiency_is_the_staff_time_away_from_the_customer() -> None:
+    """Chase: 1 - contact time / service creation time, on hand-built records."""
+    from servsim.metrics import replication_metrics
+    from servsim.records import ContactRecord, CustomerRecord, Recorder, VisitRecord
+
+    scenario = resolve_scenario(
+        servsim.validate_scenario(
+            {
+                "name": "two_steps",
+                "contact_level": "medium",
+                "horizon": {"days": 1},
+                "segments": [{"name": "retail"}],
+                "arrivals": {"per_hour": 1},
+                "staff": {
+                    "front": [{"name": "agents", "headcount": 1}],
+                    "back": [{"name": "back", "headcount": 1}],
+                },
+                "service_cycle": [
+                    {"name": "call", "served_by": "agents", "service_time": {"mean": 60}},
+                    {"name": "check", "served_by": "back", "service_time": {"mean": 60}},
+                    {"name": "web", "service_time": {"mean": 60}},
+                ],
+            }
+        )
+    )
+    recorder = Recorder()
+    for c in range(2):
+        t = 1000.0 * c
+        recorder.customers.append(
+            CustomerRecord(c, "retail", "standard", t, t + 700, "resolved", 1)
+        )
+        recorder.contacts.append(ContactRecord(c, 0, "first", t, t + 700, "resolved", False))
+        recorder.visits.extend(
+            [  # 100 s with the customer, 300 s away, and self-service that is no staff time
+                VisitRecord(c, 0, "call", 0, "agents", True, True, True, t, t, t + 100, "next"),
+                VisitRecord(c, 0, "check", 1, "back", False, False, False, t + 100, t + 200,
+                            t + 500, "next"),
+                VisitRecord(c, 0, "web", 2, "", True, True, False, t + 500, t + 500, t + 700,
+                            "resolved"),
+            ]
+        )  # fmt: skip
+    metrics = replication_metrics(recorder.tables(), scenario)
+    assert metrics["potential_efficiency"] == pytest.approx(300 / 400)

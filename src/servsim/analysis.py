@@ -337,6 +337,7 @@ def _abs_correlation(row: Mapping[str, float]) -> float:
 
 COMPARISON_METRICS = (
     "cost_per_resolved_issue",
+    "potential_efficiency",
     "occupancy_mean",
     *STANDARDS,
     "csat_mean",

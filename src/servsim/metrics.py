@@ -149,6 +149,12 @@ def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
     tally.share("first_touch_resolution", (first_contact_resolved & front_line_only)[settled])
 
     tally.mean("contacts_per_issue", n_contacts)
+    served_by_staff = visits[(visits["pool"] != "") & visits["started"].notna()]
+    service = (served_by_staff["ended"].fillna(end) - served_by_staff["started"]).to_numpy(
+        dtype=np.float64
+    )
+    in_person = served_by_staff["customer_present"].to_numpy(dtype=bool)
+    tally.ratio("potential_efficiency", float(service[~in_person].sum()), float(service.sum()))
     for share_name, value in (
         ("resolved_share", RESOLVED),
         ("unresolved_share", UNRESOLVED),
@@ -196,6 +202,7 @@ def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
 
 
 _SHARES = (
+    "potential_efficiency",
     "first_contact_resolution",
     "repeated_questions_share",
     "service_level",
