@@ -110,6 +110,10 @@ def test_outcome_types_hold_the_strings_saved_on_disk() -> None:
 def test_open_visits_are_closed_at_the_horizon_as_they_stood() -> None:
     """Each visit under way at the horizon becomes one in_system record with its own times."""
     scenario = short(ROOT / "scenarios" / "bank_account_low.yaml", days=1.5)  # mid-day
+    # one compliance officer at midday: a queue of back-office work at the horizon
+    scenario = resolve_scenario(
+        scenario.with_overrides({"staff.back.compliance.shifts[0].headcount": 1})
+    )
     system = ServiceSystem.build(scenario, RandomStreams(seed=2, replication=0))
     system.env.process(arrivals(system))
     system.env.run(until=scenario.horizon.length)

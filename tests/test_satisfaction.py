@@ -598,8 +598,10 @@ def test_replication_metrics_hold_satisfaction_and_the_scores() -> None:
         assert name in metrics and not math.isnan(metrics[name]), name
     assert 1 <= metrics["csat_mean"] <= 5
     assert -1 <= metrics["nps"] <= 1
+    # personal treatment where staff meet the customer, over the share of moments they do
+    assert 0 < metrics["personal_reach"] < 1  # the kiosk is self-service
     assert metrics["personal_score"] == pytest.approx(
-        (metrics["empathy_mean"] + metrics["assurance_mean"]) / 2
+        (metrics["empathy_mean"] + metrics["assurance_mean"]) / 2 * metrics["personal_reach"]
     )
 
 

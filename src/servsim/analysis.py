@@ -91,9 +91,12 @@ def archetype_scores(metrics: Mapping[str, float]) -> tuple[float, float]:
     """The procedural and personal scores of one replication's (or a mean's) metrics.
 
     procedural = mean(service_level, 1 - abandonment, first_contact_resolution,
-    on_time_resolution); personal = mean(empathy_mean, assurance_mean) (docs/model.md §7). A part
-    that is missing or NaN (no staffed visit to abandon, no staffed moment to judge) is left out
-    of its mean; a score with no part at all is NaN, which classifies as low.
+    on_time_resolution); personal = mean(empathy_mean, assurance_mean) x personal_reach
+    (docs/model.md §7): personal treatment is delivered only where staff meet the customer, so
+    a cycle lived mostly at self-service receives little of it however warm the staff it
+    meets. A part that is missing or NaN (no staffed visit to abandon, no staffed moment to
+    judge) is left out of its mean; a score with no part at all is NaN, which classifies as
+    low; without ``personal_reach`` (older results) the reach is taken as 1.
     """
     procedural = [
         metrics.get("service_level", math.nan),
@@ -102,7 +105,8 @@ def archetype_scores(metrics: Mapping[str, float]) -> tuple[float, float]:
         metrics.get("on_time_resolution", math.nan),
     ]
     personal = [metrics.get(name, math.nan) for name in PERSONAL_PARTS]
-    return _nanmean(procedural), _nanmean(personal)
+    reach = metrics.get("personal_reach", 1.0)
+    return _nanmean(procedural), _nanmean(personal) * (1.0 if math.isnan(reach) else reach)
 
 
 def classify_archetype(

@@ -153,8 +153,8 @@ def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
     service = (served_by_staff["ended"].fillna(end) - served_by_staff["started"]).to_numpy(
         dtype=np.float64
     )
-    in_person = served_by_staff["customer_present"].to_numpy(dtype=bool)
-    tally.ratio("potential_efficiency", float(service[~in_person].sum()), float(service.sum()))
+    with_customer = served_by_staff["customer_present"].to_numpy(dtype=bool)
+    tally.ratio("potential_efficiency", float(service[~with_customer].sum()), float(service.sum()))
     for share_name, value in (
         ("resolved_share", RESOLVED),
         ("unresolved_share", UNRESOLVED),

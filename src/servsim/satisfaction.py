@@ -1070,6 +1070,7 @@ def add_satisfaction(
         tally.ratio(column("moment_utility", tp), float(utility[i]), float(count[i]))
 
     staffed = mine["pool"].to_numpy(dtype=object) != NO_STAFF
+    tally.share("personal_reach", staffed)  # staff meet the customer there by design
     for name in ("empathy", "assurance"):
         values: FloatArray = mine[f"p_{name}"].to_numpy(dtype=np.float64)[staffed]
         tally.mean(f"{name}_mean", values[~np.isnan(values)])
@@ -1094,6 +1095,7 @@ def finish_satisfaction(tally: Tally, scenario: ResolvedScenario) -> dict[str, f
         out[column("moment_utility", tp)] = tally.value(column("moment_utility", tp))
     for name in ("empathy", "assurance"):
         out[f"{name}_mean"] = tally.value(f"{name}_mean")
+    out["personal_reach"] = tally.value("personal_reach")
     out["on_time_resolution"] = tally.value("on_time_resolution")
     return out
 

@@ -1,0 +1,92 @@
+"""Contact levels that show the trade-offs the theory predicts (docs/model.md §2, §8.8-8.9).
+
+The shipped bank_account trio is one service (same demand, request mix, customers'
+expectations and patience, service-level goal) designed at three contact levels, each staffed
+to meet the goal. These tests check that nothing else differs, and that the trade-offs come out
+of the mechanisms, in the direction the theory states, with paired confidence intervals (common
+random numbers) over three seeds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import servsim
+from servsim.compare import compare, input_differences
+from servsim.scenario import resolve_scenario
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+LEVELS = ("high", "medium", "low")
+CONTACT_DESIGN = (
+    "name",
+    "description",
+    "contact_level",
+    "staff",
+    "service_cycle",
+    "status_inquiry",
+    "variability.contact_ratio",
+)
+"""What a contact level is designed with: who serves, the cycle the customer lives, status
+inquiries, and the contact ratio the level presets. Everything else is the service itself."""
+
+
+def trio() -> list[servsim.Scenario]:
+    return [servsim.load_scenario(SCENARIOS / f"bank_account_{level}.yaml") for level in LEVELS]
+
+
+def test_the_bank_account_trio_differs_only_in_the_contact_design() -> None:
+    resolved = [resolve_scenario(s) for s in trio()]
+    for other in resolved[1:]:
+        differing = [path for path, _, _ in input_differences(resolved[0], other)]
+        assert differing, "the levels must differ in their design"
+        outside = [p for p in differing if not p.startswith(CONTACT_DESIGN)]
+        assert outside == [], f"{other.name} differs from {resolved[0].name} in {outside}"
+        assert other.service_level == resolved[0].service_level
+        assert other.segments == resolved[0].segments and other.arrivals == resolved[0].arrivals
+
+
+@pytest.fixture(scope="module")
+def paired() -> pd.DataFrame:
+    """Paired differences to high contact (medium - high, low - high), three seeds."""
+    frames = []
+    for seed in (3, 17, 2026):
+        comparison = compare(trio(), replications=5, seed=seed)
+        frames.append(comparison.differences.assign(seed=seed))
+        goal = comparison.summary[comparison.summary["metric"] == "goal_met"]
+        assert (goal["mean"] >= 0.6).all(), goal  # each level staffed to meet the goal
+    return pd.concat(frames, ignore_index=True)
+
+
+def _difference(paired: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
+    rows = paired[(paired["scenario"] == f"bank_account_{level}") & (paired["metric"] == metric)]
+    assert len(rows) == 3, (level, metric)
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("metric", "direction"),
+    [
+        ("cost_per_resolved_issue", "lower"),  # §8.8: high > medium > low
+        ("personal_score", "lower"),  # §8.8: personal treatment needs contact
+        ("potential_efficiency", "higher"),  # Chase: decoupling buys efficiency
+        ("stellar_moments", "lower"),  # §8.9: fewer extremes at low contact ...
+        ("bitter_moments", "lower"),  # ... of both kinds
+    ],
+)
+def test_less_contact_moves_each_trade_off_the_way_the_theory_says(
+    paired: pd.DataFrame, metric: str, direction: str
+) -> None:
+    for level in ("medium", "low"):
+        rows = _difference(paired, level, metric)
+        if direction == "lower":  # level - high: the whole paired CI below zero
+            assert (rows["ci_high"] < 0).all(), rows[["seed", "difference", "ci_low", "ci_high"]]
+        else:
+            assert (rows["ci_low"] > 0).all(), rows[["seed", "difference", "ci_low", "ci_high"]]
+    # and medium sits between high and low (low - high beyond medium - high)
+    medium = _difference(paired, "medium", metric)["difference"].to_numpy()
+    low = _difference(paired, "low", metric)["difference"].to_numpy()
+    if metric in ("cost_per_resolved_issue", "personal_score", "potential_efficiency"):
+        assert ((low - medium) * (1 if direction == "higher" else -1) > 0).all()
