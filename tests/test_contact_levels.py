@@ -72,7 +72,8 @@ def _difference(paired: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
         ("cost_per_resolved_issue", "lower"),  # §8.8: high > medium > low
         ("personal_score", "lower"),  # §8.8: personal treatment needs contact
         ("potential_efficiency", "higher"),  # Chase: decoupling buys efficiency
-        ("stellar_moments", "lower"),  # §8.9: fewer extremes at low contact ...
+        ("csat_sd", "lower"),  # §8.9: satisfaction more even at low contact ...
+        ("stellar_moments", "lower"),  # ... with fewer extremes ...
         ("bitter_moments", "lower"),  # ... of both kinds
     ],
 )

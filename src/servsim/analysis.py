@@ -345,6 +345,7 @@ COMPARISON_METRICS = (
     "occupancy_mean",
     *STANDARDS,
     "csat_mean",
+    "csat_sd",
     "nps",
     "procedural_score",
     "personal_score",

@@ -30,6 +30,7 @@ cost of a replication's satisfaction stays far below the cost of simulating it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import overload
@@ -1030,6 +1031,7 @@ def add_satisfaction(
     recommend = answers["recommend"].to_numpy(dtype=np.float64)[left] if len(answers) else csat
     tally.total("surveyed", float(csat.size))
     tally.mean("csat_mean", csat)
+    tally.mean("csat_squared", csat * csat)
     tally.share("csat_top2_share", csat >= 4)
     tally.share("promoters", recommend >= 9)
     tally.share("detractors", recommend <= 6)
@@ -1083,6 +1085,8 @@ def finish_satisfaction(tally: Tally, scenario: ResolvedScenario) -> dict[str, f
     out = {"surveyed": tally.sum_of("surveyed")}
     for name in ("csat_mean", "csat_top2_share"):
         out[name] = tally.value(name)
+    variance = tally.value("csat_squared") - out["csat_mean"] ** 2
+    out["csat_sd"] = math.sqrt(max(variance, 0.0)) if not math.isnan(variance) else math.nan
     out["nps"] = tally.value("promoters") - tally.value("detractors")
     out["satisfaction_mean"] = tally.value("satisfaction_mean")
     for level in range(1, 6):
