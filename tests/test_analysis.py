@@ -106,12 +106,43 @@ def test_archetype_scenarios_are_recognised(file: str, name: str, seed: int) -> 
     for score in ("procedural_score", "personal_score"):
         assert score in result.summary.index  # per replication, so with a CI
     assert archetype.procedural == pytest.approx(result.metric("procedural_score")["mean"])
-    # stellar moments take excellent procedures and warm, able staff: only quality service
+    # stellar moments take excellent procedures and warm, able staff: quality service has
+    # them, impersonal staff (factory, freezer) give none
     stellar = result.metric("level_share_5")["mean"]
     if name == "quality service":
-        assert stellar > 0.05
-    else:
-        assert stellar < 0.01
+        assert stellar > 0.01
+    elif name in ("factory", "freezer"):
+        assert stellar < 0.001
+
+
+ARCHETYPE_DESIGN = (
+    "name",
+    "description",
+    "staff.front.agents.shifts",
+    "staff.front.agents.proficiency",
+    "staff.front.agents.empathy",
+    "staff.back.technicians.shifts",
+    "staff.back.technicians.proficiency",
+    "staff.back.technicians.empathy",
+    "service_cycle.call.resolution",
+    "service_cycle.technical_check.failure",
+)
+"""What makes an archetype: how many staff, how able and how warm (personal treatment), and
+how reliable the procedures are (resolution at the first call, technical errors)."""
+
+
+def test_the_archetype_scenarios_differ_only_in_what_makes_each_archetype() -> None:
+    from servsim.compare import input_differences
+
+    files = ["factory", "freezer", "friendly_zoo", "quality_service"]
+    resolved = [
+        resolve_scenario(servsim.load_scenario(SCENARIOS / "archetypes" / f"{f}.yaml"))
+        for f in files
+    ]
+    for other in resolved[1:]:
+        differing = [path for path, _, _ in input_differences(resolved[0], other)]
+        outside = [p for p in differing if not p.startswith(ARCHETYPE_DESIGN)]
+        assert outside == [], f"{other.name} differs from {resolved[0].name} in {outside}"
 
 
 # --------------------------------------------------------------------------- importance-performance
