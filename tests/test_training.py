@@ -298,3 +298,32 @@ def test_daily_table_shows_the_dip_and_the_gain_of_the_shipped_training_plan() -
     assert training_days["wait_mean"].mean() > 1.5 * week_before["wait_mean"].mean()
     assert after["proficiency"].min() > week_before["proficiency"].max()
     assert after["handle_time_mean"].mean() < week_before["handle_time_mean"].mean()
+
+
+def test_the_day_view_and_figure_show_a_training_plan_pool_by_pool(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The per-day effect of training is read from the CLI, each pool on its own axes."""
+    from servsim.cli import main
+    from servsim.metrics import daily_metrics
+    from servsim.plots import daily_profile
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "training_plan.yaml"
+    assert main(["run", str(path), "-r", "1", "--by", "day", "--no-save", "-q"]) == 0
+    out = capsys.readouterr().out
+    agents = out[out.index("agents: the day view") :]
+    assert " train " in agents.splitlines()[2]  # the column, named in the header
+    rows = {line.split()[0]: line.split() for line in agents.splitlines()[4:39] if line.strip()}
+    train = agents.splitlines()[2].split().index("train")
+    trained = {day for day, cells in rows.items() if cells[train + 1] != "0h"}  # day, weekday
+    assert trained == {"8", "9", "10", "11"} or trained == {"8", "9", "10"}
+    scenario = servsim.load_scenario(path)
+    result = servsim.simulate(scenario, replications=1, seed=1)
+    figure = daily_profile(daily_metrics(result.records, result.scenario))
+    pools = [p.name for _, p in result.scenario.staff.pools()]
+    assert len(figure.axes) == 3 * len(pools)
+    titles = {axes.get_title() for axes in figure.axes}
+    assert set(pools) <= titles
+    # each pool's waits on its own scale: the y limits differ between the pools
+    limits = [axes.get_ylim() for axes in figure.axes[-len(pools) :]]
+    assert len(set(limits)) == len(pools)

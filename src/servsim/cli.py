@@ -320,6 +320,8 @@ def _view_cell(value: float, style: str) -> str:
         return f"{value:.0f}s" if value < 600 else f"{value / 60:.0f}m"
     if style == "staff":
         return f"{value:.0f}" if value == round(value) else f"{value:.1f}"
+    if style == "hours":
+        return f"{value:.0f}h" if value >= 10 or value == round(value) else f"{value:.1f}h"
     return f"{value:.0f}" if value >= 10 or value == round(value) else f"{value:.1f}"
 
 
@@ -336,7 +338,10 @@ def _print_interval_view(result: SimulationResult, by: str, console: Console) ->
     length = scenario.reporting.interval
     if by == "day":
         view = day_table(_interval_source(result), scenario, length)
-        caption = "per day, counts per replication; staff and need: the day's peak interval"
+        caption = (
+            "per day, counts per replication; staff and need: the day's peak interval"
+            "; train: staff hours in training"
+        )
     else:
         view = interval_table(_interval_source(result), scenario, length)
         view = view[(view["offered"] > 0) | (view["staff_on_duty"] > 0)]
@@ -351,14 +356,21 @@ def _print_interval_view(result: SimulationResult, by: str, console: Console) ->
             collapse_padding=True,
         )
         table.add_column("when", no_wrap=True)
-        for _, label, _ in _VIEW_COLUMNS:
+        columns = _VIEW_COLUMNS
+        if by == "day" and float(rows["training_hours"].sum()) > 0:  # a training plan's dip
+            columns = (
+                *_VIEW_COLUMNS[:-2],
+                ("training_hours", "train", "hours"),
+                *_VIEW_COLUMNS[-2:],
+            )
+        for _, label, _ in columns:
             table.add_column(label, justify="right", no_wrap=True)
         width = len(str(int(rows["day"].max()))) if len(rows) else 1
         for values in rows.to_dict("records"):
             when = f"{values['day']:>{width}} {str(values['weekday']).capitalize()}"
             if by == "interval":
                 when += f" {values['start']}"
-            cells = [_view_cell(float(values[key]), style) for key, _, style in _VIEW_COLUMNS]
+            cells = [_view_cell(float(values[key]), style) for key, _, style in columns]
             table.add_row(when, *cells)
         console.print(table)
 

@@ -67,6 +67,7 @@ DAY_COLUMNS = (
     *_MEASURES,
     "staff_hours",
     "overtime_hours",
+    "training_hours",
     "staff_on_duty",
     "erlang_required",
 )
@@ -85,7 +86,7 @@ VISIT_SUMS = (
     "busy",
 )
 """Per pool and interval, what its visits add up to (a batch of records at a time)."""
-_STAFF_SUMS = ("on_floor", "paid", "overtime")
+_STAFF_SUMS = ("on_floor", "paid", "overtime", "in_training")
 """Per pool and interval, the staff-seconds of the staffing records."""
 _SUMS = (*VISIT_SUMS, *_STAFF_SUMS)
 
@@ -207,6 +208,7 @@ def interval_sums(
         frame["on_floor"] = _staff_by_bin(rows, "on_floor", end, length, bins)
         frame["paid"] = frame["on_floor"] + _staff_by_bin(rows, "overtime", end, length, bins)
         frame["overtime"] = _staff_by_bin(rows, "paid_overtime", end, length, bins)
+        frame["in_training"] = _staff_by_bin(rows, "in_training", end, length, bins)
         frame["pool"] = pool.name
         frame["front"] = pool in scenario.staff.front
         frames.append(frame)
@@ -352,6 +354,7 @@ def day_table(
     out = _finish(sums, SECONDS_PER_DAY, replications)
     out["staff_hours"] = sums["on_floor"] / 3600.0 / replications
     out["overtime_hours"] = sums["overtime"] / 3600.0 / replications
+    out["training_hours"] = sums["in_training"] / 3600.0 / replications
     out = out.drop(columns="staff_on_duty").reset_index()
     intervals = interval_table(tables, scenario, length)
     peaks = intervals.groupby(["day", "pool"]).agg(

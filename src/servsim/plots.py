@@ -257,13 +257,16 @@ def daily_profile(daily: pd.DataFrame) -> Figure:
         if c in daily.columns
     ]
     frame = daily.groupby(["day", "pool"], as_index=False)[columns].mean()
-    figure = _figure(10.0, 7.0)
-    staff, proficiency, wait = figure.subplots(3, 1, sharex=True)
-    for index, (pool, rows) in enumerate(frame.groupby("pool", sort=True)):
+    pools = list(dict.fromkeys(frame["pool"].astype(str)))
+    figure = _figure(max(6.0, 4.2 * len(pools)), 7.5)
+    grid = figure.subplots(3, len(pools), sharex=True, squeeze=False)
+    for index, pool in enumerate(pools):  # each pool its own column: its own scales
+        rows = frame[frame["pool"].astype(str) == pool]
+        staff, proficiency, wait = grid[:, index]
         colour = f"C{index}"
         days = rows["day"].to_numpy(dtype=np.float64)
         if "staff_hours" in rows:
-            staff.plot(days, rows["staff_hours"], color=colour, marker=".", label=f"{pool} floor")
+            staff.plot(days, rows["staff_hours"], color=colour, marker=".", label="on the floor")
         if "training_hours" in rows and float(rows["training_hours"].sum()) > 0:
             staff.plot(
                 days,
@@ -271,21 +274,20 @@ def daily_profile(daily: pd.DataFrame) -> Figure:
                 color=colour,
                 linestyle="--",
                 marker=".",
-                label=f"{pool} training",
+                label="in training",
             )
+        staff.set_title(pool)
+        staff.legend(fontsize=8)
         if "proficiency" in rows:
-            proficiency.plot(days, rows["proficiency"], color=colour, marker=".", label=str(pool))
+            proficiency.plot(days, rows["proficiency"], color=colour, marker=".")
         if "wait_mean" in rows:
-            wait.plot(days, rows["wait_mean"] / 60.0, color=colour, marker=".", label=str(pool))
-    staff.set_ylabel("staff hours")
-    staff.set_title("staff hours on the floor (solid) and in training (dashed)")
-    staff.legend(fontsize=8, ncols=2)
-    proficiency.set_ylabel("proficiency (end of day)")
-    proficiency.legend(fontsize=8)
-    wait.set_ylabel("mean wait (min)")
-    wait.set_xlabel("day")
-    wait.legend(fontsize=8)
-    figure.suptitle(title)
+            wait.plot(days, rows["wait_mean"] / 60.0, color=colour, marker=".")
+        wait.set_xlabel("day")
+        if index == 0:
+            staff.set_ylabel("staff hours")
+            proficiency.set_ylabel("proficiency (end of day)")
+            wait.set_ylabel("mean wait (min)")
+    figure.suptitle(f"{title}: staff hours, proficiency and waits, each pool on its own scale")
     return figure
 
 
