@@ -124,3 +124,50 @@ def test_front_line_staff_and_training_move_csat_more_at_high_contact(seed: int)
         high, low = effects["high"].loc[change], effects["low"].loc[change]
         assert high["ci_low"] > 0, (change, high)  # a paired gain at high contact ...
         assert high["ci_low"] > low["ci_high"], (change, high, low)  # ... beyond low's
+
+
+# --------------------------------------------------------------------------- --derive
+
+
+def test_derived_levels_differ_from_the_base_only_in_what_the_contact_level_decides() -> None:
+    from servsim.derive import derive_levels
+
+    base = servsim.load_scenario(SCENARIOS / "bank_account_medium.yaml")
+    derived = [resolve_scenario(s) for s in derive_levels(base)]
+    assert [s.contact_level for s in derived] == ["high", "medium", "low"]
+    decided_by_level = (
+        "name",
+        "contact_level",
+        "variability.contact_ratio",
+        "status_inquiry",
+        "service_cycle",  # presence, moments of truth, service-time CV by presence
+    )
+    for other in derived[1:]:
+        differing = [path for path, _, _ in input_differences(derived[0], other)]
+        outside = [p for p in differing if not p.startswith(decided_by_level)]
+        assert outside == [], outside
+        for path in differing:
+            if path.startswith("service_cycle"):
+                leaf = path.rsplit(".", 1)[-1]
+                decided = {"customer_present", "moment_of_truth", "first_response", "cv", "channel"}
+                assert leaf in decided, path
+
+
+@pytest.mark.parametrize("start", [5, 11])
+def test_the_staffing_search_finds_the_erlang_c_headcount(start: int) -> None:
+    """M/M/c, 100 calls an hour of 180 s, 80% within 20 s: Erlang C says 8 agents (7: 74%)."""
+    from servsim.derive import staff_to_goal
+    from servsim.theory import erlang_c
+
+    assert (
+        erlang_c(100 / 3600, 180, 7).service_level(20)
+        < 0.8
+        < erlang_c(100 / 3600, 180, 8).service_level(20)
+    )
+    scenario = servsim.load_scenario(SCENARIOS / "validation" / "mmc_textbook.yaml")
+    scenario = scenario.with_overrides({"staff.front.agents.headcount": start})
+    found = staff_to_goal(scenario, replications=4, seed=5)
+    assert found.met and found.headcounts == {"agents": (8,)}
+    assert found.service_level >= 0.8
+    # from below it only added, from above it only removed
+    assert set(found.steps) == ({"+agents"} if start < 8 else {"-agents"})

@@ -207,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     levels.add_argument("-s", "--seed", type=int, help="seed of all (first scenario's by default)")
     levels.add_argument("--csv", type=Path, help="also write the comparison as a tidy CSV")
+    levels.add_argument(
+        "--derive",
+        action="store_true",
+        help=(
+            "derive the one scenario given at high, medium and low contact (only the contact "
+            "level changes: same demand, customers and goal), staff each with the least staff "
+            "that meets the service-level goal, then compare them"
+        ),
+    )
     levels.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     validate = sub.add_parser("validate", help="check scenario files and report every problem")

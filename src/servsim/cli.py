@@ -603,6 +603,9 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
         errors.print("--replications must be at least 1")
         return EXIT_USAGE
     scenarios = [load_scenario(path) for path in args.scenarios]  # all checked before running
+    if args.derive and len(scenarios) != 1:
+        errors.print("--derive takes one scenario: the base the three levels are derived from")
+        return EXIT_USAGE
     replications = _replications_or_problem(
         scenarios[0], args.replications, "a contact-level comparison", errors
     )
@@ -610,6 +613,8 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
         return EXIT_USAGE
     seed = args.seed if args.seed is not None else scenarios[0].seed
     show_progress = not args.quiet and console.is_terminal
+    if args.derive:
+        scenarios = _derived_and_staffed(scenarios[0], replications, seed, console, errors)
     results = []
     with _progress(errors, "replications", show_progress) as progress:
         for scenario in scenarios:
@@ -651,6 +656,40 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
         comparison.to_csv(args.csv, index=False)
         console.print(f"comparison written to {args.csv}", highlight=False)
     return EXIT_OK
+
+
+def _derived_and_staffed(
+    base: Scenario, replications: int, seed: int, console: Console, errors: Console
+) -> list[Scenario]:
+    """The base at the three contact levels, each staffed to its goal; the staffing printed."""
+    from servsim.derive import derive_levels, staff_to_goal
+
+    goal = base.service_level
+    console.print(
+        Text(
+            f"'{base.name}' derived at high, medium and low contact, each staffed with the "
+            f"least staff that meets {goal.goal:.0%} within {goal.target:g} s "
+            f"({replications} replications, seed {seed} per trial)"
+        )
+    )
+    staffed = []
+    for scenario in derive_levels(base):
+        found = staff_to_goal(
+            scenario, replications, seed, lambda line: errors.print(Text(line), soft_wrap=True)
+        )
+        counts = ", ".join(
+            f"{pool} {'/'.join(str(n) for n in shifts)}"
+            for pool, shifts in found.headcounts.items()
+        )
+        verdict = "meets the goal" if found.met else "still misses the goal"
+        console.print(
+            Text(
+                f"  {scenario.name}: {counts} (per shift): service level "
+                f"{found.service_level:.1%}, {verdict}"
+            )
+        )
+        staffed.append(found.scenario)
+    return staffed
 
 
 # --------------------------------------------------------------------------- compare and sweep
