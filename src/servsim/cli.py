@@ -652,10 +652,53 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
             )
         )
     console.print(table)
+    if args.derive:
+        _print_sensitivities(scenarios, replications, seed, console)
     if args.csv is not None:
         comparison.to_csv(args.csv, index=False)
         console.print(f"comparison written to {args.csv}", highlight=False)
     return EXIT_OK
+
+
+def _print_sensitivities(
+    scenarios: list[Scenario], replications: int, seed: int, console: Console
+) -> None:
+    """Where each change pays off: its paired effect at each contact level, with its CI."""
+    from servsim.derive import sensitivities
+    from servsim.presentation import metric_label
+
+    effects = sensitivities(scenarios, replications, seed)
+    table = Table(
+        title="what a change does at each level (paired, common random numbers)",
+        caption=(
+            "one more agent: +1 per shift in every front-line pool; trained: front-line "
+            "proficiency +0.15; slower back office: its service times x 1.5"
+        ),
+    )
+    for heading in ("change", "metric", *(s.contact_level for s in scenarios)):
+        table.add_column(heading, justify="left" if heading in ("change", "metric") else "right")
+    for (change, metric), rows in effects.groupby(["change", "metric"], sort=False):
+        cells = []
+        for scenario in scenarios:
+            found = rows[rows["scenario"] == scenario.name]
+            if found.empty:
+                cells.append("-")
+                continue
+            row = found.iloc[0]
+            cells.append(
+                f"{row['difference']:+.3f} [{row['ci_low']:+.3f} .. {row['ci_high']:+.3f}]"
+            )
+        table.add_row(
+            _CHANGE_LABELS.get(str(change), str(change)), metric_label(str(metric)), *cells
+        )
+    console.print(table)
+
+
+_CHANGE_LABELS = {
+    "one_more_agent": "+1 agent",
+    "trained_front_line": "training",
+    "slower_back_office": "slower back",
+}
 
 
 def _derived_and_staffed(

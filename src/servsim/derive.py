@@ -15,11 +15,21 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
+
 from servsim.catalogue import column
 from servsim.experiment import simulate
-from servsim.scenario import Scenario, resolve_scenario
+from servsim.scenario import Routing, Scenario, resolve_scenario
 
-__all__ = ["LEVELS", "StaffingSearch", "derive_levels", "staff_to_goal"]
+__all__ = [
+    "LEVELS",
+    "SENSITIVITIES",
+    "StaffingSearch",
+    "derive_levels",
+    "sensitivities",
+    "sensitivity_variants",
+    "staff_to_goal",
+]
 
 LEVELS = ("high", "medium", "low")
 MAX_STEPS = 24
@@ -146,3 +156,108 @@ def staff_to_goal(
         for _, spec in current.staff.pools()
     }
     return StaffingSearch(current, headcounts, level, bool(level >= goal), tuple(steps))
+
+
+SENSITIVITIES = (
+    ("one_more_agent", "csat_mean"),
+    ("trained_front_line", "csat_mean"),
+    ("slower_back_office", "repeated_questions_share"),
+)
+"""The paired effects docs/model.md §8 result 10 is about: a change, and the metric it moves."""
+TRAINING_GAIN = 0.15
+"""Front-line training, as proficiency gained (capped at 1)."""
+BACK_OFFICE_SLOWDOWN = 1.5
+"""A slower back office: its touchpoints' mean service times times this."""
+
+
+def sensitivity_variants(scenario: Scenario) -> dict[str, Scenario]:
+    """The scenario changed three ways, each a variant of its own (named after the change).
+
+    One more person on every shift of each front-line pool; front-line staff trained
+    (proficiency + :data:`TRAINING_GAIN`); a back office :data:`BACK_OFFICE_SLOWDOWN` times
+    slower (the mean service time of each back-office touchpoint that gives a mean).
+    """
+    more: dict[str, object] = {}
+    trained: dict[str, object] = {}
+    for pool in scenario.staff.front:
+        if pool.shifts:
+            for i, shift in enumerate(pool.shifts):
+                more[f"staff.front.{pool.name}.shifts[{i}].headcount"] = shift.headcount + 1
+        else:
+            more[f"staff.front.{pool.name}.headcount"] = (pool.headcount or 0) + 1
+    resolved = resolve_scenario(scenario)
+    for pool in resolved.staff.front:
+        trained[f"staff.front.{pool.name}.proficiency"] = min(1.0, pool.proficiency + TRAINING_GAIN)
+    back = {pool.name for pool in resolved.staff.back}
+    slower: dict[str, object] = {}
+    for written, tp in zip(scenario.service_cycle, resolved.service_cycle, strict=True):
+        pools = _pools_of(tp.served_by)
+        if pools & back and getattr(written.service_time, "mean", None) is not None:
+            mean = float(tp.service_time.mean)  # type: ignore[union-attr]
+            slower[f"service_cycle.{tp.name}.service_time.mean"] = mean * BACK_OFFICE_SLOWDOWN
+    name = scenario.name
+    variants = {
+        "one_more_agent": scenario.with_overrides({**more, "name": f"{name}_one_more_agent"}),
+        "trained_front_line": scenario.with_overrides(
+            {**trained, "name": f"{name}_trained_front_line"}
+        ),
+    }
+    if slower:
+        variants["slower_back_office"] = scenario.with_overrides(
+            {**slower, "name": f"{name}_slower_back_office"}
+        )
+    return variants
+
+
+def _pools_of(served_by: str | Routing | None) -> set[str]:
+    """Every pool a touchpoint's ``served_by`` names (a pool, or routes with a fallback)."""
+    if served_by is None:
+        return set()
+    if isinstance(served_by, str):
+        return {served_by}
+    return {served_by.fallback, *served_by.by_request_type.values(), *served_by.by_segment.values()}
+
+
+def sensitivities(scenarios: list[Scenario], replications: int, seed: int) -> pd.DataFrame:
+    """Per scenario, the paired effect of each change of :data:`SENSITIVITIES` with its CI.
+
+    Each scenario is compared with its variants under common random numbers
+    (:func:`servsim.compare.compare`), so an effect is the change's own, not luck's.
+    """
+    from servsim.compare import compare
+
+    rows = []
+    for scenario in scenarios:
+        variants = sensitivity_variants(scenario)
+        comparison = compare([scenario, *variants.values()], replications=replications, seed=seed)
+        differences = comparison.differences
+        for change, metric in SENSITIVITIES:
+            if change not in variants:
+                continue
+            row = differences[
+                (differences["scenario"] == variants[change].name)
+                & (differences["metric"] == metric)
+            ].iloc[0]
+            rows.append(
+                {
+                    "scenario": scenario.name,
+                    "contact_level": scenario.contact_level,
+                    "change": change,
+                    "metric": metric,
+                    "difference": float(row["difference"]),
+                    "ci_low": float(row["ci_low"]),
+                    "ci_high": float(row["ci_high"]),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "scenario",
+            "contact_level",
+            "change",
+            "metric",
+            "difference",
+            "ci_low",
+            "ci_high",
+        ],
+    )
