@@ -8,6 +8,7 @@ scenarios), with fixed seeds.
 from __future__ import annotations
 
 import copy
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -351,7 +352,9 @@ def test_contact_levels_command_prints_the_three(
 ) -> None:
     files = [SCENARIOS / f"bank_account_{level}.yaml" for level in ("high", "medium", "low")]
     csv = tmp_path / "levels.csv"
-    code = main(["contact-levels", *map(str, files), "-r", "2", "--csv", str(csv), "-q"])
+    root = tmp_path / "results"
+    args = ["contact-levels", *map(str, files), "-r", "2", "--csv", str(csv), "-q", "-o"]
+    code = main([*args, str(root)])
     out = capsys.readouterr().out
     assert code == 0
     for level in ("high", "medium", "low"):
@@ -360,6 +363,19 @@ def test_contact_levels_command_prints_the_three(
     saved = pd.read_csv(csv)
     assert set(saved["scenario"]) == {f"bank_account_{x}" for x in ("high", "medium", "low")}
     assert (saved.groupby("scenario").size() == len(COMPARISON_METRICS)).all()
+    # saved as a results folder, like compare: the table, each scenario, the trade-off figure
+    (folder,) = (root / "contact-levels" / "bank_account_high").iterdir()
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "comparison.csv"), saved)
+    assert {p.stem for p in (folder / "scenarios").iterdir()} == set(saved["scenario"])
+    staffing = pd.read_csv(folder / "staffing.csv")
+    assert set(staffing["scenario"]) == set(saved["scenario"])
+    from matplotlib.image import imread
+
+    image = imread(folder / "tradeoff.png")
+    assert image.shape[0] > 300 and image.shape[1] > 400
+    assert image[..., :3].std() > 0.05  # not blank: points, bars and labels drawn
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "contact_levels" and manifest["status"] == "complete"
 
 
 def test_contact_levels_command_refuses_bad_input(

@@ -216,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
             "that meets the service-level goal, then compare them"
         ),
     )
+    levels.add_argument(
+        "-o",
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="results folder (default: results); saved under RESULTS/contact-levels/<name>/",
+    )
+    levels.add_argument("--no-save", action="store_true", help="print only, write nothing")
     levels.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     validate = sub.add_parser("validate", help="check scenario files and report every problem")

@@ -99,11 +99,11 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
             return _schema()
         if args.command == "validate":
             return _validate(args.scenarios, console, errors)
-        if args.command == "contact-levels":
-            return _contact_levels(args, console, errors)
         if args.command == "report":
             return _report(args.folder, console, errors)
         command = list(argv) if argv is not None else sys.argv[1:]
+        if args.command == "contact-levels":
+            return _contact_levels(args, console, errors, command)
         if args.command == "compare":
             return _compare(args, console, errors, command)
         if args.command == "sweep":
@@ -594,7 +594,9 @@ def _print_satisfaction(result: SimulationResult, console: Console) -> None:
     console.print(grid)
 
 
-def _contact_levels(args: argparse.Namespace, console: Console, errors: Console) -> int:
+def _contact_levels(
+    args: argparse.Namespace, console: Console, errors: Console, argv: list[str]
+) -> int:
     """Run each scenario under one seed and print the contact-level comparison."""
     from servsim.analysis import contact_level_comparison, wide_comparison
     from servsim.experiment import simulate
@@ -652,17 +654,48 @@ def _contact_levels(args: argparse.Namespace, console: Console, errors: Console)
             )
         )
     console.print(table)
-    if args.derive:
-        _print_sensitivities(scenarios, replications, seed, console)
+    effects = _print_sensitivities(scenarios, replications, seed, console) if args.derive else None
     if args.csv is not None:
         comparison.to_csv(args.csv, index=False)
         console.print(f"comparison written to {args.csv}", highlight=False)
+    if not args.no_save:
+        folder = _save_contact_levels(
+            args, argv, [r.scenario for r in results], comparison, effects
+        )
+        console.print(f"results written to {folder}", highlight=False)
     return EXIT_OK
+
+
+def _save_contact_levels(
+    args: argparse.Namespace,
+    argv: list[str],
+    scenarios: list[Scenario],
+    comparison: pd.DataFrame,
+    effects: pd.DataFrame | None,
+) -> Path:
+    """The contact-level study as a results folder, with its trade-off figure."""
+    from servsim.plots import contact_level_tradeoff
+
+    name = scenarios[0].name.removesuffix("_high") if args.derive else scenarios[0].name
+    manifest = results.base_manifest(
+        "contact_levels",
+        seed=args.seed,
+        replications=args.replications,
+        command=["servsim", *argv],
+    )
+    manifest["scenarios"] = [s.name for s in scenarios]
+    with results.recording(results.CONTACT_LEVELS, args.results, name, manifest) as record:
+        results.save_contact_levels(record, scenarios, comparison, effects)
+        figure = contact_level_tradeoff(comparison)
+        results.write_atomic(
+            record.folder / "tradeoff.png", lambda path: figure.savefig(path, format="png")
+        )
+    return record.final
 
 
 def _print_sensitivities(
     scenarios: list[Scenario], replications: int, seed: int, console: Console
-) -> None:
+) -> pd.DataFrame:
     """Where each change pays off: its paired effect at each contact level, with its CI."""
     from servsim.derive import sensitivities
     from servsim.presentation import metric_label
@@ -692,6 +725,7 @@ def _print_sensitivities(
             _CHANGE_LABELS.get(str(change), str(change)), metric_label(str(metric)), *cells
         )
     console.print(table)
+    return effects
 
 
 _CHANGE_LABELS = {

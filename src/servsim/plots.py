@@ -338,3 +338,52 @@ def staffing_over_time(staffing: pd.DataFrame, days: float = 1.0) -> Figure:
     axes.set_title(title)
     axes.legend(fontsize=8)
     return figure
+
+
+def contact_level_tradeoff(comparison: pd.DataFrame) -> Figure:
+    """Cost per resolved issue against CSAT, one point per scenario with its 95% CI bars.
+
+    The trade-off a contact level is chosen on: what resolving an issue costs against how
+    customers rate the service, each scenario labelled with its contact level.
+
+    Args:
+        comparison: :func:`servsim.analysis.contact_level_comparison`'s tidy table.
+    """
+    title = "contact levels: cost per resolved issue against CSAT"
+    needed = {"cost_per_resolved_issue", "csat_mean"}
+    if comparison.empty or not needed <= set(comparison["metric"]):
+        return _no_data(title)
+    figure = _figure(7.0, 5.0)
+    axes = figure.add_subplot()
+    for index, (scenario, rows) in enumerate(comparison.groupby("scenario", sort=False)):
+        cells = {
+            (str(metric), stat): float(value)
+            for metric, low, mean, high in rows[["metric", "ci_low", "mean", "ci_high"]].itertuples(
+                index=False
+            )
+            for stat, value in (("low", low), ("mean", mean), ("high", high))
+        }
+        x, y = cells[("cost_per_resolved_issue", "mean")], cells[("csat_mean", "mean")]
+        axes.errorbar(
+            x,
+            y,
+            xerr=[[x - cells[("cost_per_resolved_issue", "low")]],
+                  [cells[("cost_per_resolved_issue", "high")] - x]],
+            yerr=[[y - cells[("csat_mean", "low")]], [cells[("csat_mean", "high")] - y]],
+            fmt="o",
+            color=f"C{index}",
+            capsize=4,
+        )  # fmt: skip
+        level = str(rows["contact_level"].iloc[0])
+        axes.annotate(
+            f"{level} ({scenario})",
+            (x, y),
+            xytext=(6, 6),
+            textcoords="offset points",
+            fontsize=9,
+        )
+    axes.set_xlabel("cost per resolved issue (mean, 95% CI)")
+    axes.set_ylabel("CSAT 1-5 (mean, 95% CI)")
+    axes.margins(0.25)
+    axes.set_title(title)
+    return figure

@@ -17,6 +17,7 @@ that writes its files into a :class:`Recording`.
 from servsim.results.folders import (
     COMPARISON,
     COMPLETE,
+    CONTACT_LEVELS,
     FAILED,
     INTERRUPTED,
     MANIFEST,
@@ -55,6 +56,7 @@ from servsim.results.kinds import (
     read_run,
     run_manifest,
     save_comparison,
+    save_contact_levels,
     save_run,
     start_comparison,
     start_run,
@@ -67,6 +69,7 @@ from servsim.results.sweeps import POINT_FILES, SweepExists, SweepFolder, open_s
 __all__ = [
     "COMPARISON",
     "COMPLETE",
+    "CONTACT_LEVELS",
     "FAILED",
     "INTERRUPTED",
     "MANIFEST",
@@ -103,6 +106,7 @@ __all__ = [
     "remove_spool",
     "run_manifest",
     "save_comparison",
+    "save_contact_levels",
     "save_run",
     "scenario_hash",
     "scenario_yaml",

@@ -337,6 +337,12 @@ COMPARISON = ResultKind(
     (MANIFEST, "summary.csv", "differences.csv"),
     made_by="servsim compare",
 )
+CONTACT_LEVELS = ResultKind(
+    "contact_levels",
+    "contact-levels",
+    (MANIFEST, "comparison.csv"),
+    made_by="servsim contact-levels",
+)
 SWEEP = ResultKind(
     "sweep", "sweeps", (MANIFEST, "table.parquet", "summary.csv"), made_by="servsim sweep"
 )

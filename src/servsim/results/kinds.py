@@ -221,6 +221,39 @@ def start_comparison(
         record.text(f"{SCENARIOS}/{scenario_name}.yaml", scenario_yaml(scenario))
 
 
+def save_contact_levels(
+    record: Recording,
+    scenarios: Sequence[Scenario],
+    comparison: pd.DataFrame,
+    sensitivities: pd.DataFrame | None = None,
+) -> None:
+    """Write a contact-level study's files.
+
+    The scenarios as run, the side-by-side table, the staffing of each scenario, and with
+    ``--derive`` the sensitivities.
+    """
+    for scenario in scenarios:
+        record.text(f"{SCENARIOS}/{scenario.name}.yaml", scenario_yaml(scenario))
+    record.table("comparison", comparison, parquet=True)
+    staffing = pd.DataFrame(
+        [
+            {
+                "scenario": scenario.name,
+                "contact_level": scenario.contact_level,
+                "pool": pool.name,
+                "side": side,
+                "headcount_per_shift": "/".join(str(s.headcount) for s in pool.shifts)
+                or str(pool.headcount),
+            }
+            for scenario in scenarios
+            for side, pool in scenario.staff.pools()
+        ]
+    )
+    record.table("staffing", staffing)
+    if sensitivities is not None:
+        record.table("sensitivities", sensitivities, parquet=True)
+
+
 def save_comparison(record: Recording, comparison: Comparison) -> None:
     """Write a finished comparison's tables (CSV to read, Parquet with types kept)."""
     for label, table in (
