@@ -153,3 +153,27 @@ def test_the_staffing_search_finds_the_erlang_c_headcount(start: int) -> None:
     assert found.service_level >= 0.8
     # from below it only added, from above it only removed
     assert set(found.steps) == ({"+agents"} if start < 8 else {"-agents"})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [3, 17, 2026])
+def test_the_trade_offs_hold_on_a_base_they_were_not_tuned_on(seed: int) -> None:
+    """§8.8-8.9 on the helpdesk derived at three levels and staffed by the search."""
+    from servsim.derive import derive_levels, staff_to_goal
+
+    base = servsim.load_scenario(SCENARIOS / "helpdesk.yaml")
+    staffed = [staff_to_goal(s, 4, seed).scenario for s in derive_levels(base)]
+    differences = compare(staffed, replications=5, seed=seed).differences
+    for metric, sign in (
+        ("cost_per_resolved_issue", -1),
+        ("potential_efficiency", +1),
+        ("csat_sd", -1),
+        ("stellar_moments", -1),
+        ("bitter_moments", -1),
+    ):
+        rows = differences[differences["metric"] == metric]
+        assert len(rows) == 2
+        if sign < 0:
+            assert (rows["ci_high"] < 0).all(), (metric, rows)
+        else:
+            assert (rows["ci_low"] > 0).all(), (metric, rows)
