@@ -93,7 +93,10 @@ def test_less_contact_moves_each_trade_off_the_way_the_theory_says(
         assert ((low - medium) * (1 if direction == "higher" else -1) > 0).all()
 
 
-@pytest.mark.parametrize("seed", [3, 17, 2026])
+@pytest.mark.parametrize(
+    "seed",
+    [3, pytest.param(17, marks=pytest.mark.slow), pytest.param(2026, marks=pytest.mark.slow)],
+)
 def test_front_line_staff_and_training_move_csat_more_at_high_contact(seed: int) -> None:
     """§8.10: where customers live the front line, what it gives them shows in CSAT."""
     from servsim.derive import sensitivities
