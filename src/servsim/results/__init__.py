@@ -4,6 +4,7 @@ Layout (``results`` is the default root, ``-o`` chooses another)::
 
     results/<scenario>/<run-id>/              servsim run       (kind RUN)
     results/compare/<name>/<run-id>/          servsim compare   (kind COMPARISON)
+    results/contact-levels/<name>/<run-id>/   servsim contact-levels (kind CONTACT_LEVELS)
     results/sweeps/<name>/                    servsim sweep     (kind SWEEP, resumable)
     results/<...>/<run-id>.failed/            a run that failed: scenario, manifest, error.txt
     results/<...>/.<run-id>.partial/          being written (or left by a killed writer)
