@@ -338,6 +338,8 @@ def test_contact_level_comparison_is_tidy(weak_result: servsim.SimulationResult)
     busy = sum(table[f"occupancy[{p}]"] * table[f"staff_hours[{p}]"] for p in ("hosts", "clerks"))
     hours = table["staff_hours[hosts]"] + table["staff_hours[clerks]"]
     assert occupancy["mean"].iloc[0] == pytest.approx((busy / hours).mean())  # staff-weighted
+    total = long[(long["scenario"] == "weak_counter") & (long["metric"] == "staff_hours_total")]
+    assert total["mean"].iloc[0] == pytest.approx(hours.mean())  # the pools' hours added up
     assert (long.groupby("scenario")["archetype"].nunique() == 1).all()
 
     wide = wide_comparison(long)

@@ -341,16 +341,20 @@ def _abs_correlation(row: Mapping[str, float]) -> float:
 
 COMPARISON_METRICS = (
     "cost_per_resolved_issue",
+    "staff_hours_total",
     "potential_efficiency",
     "occupancy_mean",
     *STANDARDS,
     "csat_mean",
     "csat_sd",
     "nps",
+    "stellar_moments",
+    "bitter_moments",
     "procedural_score",
     "personal_score",
 )
-"""Rows of :func:`contact_level_comparison`; ``occupancy_mean`` is the mean over pools."""
+"""Rows of :func:`contact_level_comparison`; ``occupancy_mean`` is the staff-weighted mean
+over pools and ``staff_hours_total`` the pools' staff hours on the floor added up."""
 
 
 def contact_level_comparison(results: Sequence[SimulationResult]) -> pd.DataFrame:
@@ -366,7 +370,11 @@ def contact_level_comparison(results: Sequence[SimulationResult]) -> pd.DataFram
     rows = []
     for result in results:
         table = result.replications
-        per_replication = table.assign(occupancy_mean=staff_weighted_occupancy(table))
+        hours = [c for c in table.columns if str(c).startswith("staff_hours[")]
+        per_replication = table.assign(
+            occupancy_mean=staff_weighted_occupancy(table),
+            staff_hours_total=table[hours].sum(axis=1) if hours else np.nan,
+        )
         archetype = result.archetype
         for metric in COMPARISON_METRICS:
             values = (
