@@ -260,6 +260,23 @@ def _customer_key(table: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return np.asarray(replication * (1 << 40) + customer, dtype=np.int64)
 
 
+def importance_of(
+    sums: pd.DataFrame,
+    moments: pd.DataFrame,
+    satisfaction: pd.DataFrame,
+    scenario: ResolvedScenario,
+    importance: Literal["stated", "derived"] = "derived",
+) -> pd.DataFrame:
+    """Importance-performance of a run, from its kept sums or else its moments.
+
+    ``sums`` has a ``touchpoint`` column (:func:`importance_sums`, stacked); a result made
+    before runs kept them has none, and its moments and answers are read instead.
+    """
+    if not sums.empty:
+        return importance_from_sums(sums.set_index("touchpoint"), scenario, importance)
+    return importance_performance(moments, satisfaction, scenario, importance)
+
+
 def importance_from_sums(
     sums: pd.DataFrame,
     scenario: ResolvedScenario,

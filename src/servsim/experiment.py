@@ -19,8 +19,7 @@ import pandas as pd
 from servsim.analysis import (
     Archetype,
     classify_archetype,
-    importance_from_sums,
-    importance_performance,
+    importance_of,
 )
 from servsim.executors import (
     Executor,
@@ -176,12 +175,9 @@ class SimulationResult:
         self, importance: Literal["stated", "derived"] = "derived"
     ) -> pd.DataFrame:
         """Importance-performance of the moments of truth over every replication's customers."""
-        if self.importance.empty:  # a result made without the sums
-            return importance_performance(
-                self.moments, self.satisfaction, self.scenario, importance
-            )
-        sums = self.importance.set_index("touchpoint")
-        return importance_from_sums(sums, self.scenario, importance)
+        return importance_of(
+            self.importance, self.moments, self.satisfaction, self.scenario, importance
+        )
 
 
 def _stack(results: list[ReplicationResult]) -> RecordTables:

@@ -201,7 +201,7 @@ def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
         tally.total(column("waiting_at_horizon", name), float(still_waiting.sum()))
 
 
-_SHARES = (
+_RATIOS = (
     "potential_efficiency",
     "first_contact_resolution",
     "repeated_questions_share",
@@ -238,7 +238,7 @@ def finish_metrics(
         out[name] = tally.value(name)
         for p in PERCENTILES:
             out[column(name, percentile=p)] = tally.percentile(name, p)
-    for name in _SHARES:
+    for name in _RATIOS:
         out[name] = tally.value(name)
     out["in_system_at_end"] = tally.sum_of("in_system_at_end")
     headline = "service_level_offered" + (

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from servsim.analysis import archetype_scores, importance_sums
-from servsim.catalogue import column
+from servsim.catalogue import column, lookup
 from servsim.intervals import VISIT_SUMS, interval_bins, interval_sums, visit_sums
 from servsim.metrics import add_batch, finish_metrics
 from servsim.model import simulate_replication
@@ -105,11 +105,11 @@ def overload_warnings(
         replication: its number.
     """
     out = []
-    prefix = "waiting_at_horizon["
     for name, waiting in metrics.items():
-        if not name.startswith(prefix) or not waiting > 0:
+        found = lookup(name)
+        if found is None or found.metric.key != "waiting_at_horizon" or not waiting > 0:
             continue
-        pool = name[len(prefix) : -1]
+        pool = str(found.subject)
         count = int(waiting)
         occupancy = metrics.get(column("occupancy", pool), math.nan)
         many = count >= max(OVERLOAD_MIN_CUSTOMERS, OVERLOAD_SHARE * customers)

@@ -31,8 +31,7 @@ from servsim import plots, results
 from servsim.analysis import (
     ARCHETYPE_THRESHOLD,
     classify_archetype,
-    importance_from_sums,
-    importance_performance,
+    importance_of,
 )
 from servsim.catalogue import CATALOGUE, STANDARDS, column, keys, lookup, unit_of
 from servsim.metrics import daily_metrics
@@ -271,12 +270,10 @@ def _importance_performance_table(run: _Run) -> pd.DataFrame:
     moments, satisfaction = run.table("moments"), run.table("satisfaction")
     if run.scenario is None:
         return pd.DataFrame()
-    sums = run.table("importance")
-    if not sums.empty:  # saved by every run since records: summary
-        return importance_from_sums(sums.set_index("touchpoint"), run.scenario)
-    if moments.empty or satisfaction.empty:
+    sums = run.table("importance")  # saved by every run since records: summary
+    if sums.empty and (moments.empty or satisfaction.empty):
         return pd.DataFrame()
-    return importance_performance(moments, satisfaction, run.scenario)
+    return importance_of(sums, moments, satisfaction, run.scenario)
 
 
 def _importance_performance(run: _Run, table: pd.DataFrame) -> str:

@@ -395,6 +395,9 @@ class ServiceSystem:
         Nothing that started before the earliest service still under way can change any
         more: customers who left by then, with no status inquiry in progress, are done.
         """
+        if self.recorder.on_batch is None:  # no consumer: the rows only become columns
+            self.recorder.compact()
+            return
         starts = [c.visit.started for c in self.active.values() if c.visit is not None]
         starts += [c.inquiry.started for c in self.inquiring.values() if c.inquiry is not None]
         open_since = min([self.env.now, *(s for s in starts if not math.isnan(s))])
