@@ -321,9 +321,13 @@ def test_the_day_view_and_figure_show_a_training_plan_pool_by_pool(
     result = servsim.simulate(scenario, replications=1, seed=1)
     figure = daily_profile(daily_metrics(result.records, result.scenario))
     pools = [p.name for _, p in result.scenario.staff.pools()]
-    assert len(figure.axes) == 3 * len(pools)
+    assert len(figure.axes) == 3 * len(pools)  # proficiency moves: its row is drawn
     titles = {axes.get_title() for axes in figure.axes}
     assert set(pools) <= titles
+    # without training proficiency never moves: its flat row is left out
+    untrained = servsim.simulate(scenario.with_overrides({"training.programmes": []}), 1, 1)
+    flat = daily_profile(daily_metrics(untrained.records, untrained.scenario))
+    assert len(flat.axes) == 2 * len(pools)
     # each pool's waits on its own scale: the y limits differ between the pools
     limits = [axes.get_ylim() for axes in figure.axes[-len(pools) :]]
     assert len(set(limits)) == len(pools)

@@ -214,21 +214,22 @@ def importance_performance_grid(table: pd.DataFrame) -> Figure:
     figure = _figure(7.0, 5.5)
     axes = figure.add_subplot()
     axes.scatter(performance, importance, s=60, color="#2166ac", zorder=3)
-    for row in table.itertuples(index=False):
+    for number, row in enumerate(table.itertuples(index=False)):
         label = str(row.touchpoint)
         if "priority" in table.columns:
             label = f"{row.priority}. {label}"
         axes.annotate(
             label,
             (float(row.performance), float(row.relative_importance)),  # type: ignore[arg-type]
-            xytext=(5, 5),
+            xytext=(6, 4 if number % 2 == 0 else -12),  # neighbours alternate above and below
             textcoords="offset points",
             fontsize=9,
         )
     axes.axvline(0.0, color="grey", linewidth=1)
     axes.axhline(IMPORTANCE_SPLIT, color="grey", linewidth=1)
     low, high = float(np.nanmin(performance)), float(np.nanmax(performance))
-    axes.set_xlim(min(UTILITY_SCALE[0], low - 0.2), max(UTILITY_SCALE[1], high + 0.2))
+    # room on the right for the labels of the best-performing moments
+    axes.set_xlim(min(UTILITY_SCALE[0], low - 0.2), max(UTILITY_SCALE[1], high) + 0.8)
     axes.set_ylim(-0.05, 1.12)
     for name, (x, y, ha, va) in QUADRANT_CORNERS.items():
         axes.text(x, y, name, transform=axes.transAxes, ha=ha, va=va, color="grey", style="italic")
@@ -258,11 +259,16 @@ def daily_profile(daily: pd.DataFrame) -> Figure:
     ]
     frame = daily.groupby(["day", "pool"], as_index=False)[columns].mean()
     pools = list(dict.fromkeys(frame["pool"].astype(str)))
-    figure = _figure(max(6.0, 4.2 * len(pools)), 7.5)
-    grid = figure.subplots(3, len(pools), sharex=True, squeeze=False)
+    # proficiency only when it moves somewhere (a training plan, forgetting): a flat line says
+    # nothing the scenario does not
+    moving = "proficiency" in frame and frame.groupby("pool")["proficiency"].nunique().max() > 1
+    panels = 3 if moving else 2
+    figure = _figure(max(6.0, 4.2 * len(pools)), 2.5 * panels + 0.5)
+    grid = figure.subplots(panels, len(pools), sharex=True, squeeze=False)
     for index, pool in enumerate(pools):  # each pool its own column: its own scales
         rows = frame[frame["pool"].astype(str) == pool]
-        staff, proficiency, wait = grid[:, index]
+        staff, wait = grid[0, index], grid[-1, index]
+        proficiency = grid[1, index] if moving else None
         colour = f"C{index}"
         days = rows["day"].to_numpy(dtype=np.float64)
         if "staff_hours" in rows:
@@ -278,15 +284,16 @@ def daily_profile(daily: pd.DataFrame) -> Figure:
             )
         staff.set_title(pool)
         staff.legend(fontsize=8)
-        if "proficiency" in rows:
+        if proficiency is not None:
             proficiency.plot(days, rows["proficiency"], color=colour, marker=".")
         if "wait_mean" in rows:
             wait.plot(days, rows["wait_mean"] / 60.0, color=colour, marker=".")
         wait.set_xlabel("day")
         if index == 0:
             staff.set_ylabel("staff hours")
-            proficiency.set_ylabel("proficiency (end of day)")
             wait.set_ylabel("mean wait (min)")
+            if proficiency is not None:
+                proficiency.set_ylabel("proficiency (end of day)")
     figure.suptitle(f"{title}: staff hours, proficiency and waits, each pool on its own scale")
     return figure
 
