@@ -275,9 +275,11 @@ class PlannedShift:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ShiftPlan:
     """The chosen shifts and what they add up to, interval by interval.
+
+    The plan holds numpy arrays, so two plans compare by identity, not by value.
 
     Attributes:
         shifts: The chosen shifts, by day, start, template and break.
@@ -290,7 +292,9 @@ class ShiftPlan:
         cost: Total cost, the minimised objective.
         optimal: ``True`` if HiGHS proved the plan optimal (within ``mip_rel_gap``);
             ``False`` if the time limit stopped it with a feasible but unproven plan.
-        status: ``"optimal"`` or ``"time limit: feasible, not proved optimal"``.
+        status: ``"optimal"``, ``"time limit: feasible, not proved optimal"``, or (any other
+            early stop HiGHS reports with a solution) ``"stopped early: feasible, not proved
+            optimal"``.
         message: HiGHS's own message, for the record.
         mip_gap: Relative gap between the plan's cost and the solver's lower bound
             (0 when proved optimal to the last unit).
@@ -455,8 +459,8 @@ def schedule_shifts(
     and ``x`` integer ``>= 0``, where column ``j`` of ``A`` is one candidate shift (template
     x start day x start time x break position) and row ``i`` one interval. Each ``x_j`` is
     bounded above by the largest requirement it covers (more can never help), and
-    candidates that cover no required interval are left out, which keeps a week of
-    30-minute intervals well below a second.
+    candidates that cover no required interval are left out: a week of 30-minute intervals
+    with three templates and starts every 30 minutes solves in a few tenths of a second.
 
     Args:
         requirements: Staff required per interval, whole numbers >= 0, over whole days from
@@ -542,8 +546,14 @@ def schedule_shifts(
                 f"{message}; raise time_limit"
             )
         counts[useful] = np.rint(result.x).astype(np.int64)
-        optimal = result.status == 0
-        status = "optimal" if optimal else "time limit: feasible, not proved optimal"
+        code = int(result.status)  # 0 optimal, 1 time/iteration limit, 4 other
+        optimal = code == 0
+        if optimal:
+            status = "optimal"
+        elif code == 1:
+            status = "time limit: feasible, not proved optimal"
+        else:
+            status = "stopped early: feasible, not proved optimal"
         raw_gap = getattr(result, "mip_gap", None)
         gap = float(raw_gap) if raw_gap is not None else 0.0
 
