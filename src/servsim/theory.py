@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -606,6 +607,72 @@ def erlang_a(
 # --------------------------------------------------------------------------
 
 
+def _fewest_servers(
+    meets: Callable[[int], bool],
+    known_to_miss: int,
+    max_servers: int,
+    goal_text: str,
+) -> int:
+    """The smallest server count above ``known_to_miss`` for which ``meets`` holds.
+
+    Every staffing inverse here asks the same question of a different measure, and each measure
+    moves one way as agents are added, so ``meets`` is false up to some count and true from
+    there on. Doubling from ``known_to_miss + 1`` brackets that count in O(log n) evaluations
+    and bisection then pins it down, so the forward model is solved only a few dozen times even
+    for thousands of agents. ``known_to_miss`` lets Erlang C start above the offered load, where
+    the forward model is defined at all.
+
+    Args:
+        meets: Whether this many agents meet the goal; monotone in the count.
+        known_to_miss: A count (>= 0) known not to meet the goal; never passed to ``meets``.
+        max_servers: Give up beyond this many agents.
+        goal_text: The goal in words, for the error message.
+
+    Returns:
+        The smallest count ``n > known_to_miss`` with ``meets(n)``.
+
+    Raises:
+        ValueError: If no count up to ``max_servers`` meets the goal.
+    """
+    cap = _servers_cap(max_servers)
+
+    def give_up() -> ValueError:
+        return ValueError(f"more than {cap} agents would be needed for {goal_text}")
+
+    low = known_to_miss
+    if low >= cap:
+        raise give_up()
+    high = low + 1
+    while not meets(high):
+        low = high
+        high = 2 * high
+        if high > cap:
+            if low < cap and meets(cap):
+                high = cap
+                break
+            raise give_up()
+    while high - low > 1:
+        middle = (low + high) // 2
+        if meets(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _servers_cap(max_servers: int) -> int:
+    """Return ``max_servers`` as an int, or raise if it is not an integer >= 1."""
+    try:
+        return _servers(max_servers)
+    except ValueError:
+        raise ValueError(f"max_servers must be an integer >= 1, got {max_servers!r}") from None
+
+
+def _known_to_miss(load: float, patience: float) -> int:
+    """A server count that misses any goal: Erlang C has no steady state up to the load."""
+    return math.floor(load) if math.isinf(patience) else 0
+
+
 def servers_for_service_level(
     arrival_rate: float,
     mean_service_time: float,
@@ -620,10 +687,10 @@ def servers_for_service_level(
     count as misses), which never falls when an agent is added, so the answer is found by
     bisection between a count known to miss and one known to meet the goal. With
     ``mean_patience = math.inf`` it is the Erlang C staffing (always more agents than the
-    offered load).
+    offered load). An interval without arrivals needs no agents: ``arrival_rate == 0`` gives 0.
 
     Args:
-        arrival_rate: Mean arrivals per unit time (``lambda``), > 0.
+        arrival_rate: Mean arrivals per unit time (``lambda``), >= 0.
         mean_service_time: Mean service time in the same unit, > 0.
         target: The answer-time target, >= 0.
         goal: The share to answer within the target, in (0, 1).
@@ -637,37 +704,25 @@ def servers_for_service_level(
         ValueError: If an argument is out of range, or the goal needs more than
             ``max_servers`` agents (with impatient customers a goal near 1 may be unreachable).
     """
-    lam = _positive("arrival_rate", arrival_rate)
+    lam = _non_negative("arrival_rate", arrival_rate)
     service = _positive("mean_service_time", mean_service_time)
     wait_target = _target(target)
     if not 0.0 < goal < 1.0:
         raise ValueError(f"goal must lie strictly between 0 and 1, got {goal!r}")
     patience = _patience(mean_patience)
+    if lam == 0.0:
+        return 0
     load = lam * service
 
     def meets(servers: int) -> bool:
         return erlang_a(lam, service, servers, patience).service_level(wait_target) >= goal
 
-    low = max(math.floor(load), 0) if math.isinf(patience) else 0  # known to miss
-    high = max(low + 1, 1)
-    while not meets(high):
-        low = high
-        high = 2 * high
-        if high > max_servers:
-            if meets(max_servers):
-                high = max_servers
-                break
-            raise ValueError(
-                f"more than {max_servers} agents would be needed for {goal:.0%} within "
-                f"{wait_target:g} at an offered load of {load:.4g} erlangs"
-            )
-    while high - low > 1:
-        middle = (low + high) // 2
-        if meets(middle):
-            high = middle
-        else:
-            low = middle
-    return high
+    return _fewest_servers(
+        meets,
+        _known_to_miss(load, patience),
+        max_servers,
+        f"{goal:.0%} within {wait_target:g} at an offered load of {load:.4g} erlangs",
+    )
 
 
 # --------------------------------------------------------------------------
