@@ -28,17 +28,26 @@ All functions are pure: there is no module-level mutable state or caching.
 
 from __future__ import annotations
 
+import difflib
 import math
 import operator
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special
 
 __all__ = [
+    "TARGET_HELP",
     "ErlangA",
     "ErlangC",
+    "StaffingTarget",
+    "TargetKind",
+    "agents_to_schedule",
     "erlang_a",
     "erlang_b",
     "erlang_c",
@@ -46,7 +55,12 @@ __all__ = [
     "littles_law_length",
     "littles_law_time",
     "offered_load",
+    "parse_target",
+    "servers_for_abandonment",
+    "servers_for_asa",
+    "servers_for_occupancy",
     "servers_for_service_level",
+    "servers_for_targets",
 ]
 
 # Stop extending the Erlang A chain once a bound on the (length-weighted)
@@ -602,8 +616,304 @@ def erlang_a(
 
 
 # --------------------------------------------------------------------------
+# Staffing targets as planners write them
+# --------------------------------------------------------------------------
+
+TargetKind = Literal["service_level", "asa", "abandonment", "occupancy"]
+"""What a staffing target bounds: service level from below, the other three from above."""
+
+_DIRECTION: dict[TargetKind, str] = {
+    "service_level": ">=",
+    "asa": "<=",
+    "abandonment": "<=",
+    "occupancy": "<=",
+}
+
+_TIME_UNITS: dict[str, float] = {"s": 1.0, "min": 60.0, "h": 3600.0}
+
+TARGET_HELP = (
+    "write a staffing target as service_level>=80%@20s (share answered within a time), "
+    "asa<=30s (average speed of answer), abandonment<=5% (share of callers who give up) "
+    "or occupancy<=85% (share of agent time busy); a share is 0.8 or 80%, a time takes "
+    "s, min or h"
+)
+"""What :func:`parse_target` accepts, in the words its error messages use."""
+
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_TARGET_PATTERN = re.compile(
+    rf"\s*(?P<kind>[A-Za-z_]+)\s*(?P<op>[<>=!≤≥]+)\s*(?P<bound>{_NUMBER})\s*"
+    rf"(?P<unit>%|[A-Za-z]+)?\s*(?:@\s*(?P<time>{_NUMBER})\s*(?P<time_unit>[A-Za-z]+)?\s*)?"
+)
+
+
+@dataclass(frozen=True)
+class StaffingTarget:
+    """One staffing target in the industry's terms, such as 80/20 or "ASA at most 30 s".
+
+    Planners state goals as a bound on one measure; this keeps the measure, the bound and,
+    for a service level, the answer time together so that a list of them can be checked and
+    inverted (:func:`servers_for_targets`). ``str()`` gives the canonical text that
+    :func:`parse_target` reads back to an equal target. Times are in the unit of the rates
+    and service times they are used with (seconds when parsed).
+
+    Attributes:
+        kind: ``"service_level"`` (share of all arrivals answered within ``answer_time``, at
+            least ``bound``), ``"asa"`` (mean wait of answered calls, at most ``bound``),
+            ``"abandonment"`` (share of arrivals who give up, at most ``bound``) or
+            ``"occupancy"`` (share of agent time busy, at most ``bound``).
+        bound: The goal: a share in (0, 1) for a service level, a time > 0 for ASA, a share
+            in (0, 1] for abandonment and occupancy.
+        answer_time: The answer-time target of a service level (finite, >= 0); ``None`` for
+            the other kinds.
+    """
+
+    kind: TargetKind
+    bound: float
+    answer_time: float | None = None
+
+    def __post_init__(self) -> None:
+        """Check the bound against the kind, so an impossible target fails where it is made."""
+        if self.kind not in _DIRECTION:
+            raise ValueError(f"kind must be one of {', '.join(_DIRECTION)}, got {self.kind!r}")
+        bound = float(self.bound)
+        object.__setattr__(self, "bound", bound)
+        if self.kind == "service_level":
+            if self.answer_time is None:
+                raise ValueError("a service_level target needs an answer_time (80% within 20s)")
+            answer_time = float(self.answer_time)
+            if not (answer_time >= 0.0 and math.isfinite(answer_time)):
+                raise ValueError(
+                    f"answer_time must be a finite time >= 0, got {self.answer_time!r}"
+                )
+            object.__setattr__(self, "answer_time", answer_time)
+            if not 0.0 < bound < 1.0:
+                raise ValueError(
+                    "a service level goal must be a share strictly between 0 and 1 (0 "
+                    "asks nothing and 100% cannot be promised), got "
+                    f"{self.bound!r}"
+                )
+            return
+        if self.answer_time is not None:
+            raise ValueError(f"only a service_level target has an answer_time, not {self.kind}")
+        if self.kind == "asa":
+            if not (bound > 0.0 and math.isfinite(bound)):
+                raise ValueError(
+                    "an ASA bound must be a finite time > 0 (an ASA of 0 would need "
+                    f"infinitely many agents), got {self.bound!r}"
+                )
+        elif not 0.0 < bound <= 1.0:
+            reason = (
+                "impatient callers always give up with some probability"
+                if self.kind == "abandonment"
+                else "with calls to answer agents are always busy some of the time"
+            )
+            raise ValueError(
+                f"an {self.kind} bound must be a share above 0 and at most 1 ({reason}), "
+                f"got {self.bound!r}"
+            )
+
+    def __str__(self) -> str:
+        """The canonical planner's text, e.g. ``service_level>=0.8@20s``."""
+        text = f"{self.kind}{_DIRECTION[self.kind]}{_number_text(self.bound)}"
+        if self.kind == "asa":
+            return f"{text}s"
+        if self.answer_time is not None:
+            return f"{text}@{_number_text(self.answer_time)}s"
+        return text
+
+    def achieved(self, queue: ErlangA | ErlangC) -> float:
+        """The measure this target bounds, as the forward model ``queue`` reports it.
+
+        Args:
+            queue: A solved queue from :func:`erlang_a` or :func:`erlang_c`.
+
+        Returns:
+            The service level within ``answer_time``, the ASA of answered calls, the
+            abandonment probability (0 for Erlang C) or the occupancy.
+        """
+        if self.kind == "service_level":
+            assert self.answer_time is not None  # checked in __post_init__
+            return queue.service_level(self.answer_time)
+        if self.kind == "asa":
+            return queue.mean_wait_served if isinstance(queue, ErlangA) else queue.mean_wait
+        if self.kind == "abandonment":
+            return queue.abandon_probability if isinstance(queue, ErlangA) else 0.0
+        return queue.occupancy
+
+    def is_met(self, queue: ErlangA | ErlangC) -> bool:
+        """Whether ``queue`` meets this target (bounds are inclusive).
+
+        Args:
+            queue: A solved queue from :func:`erlang_a` or :func:`erlang_c`.
+
+        Returns:
+            ``True`` if the measure is on the right side of the bound.
+        """
+        value = self.achieved(queue)
+        return value >= self.bound if self.kind == "service_level" else value <= self.bound
+
+
+def _number_text(value: float) -> str:
+    """Shortest text that reads back to ``value``: ``20`` for 20.0, else ``repr``."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def parse_target(text: str) -> StaffingTarget:
+    """Read a staffing target as a planner writes it.
+
+    Accepted forms (spaces around the parts are ignored, the measure's name is not case
+    sensitive)::
+
+        service_level>=0.8@20s   service_level>=80%@20s   (80/20)
+        asa<=30s                 asa<=0.5min
+        abandonment<=0.05        abandonment<=5%
+        occupancy<=0.85          occupancy<=85%
+
+    Shares are a decimal or a percentage; times need a unit, ``s``, ``min`` or ``h``, and come
+    back in seconds, so use the result with rates per second and service times in seconds. A
+    bare number for a time is refused rather than guessed (30 could be seconds or minutes),
+    and so is the wrong direction (``asa>=30s``): a bound pointing the wrong way asks for
+    worse service and would silently staff too few.
+
+    Args:
+        text: The target, e.g. ``"service_level>=80%@20s"``.
+
+    Returns:
+        The parsed target.
+
+    Raises:
+        ValueError: If ``text`` is not one of the forms above; the message says what is
+            allowed, since it reaches command-line users as is.
+        TypeError: If ``text`` is not a string.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"a staffing target must be a string, got {type(text).__name__}")
+    match = _TARGET_PATTERN.fullmatch(text)
+    if match is None:
+        raise _target_error(text, "expected a measure, then >= or <=, then a value")
+    name = match["kind"].lower()
+    kind = next((known for known in _DIRECTION if known == name), None)
+    if kind is None:
+        close = difflib.get_close_matches(name, _DIRECTION, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise _target_error(text, f"unknown measure {match['kind']!r}{hint}")
+    direction = _DIRECTION[kind]
+    if match["op"] != direction:
+        raise _target_error(
+            text, f"{kind} is bounded with {direction}, so write {kind}{direction}..."
+        )
+    value = float(match["bound"])
+    unit = match["unit"]
+    if kind == "asa":
+        bound = _seconds(text, value, unit)
+    elif unit is None:
+        bound = value
+    elif unit == "%":
+        bound = value / 100.0
+    else:
+        raise _target_error(text, f"a {kind} bound is a share such as 0.8 or 80%, not {unit!r}")
+    if kind != "service_level":
+        if match["time"] is not None:
+            raise _target_error(text, "only service_level takes an answer time after @")
+        answer_time = None
+    elif match["time"] is None:
+        raise _target_error(text, "a service level needs an answer time, as in >=80%@20s")
+    else:
+        answer_time = _seconds(text, float(match["time"]), match["time_unit"])
+    if kind != "asa" and unit is None and bound > 1.0:
+        raise _target_error(
+            text, f"{value:g} is not a share between 0 and 1; for a percentage write {value:g}%"
+        )
+    try:
+        return StaffingTarget(kind, bound, answer_time)
+    except ValueError as error:
+        raise _target_error(text, str(error)) from None
+
+
+def _seconds(text: str, value: float, unit: str | None) -> float:
+    """A time with its unit, in seconds."""
+    if unit is None or unit.lower() not in _TIME_UNITS:
+        got = "no unit" if unit is None else f"unit {unit!r}"
+        raise _target_error(text, f"a time needs a unit s, min or h, got {got}")
+    return value * _TIME_UNITS[unit.lower()]
+
+
+def _target_error(text: str, reason: str) -> ValueError:
+    """A ValueError that names the text, says what is wrong and what would be right."""
+    return ValueError(f"cannot read staffing target {text!r}: {reason}; {TARGET_HELP}")
+
+
+# --------------------------------------------------------------------------
 # Staffing: the inverse question
 # --------------------------------------------------------------------------
+
+
+def _fewest_servers(
+    meets: Callable[[int], bool],
+    known_to_miss: int,
+    max_servers: int,
+    goal_text: str,
+) -> int:
+    """The smallest server count above ``known_to_miss`` for which ``meets`` holds.
+
+    Every staffing inverse here asks the same question of a different measure, and each measure
+    moves one way as agents are added, so ``meets`` is false up to some count and true from
+    there on. Doubling from ``known_to_miss + 1`` brackets that count in O(log n) evaluations
+    and bisection then pins it down, so the forward model is solved only a few dozen times even
+    for thousands of agents. ``known_to_miss`` lets Erlang C start above the offered load, where
+    the forward model is defined at all.
+
+    Args:
+        meets: Whether this many agents meet the goal; monotone in the count.
+        known_to_miss: A count (>= 0) known not to meet the goal; never passed to ``meets``.
+        max_servers: Give up beyond this many agents.
+        goal_text: The goal in words, for the error message.
+
+    Returns:
+        The smallest count ``n > known_to_miss`` with ``meets(n)``.
+
+    Raises:
+        ValueError: If no count up to ``max_servers`` meets the goal.
+    """
+    cap = _servers_cap(max_servers)
+
+    def give_up() -> ValueError:
+        return ValueError(f"more than {cap} agents would be needed for {goal_text}")
+
+    low = known_to_miss
+    if low >= cap:
+        raise give_up()
+    high = low + 1
+    while not meets(high):
+        low = high
+        high = 2 * high
+        if high > cap:
+            if low < cap and meets(cap):
+                high = cap
+                break
+            raise give_up()
+    while high - low > 1:
+        middle = (low + high) // 2
+        if meets(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _servers_cap(max_servers: int) -> int:
+    """Return ``max_servers`` as an int, or raise if it is not an integer >= 1."""
+    try:
+        return _servers(max_servers)
+    except ValueError:
+        raise ValueError(f"max_servers must be an integer >= 1, got {max_servers!r}") from None
+
+
+def _known_to_miss(load: float, patience: float) -> int:
+    """A server count that misses any goal: Erlang C has no steady state up to the load."""
+    return math.floor(load) if math.isinf(patience) else 0
 
 
 def servers_for_service_level(
@@ -620,10 +930,10 @@ def servers_for_service_level(
     count as misses), which never falls when an agent is added, so the answer is found by
     bisection between a count known to miss and one known to meet the goal. With
     ``mean_patience = math.inf`` it is the Erlang C staffing (always more agents than the
-    offered load).
+    offered load). An interval without arrivals needs no agents: ``arrival_rate == 0`` gives 0.
 
     Args:
-        arrival_rate: Mean arrivals per unit time (``lambda``), > 0.
+        arrival_rate: Mean arrivals per unit time (``lambda``), >= 0.
         mean_service_time: Mean service time in the same unit, > 0.
         target: The answer-time target, >= 0.
         goal: The share to answer within the target, in (0, 1).
@@ -637,37 +947,258 @@ def servers_for_service_level(
         ValueError: If an argument is out of range, or the goal needs more than
             ``max_servers`` agents (with impatient customers a goal near 1 may be unreachable).
     """
-    lam = _positive("arrival_rate", arrival_rate)
+    lam = _non_negative("arrival_rate", arrival_rate)
     service = _positive("mean_service_time", mean_service_time)
     wait_target = _target(target)
     if not 0.0 < goal < 1.0:
         raise ValueError(f"goal must lie strictly between 0 and 1, got {goal!r}")
     patience = _patience(mean_patience)
+    if lam == 0.0:
+        return 0
     load = lam * service
 
     def meets(servers: int) -> bool:
         return erlang_a(lam, service, servers, patience).service_level(wait_target) >= goal
 
-    low = max(math.floor(load), 0) if math.isinf(patience) else 0  # known to miss
-    high = max(low + 1, 1)
-    while not meets(high):
-        low = high
-        high = 2 * high
-        if high > max_servers:
-            if meets(max_servers):
-                high = max_servers
-                break
-            raise ValueError(
-                f"more than {max_servers} agents would be needed for {goal:.0%} within "
-                f"{wait_target:g} at an offered load of {load:.4g} erlangs"
-            )
-    while high - low > 1:
-        middle = (low + high) // 2
-        if meets(middle):
-            high = middle
-        else:
-            low = middle
-    return high
+    return _fewest_servers(
+        meets,
+        _known_to_miss(load, patience),
+        max_servers,
+        f"{goal:.0%} within {wait_target:g} at an offered load of {load:.4g} erlangs",
+    )
+
+
+def servers_for_asa(
+    arrival_rate: float,
+    mean_service_time: float,
+    max_asa: float,
+    mean_patience: float = math.inf,
+    max_servers: int = 100_000,
+) -> int:
+    """The fewest agents whose average speed of answer is at most ``max_asa``.
+
+    ASA is the industry's mean wait of *answered* calls: :attr:`ErlangA.mean_wait_served`
+    (equal to :attr:`ErlangC.mean_wait` without abandonment). Callers who give up are left out,
+    as a switch reports them, which is why an abandonment target usually goes beside it. It
+    only falls as agents are added, so the shared bisection finds the answer.
+
+    Args:
+        arrival_rate: Mean arrivals per unit time (``lambda``), >= 0; 0 needs no agents.
+        mean_service_time: Mean service time in the same unit, > 0.
+        max_asa: The longest acceptable ASA, > 0 and finite (every wait is > 0 with some
+            probability, so an ASA of 0 would need infinitely many agents).
+        mean_patience: Mean patience, > 0, or ``math.inf`` for no abandonment (Erlang C).
+        max_servers: Give up beyond this many agents.
+
+    Returns:
+        The smallest number of agents meeting the target.
+
+    Raises:
+        ValueError: If an argument is out of range, or more than ``max_servers`` agents would
+            be needed.
+    """
+    return _servers_for(
+        arrival_rate,
+        mean_service_time,
+        StaffingTarget("asa", max_asa),
+        mean_patience,
+        max_servers,
+    )
+
+
+def servers_for_abandonment(
+    arrival_rate: float,
+    mean_service_time: float,
+    max_abandonment: float,
+    mean_patience: float = math.inf,
+    max_servers: int = 100_000,
+) -> int:
+    """The fewest agents whose abandonment probability is at most ``max_abandonment``.
+
+    Erlang A's :attr:`ErlangA.abandon_probability` only falls as agents are added. Without
+    abandonment (``mean_patience = math.inf``) nobody gives up, so the answer is the smallest
+    stable Erlang C staffing (one more than the whole offered load).
+
+    Args:
+        arrival_rate: Mean arrivals per unit time (``lambda``), >= 0; 0 needs no agents.
+        mean_service_time: Mean service time in the same unit, > 0.
+        max_abandonment: The largest acceptable share of callers who give up, in (0, 1]
+            (impatient callers always give up with some probability, so 0 cannot be met).
+        mean_patience: Mean patience, > 0, or ``math.inf`` for no abandonment.
+        max_servers: Give up beyond this many agents.
+
+    Returns:
+        The smallest number of agents meeting the target.
+
+    Raises:
+        ValueError: If an argument is out of range, or more than ``max_servers`` agents would
+            be needed.
+    """
+    return _servers_for(
+        arrival_rate,
+        mean_service_time,
+        StaffingTarget("abandonment", max_abandonment),
+        mean_patience,
+        max_servers,
+    )
+
+
+def servers_for_occupancy(
+    arrival_rate: float,
+    mean_service_time: float,
+    max_occupancy: float,
+    mean_patience: float = math.inf,
+    max_servers: int = 100_000,
+) -> int:
+    """The fewest agents whose occupancy is at most ``max_occupancy``.
+
+    An occupancy ceiling protects agents rather than callers: above about 85-90 % people burn
+    out even where the service level still holds. Under Erlang C occupancy is ``load / n``, so
+    the answer is ``ceil(load / max_occupancy)`` but never below the smallest stable staffing;
+    under Erlang A it counts only the work of callers who are served,
+    ``(1 - P(abandon)) load / n`` (:attr:`ErlangA.occupancy`), which also falls as agents are
+    added. Both are found with the same bisection over the forward model, so the answer always
+    agrees with what the forward functions report.
+
+    Args:
+        arrival_rate: Mean arrivals per unit time (``lambda``), >= 0; 0 needs no agents.
+        mean_service_time: Mean service time in the same unit, > 0.
+        max_occupancy: The largest acceptable share of agent time spent busy, in (0, 1].
+        mean_patience: Mean patience, > 0, or ``math.inf`` for no abandonment (Erlang C).
+        max_servers: Give up beyond this many agents.
+
+    Returns:
+        The smallest number of agents meeting the target.
+
+    Raises:
+        ValueError: If an argument is out of range, or more than ``max_servers`` agents would
+            be needed.
+    """
+    return _servers_for(
+        arrival_rate,
+        mean_service_time,
+        StaffingTarget("occupancy", max_occupancy),
+        mean_patience,
+        max_servers,
+    )
+
+
+def _servers_for(
+    arrival_rate: float,
+    mean_service_time: float,
+    target: StaffingTarget,
+    mean_patience: float,
+    max_servers: int,
+) -> int:
+    """The fewest agents meeting one target; 0 when nothing arrives."""
+    lam = _non_negative("arrival_rate", arrival_rate)
+    service = _positive("mean_service_time", mean_service_time)
+    patience = _patience(mean_patience)
+    _servers_cap(max_servers)
+    if lam == 0.0:
+        return 0
+    load = lam * service
+
+    def meets(servers: int) -> bool:
+        return target.is_met(erlang_a(lam, service, servers, patience))
+
+    return _fewest_servers(
+        meets,
+        _known_to_miss(load, patience),
+        max_servers,
+        f"{target} at an offered load of {load:.4g} erlangs",
+    )
+
+
+def servers_for_targets(
+    arrival_rate: float,
+    mean_service_time: float,
+    targets: StaffingTarget | str | Iterable[StaffingTarget | str],
+    mean_patience: float = math.inf,
+    shrinkage: float = 0.0,
+    max_servers: int = 100_000,
+) -> int:
+    """The fewest agents meeting every staffing target at once, grossed up for shrinkage.
+
+    Each target moves one way as agents are added (service level up; ASA, abandonment and
+    occupancy down), so a count meets them all exactly when it meets the strictest, and the
+    answer on the floor is the largest of the per-target minimums. The queue is Erlang A when
+    ``mean_patience`` is finite and Erlang C otherwise. That count is then turned into agents
+    to schedule with :func:`agents_to_schedule`; with the default ``shrinkage = 0`` the two are
+    the same.
+
+    An interval without arrivals (``arrival_rate == 0``) needs no agents and gives 0: planners
+    have such intervals (nights, closed days), and a staffing table should read 0 there rather
+    than fail. The targets are still checked, so a typo is caught even then.
+
+    Args:
+        arrival_rate: Mean arrivals per unit time (``lambda``), >= 0.
+        mean_service_time: Mean service time in the same unit, > 0.
+        targets: One target or several, each a :class:`StaffingTarget` or a planner's string
+            for :func:`parse_target` (whose times are in seconds, so then pass rates per
+            second and times in seconds).
+        mean_patience: Mean patience, > 0, or ``math.inf`` for no abandonment.
+        shrinkage: Share of paid agent time not available for contacts, in [0, 1).
+        max_servers: Give up beyond this many agents on the floor.
+
+    Returns:
+        The fewest agents to schedule so that those on the floor meet every target.
+
+    Raises:
+        ValueError: If an argument is out of range, no target is given, a string is not a
+            target, or a target needs more than ``max_servers`` agents.
+    """
+    if isinstance(targets, StaffingTarget | str):
+        targets = [targets]
+    wanted = [t if isinstance(t, StaffingTarget) else parse_target(t) for t in targets]
+    if not wanted:
+        raise ValueError("servers_for_targets needs at least one staffing target")
+    _shrinkage(shrinkage)
+    on_floor = max(
+        _servers_for(arrival_rate, mean_service_time, t, mean_patience, max_servers) for t in wanted
+    )
+    return agents_to_schedule(on_floor, shrinkage)
+
+
+def _shrinkage(shrinkage: float) -> float:
+    """Return ``shrinkage`` as a float, or raise if it is not in [0, 1)."""
+    s = float(shrinkage)
+    if not 0.0 <= s < 1.0:
+        raise ValueError(
+            f"shrinkage must be a share of paid time in [0, 1) (0.3 for 30 %), got {shrinkage!r}"
+        )
+    return s
+
+
+def agents_to_schedule(on_floor: int, shrinkage: float) -> int:
+    """Agents to schedule so that ``on_floor`` remain for contacts after shrinkage.
+
+    Shrinkage is the share of paid time lost to breaks, training, meetings and absence, so only
+    ``1 - shrinkage`` of every scheduled agent is on the floor: the answer is
+    ``ceil(on_floor / (1 - shrinkage))``. It is computed exactly on the decimal the planner
+    wrote (``0.1`` is read as 1/10, not as the binary float just above it), because in floating
+    point ``9 / (1 - 0.1)`` can land a hair above 10 and round up to a needless eleventh agent.
+
+    Args:
+        on_floor: Agents needed on the floor, an integer >= 0.
+        shrinkage: Share of paid time not available for contacts, in [0, 1).
+
+    Returns:
+        The fewest agents to schedule.
+
+    Raises:
+        ValueError: If ``on_floor`` is not an integer >= 0 or ``shrinkage`` is not in [0, 1).
+    """
+    if isinstance(on_floor, bool):
+        raise ValueError(f"on_floor must be an integer >= 0, got {on_floor!r}")
+    try:
+        n = operator.index(on_floor)
+    except TypeError:
+        raise ValueError(f"on_floor must be an integer >= 0, got {on_floor!r}") from None
+    if n < 0:
+        raise ValueError(f"on_floor must be an integer >= 0, got {on_floor!r}")
+    s = Fraction(repr(_shrinkage(shrinkage)))
+    return math.ceil(Fraction(n) / (1 - s))
 
 
 # --------------------------------------------------------------------------
