@@ -189,7 +189,7 @@ def test_a_requirement_inside_the_only_break_position_cannot_be_covered() -> Non
     required[clock("09:00") // HALF_HOUR : clock("13:00") // HALF_HOUR] = 1
     brk = Break(HALF_HOUR, 2 * HOUR, 2 * HOUR)
     template = ShiftTemplate("four", 4 * HOUR, (clock("09:00"),), 10.0, unpaid_break=brk)
-    with pytest.raises(ValueError, match=r"day 0 \(Mon\) 11:00-11:30 needs 1 staff"):
+    with pytest.raises(ValueError, match=r"day 1 \(Mon\) 11:00-11:30 needs 1 staff"):
         schedule_shifts(required, HALF_HOUR, [template])
 
 
@@ -224,10 +224,10 @@ def test_a_requirement_no_shift_can_cover_names_the_interval() -> None:
     template = ShiftTemplate(
         "early", 8 * HOUR, start_times(clock("07:00"), clock("14:00"), HALF_HOUR), 20.0
     )
-    with pytest.raises(ValueError, match=r"day 1 \(Tue\) 03:00-03:30 needs 2 staff") as info:
+    with pytest.raises(ValueError, match=r"day 2 \(Tue\) 03:00-03:30 needs 2 staff") as info:
         schedule_shifts(required, HALF_HOUR, [template])
     assert "2 such intervals" in str(info.value)
-    with pytest.raises(ValueError, match=r"day 1 \(Thu\) 03:00-03:30"):
+    with pytest.raises(ValueError, match=r"day 2 \(Thu\) 03:00-03:30"):
         schedule_shifts(required, HALF_HOUR, [template], first_weekday=2)
 
 
@@ -235,7 +235,7 @@ def test_a_weekday_with_no_template_is_named() -> None:
     required = np.zeros(7 * 24, dtype=int)
     required[5 * 24 + 10] = 1  # Saturday 10:00
     template = ShiftTemplate("weekday", 8 * HOUR, (clock("09:00"),), 10.0, weekdays=(0, 1, 2, 3, 4))
-    with pytest.raises(ValueError, match=r"day 5 \(Sat\) 10:00-11:00 needs 1 staff"):
+    with pytest.raises(ValueError, match=r"day 6 \(Sat\) 10:00-11:00 needs 1 staff"):
         schedule_shifts(required, HOUR, [template])
 
 
@@ -254,7 +254,7 @@ def test_wrap_lets_a_night_shift_cover_the_start_of_the_horizon() -> None:
     assert plan.shifts[0].end == clock("20:00") + 8 * HOUR  # 28:00, past midnight
     np.testing.assert_array_equal(np.flatnonzero(plan.on_duty), [0, 1, 2, 3, 20, 21, 22, 23])
     check_plan(plan, [night])
-    with pytest.raises(ValueError, match=r"day 0 \(Mon\) 02:00-03:00 needs 1 staff"):
+    with pytest.raises(ValueError, match=r"day 1 \(Mon\) 02:00-03:00 needs 1 staff"):
         schedule_shifts(required, HOUR, [night], wrap=False)
 
 
@@ -396,7 +396,7 @@ def test_plan_cost_equals_brute_force_minimum(data: st.DataObject, wrap: bool) -
         uncovered = int(np.flatnonzero(~coverable)[0])
         bad = required.copy()
         bad[uncovered] = 1
-        with pytest.raises(ValueError, match=f"day 0 \\(Mon\\) {uncovered:02d}:00-"):
+        with pytest.raises(ValueError, match=f"day 1 \\(Mon\\) {uncovered:02d}:00-"):
             schedule_shifts(bad, HOUR, templates, wrap=wrap)
 
 

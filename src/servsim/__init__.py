@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from servsim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
     from servsim.experiment import SimulationResult, StoppingReport, simulate
     from servsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+    from servsim.staffing import StaffingPlan, check_staffing, staff
     from servsim.sweep import SweepResult, SweepSpec, load_sweep, sweep
 
 # Public names and the module each lives in, imported on first use (PEP 562): ``import
@@ -61,6 +62,9 @@ _PUBLIC = {
     "ScenarioError": "servsim.scenario",
     "load_scenario": "servsim.scenario",
     "validate_scenario": "servsim.scenario",
+    "StaffingPlan": "servsim.staffing",
+    "check_staffing": "servsim.staffing",
+    "staff": "servsim.staffing",
     "SweepResult": "servsim.sweep",
     "SweepSpec": "servsim.sweep",
     "load_sweep": "servsim.sweep",
@@ -111,10 +115,12 @@ __all__ = [
     "ScenarioError",
     "SerialExecutor",
     "SimulationResult",
+    "StaffingPlan",
     "StoppingReport",
     "SweepResult",
     "SweepSpec",
     "__version__",
+    "check_staffing",
     "classify_archetype",
     "compare",
     "contact_level_comparison",
@@ -122,6 +128,7 @@ __all__ = [
     "load_scenario",
     "load_sweep",
     "simulate",
+    "staff",
     "sweep",
     "theory",
     "validate_scenario",

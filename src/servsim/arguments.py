@@ -226,6 +226,68 @@ def build_parser() -> argparse.ArgumentParser:
     levels.add_argument("--no-save", action="store_true", help="print only, write nothing")
     levels.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
+    staffing = sub.add_parser(
+        "staff",
+        help="find the least staffing that meets service targets, per interval and shift",
+        description=(
+            "Start from the per-interval Erlang A requirement of a pilot run, refine it by "
+            "simulation until it stops changing (re-contacts, retries and the back office "
+            "included), choose shifts at least cost when shift templates are given, then "
+            "verify the plan by simulation. Saved under RESULTS/staffing/<scenario>/, with "
+            "scenario.yaml: the scenario with the planned staffing, ready for `servsim run`."
+        ),
+    )
+    staffing.add_argument("scenario", type=Path, help="scenario YAML file")
+    staffing.add_argument(
+        "-t",
+        "--target",
+        action="append",
+        required=True,
+        metavar="TARGET",
+        help=(
+            "a target, repeatable: service_level>=0.8@20s, asa<=30s, abandonment<=5%%, "
+            "occupancy<=0.85 (for one pool: occupancy[back_office]<=0.85), or a whole-run "
+            "metric such as csat_mean>=4"
+        ),
+    )
+    staffing.add_argument(
+        "--interval", default="30min", help="planning interval (default 30min; divides a day)"
+    )
+    staffing.add_argument(
+        "--pools", help="comma-separated pools to staff (default: every pool a target fits)"
+    )
+    staffing.add_argument(
+        "--shift",
+        action="append",
+        metavar="SPEC",
+        help=(
+            "a shift template, repeatable: LENGTH@FIRST-LAST[/EVERY][,break=LENGTH@FROM-TO]"
+            "[,cost=PER_HOUR], e.g. 8h@07:00-14:00/30min,break=30min@3h-5h (starts between "
+            "07:00 and 14:00 every 30 min; an unpaid 30-minute break 3 to 5 hours in); the "
+            "scenario's staffing.shift_templates when omitted; none: staff each interval"
+        ),
+    )
+    staffing.add_argument(
+        "--shrinkage",
+        type=float,
+        default=0.0,
+        help="share of paid time off the floor (0.3 = 30%%): adds the to_roster column",
+    )
+    staffing.add_argument(
+        "-r", "--replications", type=int, help="replications per simulation (scenario's own)"
+    )
+    staffing.add_argument("-s", "--seed", type=int, help="seed of every simulation")
+    _add_parallel_options(staffing)
+    staffing.add_argument(
+        "-o",
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="results folder (default: results); saved under RESULTS/staffing/<scenario>/",
+    )
+    staffing.add_argument("--no-save", action="store_true", help="print only, write nothing")
+    staffing.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
 

@@ -1,4 +1,4 @@
-"""The ``servsim`` command line: run, compare, sweep, contact-levels, report, validate, schema.
+"""The ``servsim`` commands: run, compare, sweep, contact-levels, staff, report, validate, schema.
 
 Exit codes: 0 success, 1 the simulation itself failed (a comparison whose scenario crashed, a
 sweep in which every point failed), 2 a scenario or argument problem (reported without a
@@ -102,6 +102,10 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
         if args.command == "report":
             return _report(args.folder, console, errors)
         command = list(argv) if argv is not None else sys.argv[1:]
+        if args.command == "staff":
+            from servsim.staffing_cli import staff_command
+
+            return staff_command(args, console, errors, command)
         if args.command == "contact-levels":
             return _contact_levels(args, console, errors, command)
         if args.command == "compare":

@@ -35,6 +35,7 @@ __all__ = [
     "day_table",
     "interval_sums",
     "interval_table",
+    "mean_patience",
     "visit_sums",
 ]
 
@@ -84,8 +85,19 @@ VISIT_SUMS = (
     "handled",
     "handle_sum",
     "busy",
+    "in_queue",
+    "wait_all_sum",
+    "offered_work",
 )
-"""Per pool and interval, what its visits add up to (a batch of records at a time)."""
+"""Per pool and interval, what its visits add up to (a batch of records at a time).
+
+``busy`` and ``in_queue`` are the seconds of service and of waiting that fall in the interval
+(over the interval's length, the mean number in the system there). ``wait_all_sum`` adds the
+waits of every answered visit, customers present or not (a back office's speed of answer), where
+``wait_sum`` counts customers present only. ``offered_work`` is the seconds of service in the
+interval had every visit been answered the moment it queued (an abandoner counts the time it
+waited): over the interval's length, the load an infinite-server system would carry there,
+lagging the arrivals as service lags them; what iterative staffing sizes for."""
 _STAFF_SUMS = ("on_floor", "paid", "overtime", "in_training")
 """Per pool and interval, the staff-seconds of the staffing records."""
 _SUMS = (*VISIT_SUMS, *_STAFF_SUMS)
@@ -179,6 +191,19 @@ def visit_sums(visits: pd.DataFrame, scenario: Scenario, length: float) -> np.nd
             ),
             "busy": _overlap_by_bin(
                 started[answered], ended[answered], np.ones(answered.sum()), length, bins
+            ),
+            "in_queue": _overlap_by_bin(
+                queued, np.where(answered, started, ended), np.ones(len(queued)), length, bins
+            ),
+            "wait_all_sum": np.bincount(
+                k, weights=np.where(answered, started - queued, 0.0), minlength=bins
+            ),
+            "offered_work": _overlap_by_bin(
+                queued,
+                queued + np.where(answered, ended - started, ended - queued),
+                np.ones(len(queued)),
+                length,
+                bins,
             ),
         }
         for c, name_of_sum in enumerate(VISIT_SUMS):
@@ -284,7 +309,7 @@ def _required(rate: float, handle: float, patience: float, target: float, goal: 
     return float(servers_for_service_level(rate, handle, target, goal, patience))
 
 
-def _patience(scenario: Scenario) -> float:
+def mean_patience(scenario: Scenario) -> float:
     """Mean patience over the segments, weighted by share (infinite: nobody abandons)."""
     total, weight = 0.0, 0.0
     for segment in scenario.segments:
@@ -317,7 +342,7 @@ def interval_table(
     handle = out["pool"].map(pool_handle).to_numpy(dtype=np.float64)
     rate = out["offered"].to_numpy(dtype=np.float64) / length
     out["workload"] = rate * handle
-    patience = _patience(scenario)
+    patience = mean_patience(scenario)
     target, goal = scenario.service_level.target, scenario.service_level.goal
     out["erlang_required"] = [
         _required(round(r, 9), round(h, 6), patience, target, goal) if is_front else math.nan

@@ -29,6 +29,7 @@ __all__ = [
     "importance_performance_grid",
     "moment_levels",
     "staffing_over_time",
+    "staffing_plan",
     "waits_distribution",
 ]
 
@@ -393,4 +394,70 @@ def contact_level_tradeoff(comparison: pd.DataFrame) -> Figure:
     axes.set_ylabel("CSAT 1-5 (mean, 95% CI)")
     axes.margins(0.25)
     axes.set_title(title)
+    return figure
+
+
+def staffing_plan(intervals: pd.DataFrame, goal: float | None = None) -> Figure:
+    """Per staffed pool: load, requirements and scheduled staff, then the service level achieved.
+
+    The top panel of each pool shows the offered load measured in the system (erlangs), the
+    per-interval Erlang requirement of the pilot, the requirement simulation settled on and
+    the staff scheduled, against time; the panel below it the verified plan's service level per
+    interval with its 95% CI and the goal, for pools where customers queue in person (a back
+    office has no service level, so no such panel).
+
+    Args:
+        intervals: :attr:`servsim.staffing.StaffingPlan.intervals`.
+        goal: the service-level goal drawn as a line.
+    """
+    title = "staffing plan"
+    if intervals.empty:
+        return _no_data(title)
+    pools = list(dict.fromkeys(intervals["pool"]))
+    panels = []
+    for pool in pools:
+        panels.append((pool, "staff"))
+        if intervals.loc[intervals["pool"] == pool, "service_level"].notna().any():
+            panels.append((pool, "service_level"))
+    figure = _figure(10.0, 2.6 * len(panels) + 0.6)
+    axes_list = figure.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
+    for axes, (pool, kind) in zip(axes_list, panels, strict=True):
+        rows = intervals[intervals["pool"] == pool]
+        hours = (
+            (rows["day"].to_numpy() - 1) * 24.0
+            + pd.to_timedelta(rows["start"] + ":00").dt.total_seconds().to_numpy() / 3600.0
+        )
+        if kind == "staff":
+            axes.plot(hours, rows["offered_load"], color="0.5", label="load in the system")
+            for column, style, label in (
+                ("erlang_required", "--", "Erlang requirement (pilot)"),
+                ("simulated_required", "-", "simulated requirement"),
+                ("scheduled", "-", "scheduled"),
+            ):
+                axes.step(
+                    hours, rows[column], where="post", linestyle=style, label=label,
+                    linewidth=2.2 if column == "scheduled" else 1.2,
+                )  # fmt: skip
+            axes.set_ylabel(f"{pool}\nstaff / erlangs")
+            axes.legend(loc="upper left", fontsize=8, ncols=4, framealpha=0.9)
+            axes.set_ylim(bottom=0, top=max(float(rows[["scheduled", "erlang_required",
+                          "offered_load"]].max().max()) * 1.35, 1.0))  # fmt: skip
+        else:
+            axes.fill_between(
+                hours, rows["service_level_low"], rows["service_level_high"],
+                step="post", alpha=0.3, color="C2", label="95% CI",
+            )  # fmt: skip
+            axes.step(hours, rows["service_level"], where="post", color="C2", label="achieved")
+            if goal is not None:
+                axes.axhline(goal, color="C3", linestyle=":", label=f"goal {goal:.0%}")
+            axes.set_ylim(-0.02, 1.05)
+            axes.set_ylabel(f"{pool}\nservice level")
+            axes.legend(loc="lower left", fontsize=8, ncols=3, framealpha=0.9)
+    last = axes_list[-1]
+    span = float(intervals["day"].max()) * 24.0
+    step = 6.0 if span <= 72 else 12.0 if span <= 168 else 24.0
+    ticks = np.arange(0.0, span + 1e-9, step)
+    last.set_xticks(ticks, [f"d{int(t // 24) + 1} {int(t % 24):02d}h" for t in ticks])
+    last.set_xlabel("day and time of day")
+    figure.suptitle(title)
     return figure

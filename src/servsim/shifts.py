@@ -336,12 +336,16 @@ class _Candidate:
 
 
 def _interval_label(index: int, interval_seconds: int, first_weekday: int) -> str:
-    """``day 2 (Wed) 03:00-03:30`` for an interval index: what a planner can look up."""
+    """``day 3 (Wed) 03:00-03:30`` for an interval index, days counted from 1.
+
+    Planners and scenarios count days from 1; the arrays' day 0 is day 1.
+    """
     per_day = SECONDS_PER_DAY // interval_seconds
     day, slot = divmod(index, per_day)
     begin = slot * interval_seconds
     weekday = _WEEKDAY_NAMES[(first_weekday + day) % 7]
-    return f"day {day} ({weekday}) {_format_clock(begin)}-{_format_clock(begin + interval_seconds)}"
+    span = f"{_format_clock(begin)}-{_format_clock(begin + interval_seconds)}"
+    return f"day {day + 1} ({weekday}) {span}"
 
 
 def _check_requirements(requirements: npt.ArrayLike, interval_seconds: int) -> IntArray:

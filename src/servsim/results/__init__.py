@@ -6,6 +6,7 @@ Layout (``results`` is the default root, ``-o`` chooses another)::
     results/compare/<name>/<run-id>/          servsim compare   (kind COMPARISON)
     results/contact-levels/<name>/<run-id>/   servsim contact-levels (kind CONTACT_LEVELS)
     results/sweeps/<name>/                    servsim sweep     (kind SWEEP, resumable)
+    results/staffing/<name>/<run-id>/         servsim staff     (kind STAFFING)
     results/<...>/<run-id>.failed/            a run that failed: scenario, manifest, error.txt
     results/<...>/.<run-id>.partial/          being written (or left by a killed writer)
 
@@ -25,6 +26,7 @@ from servsim.results.folders import (
     RESOLVED_SCENARIO,
     RUN,
     RUNNING,
+    STAFFING,
     SWEEP,
     FailedResultFolder,
     NotAResultFolder,
@@ -59,6 +61,7 @@ from servsim.results.kinds import (
     save_comparison,
     save_contact_levels,
     save_run,
+    save_staffing,
     start_comparison,
     start_run,
     write_comparison,
@@ -79,6 +82,7 @@ __all__ = [
     "RUN",
     "RUNNING",
     "SATISFACTION_TABLES",
+    "STAFFING",
     "SWEEP",
     "FailedResultFolder",
     "NotAResultFolder",
@@ -109,6 +113,7 @@ __all__ = [
     "save_comparison",
     "save_contact_levels",
     "save_run",
+    "save_staffing",
     "scenario_hash",
     "scenario_yaml",
     "staged_folder",

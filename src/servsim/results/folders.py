@@ -343,6 +343,12 @@ CONTACT_LEVELS = ResultKind(
     (MANIFEST, "comparison.csv"),
     made_by="servsim contact-levels",
 )
+STAFFING = ResultKind(
+    "staffing",
+    "staffing",
+    (MANIFEST, "intervals.csv", "targets.csv", "scenario.yaml"),
+    made_by="servsim staff",
+)
 SWEEP = ResultKind(
     "sweep", "sweeps", (MANIFEST, "table.parquet", "summary.csv"), made_by="servsim sweep"
 )

@@ -254,6 +254,29 @@ def save_contact_levels(
         record.table("sensitivities", sensitivities, parquet=True)
 
 
+def save_staffing(
+    record: Recording,
+    scenario: Scenario,
+    intervals: pd.DataFrame,
+    targets: pd.DataFrame,
+    shifts: pd.DataFrame,
+    iterations: pd.DataFrame,
+) -> None:
+    """Write a staffing plan's files.
+
+    ``scenario.yaml`` is the scenario with the planned staffing, which ``servsim run`` accepts
+    as it is; ``intervals`` the per-interval requirements, schedule and achieved service;
+    ``targets`` each target judged on the verified plan; ``shifts`` the chosen shifts (with
+    shift templates); ``iterations`` how the requirement settled.
+    """
+    record.text("scenario.yaml", scenario_yaml(scenario))
+    record.table("intervals", intervals, parquet=True)
+    record.table("targets", targets)
+    record.table("iterations", iterations)
+    if not shifts.empty:
+        record.table("shifts", shifts)
+
+
 def save_comparison(record: Recording, comparison: Comparison) -> None:
     """Write a finished comparison's tables (CSV to read, Parquet with types kept)."""
     for label, table in (

@@ -33,6 +33,7 @@ from servsim.schema_types import (
     Duration,
     Interval,
     Name,
+    PositiveDuration,
     Probability,
     Real,
     StrictModel,
@@ -339,6 +340,64 @@ class Reporting(StrictModel):
                 f"{interval:g} s does not divide a day; use 5min, 10min, 15min, 30min, 1h, ..."
             )
         return interval
+
+
+class ShiftBreak(StrictModel):
+    """An unpaid break inside a shift, starting anywhere in a window from the shift's start."""
+
+    length: PositiveDuration
+    earliest: Duration = Field(description="the break starts at least this long into the shift")
+    latest: Duration = Field(description="and at most this long into it")
+
+    @model_validator(mode="after")
+    def _window(self) -> ShiftBreak:
+        if self.latest < self.earliest:
+            raise ValueError("latest must not come before earliest")
+        return self
+
+
+class ShiftTemplateSpec(StrictModel):
+    """A kind of shift staffing may choose: its length, its allowed starts, its break.
+
+    ``servsim staff`` chooses how many staff to put on each allowed start at least cost
+    covering every interval's requirement.
+    """
+
+    name: Name
+    length: Annotated[PositiveDuration, Field(le=SECONDS_PER_DAY)]
+    first_start: ClockTime = Field(default=0.0, description="the earliest start, HH:MM")
+    last_start: ClockTime | None = Field(
+        default=None, description="the latest start, HH:MM; the first start alone when omitted"
+    )
+    every: Annotated[Duration, Field(ge=300.0)] = Field(
+        default=1800.0, description="allowed starts between the first and the last"
+    )
+    unpaid_break: ShiftBreak | None = None
+    weekdays: Weekdays | None = Field(
+        default=None, description="weekdays it may run on, e.g. mon-fri; every day when omitted"
+    )
+    pools: list[Name] | None = Field(
+        default=None, description="pools that work it; every pool when omitted"
+    )
+    cost_per_hour: Annotated[Real, Field(ge=0.0, le=MAX_COST_PER_HOUR)] | None = Field(
+        default=None, description="paid hour's cost; the pool's cost_per_hour when omitted"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ShiftTemplateSpec:
+        if self.last_start is not None and self.last_start < self.first_start:
+            raise ValueError("last_start must not come before first_start")
+        if self.unpaid_break is not None and (
+            self.unpaid_break.latest + self.unpaid_break.length > self.length
+        ):
+            raise ValueError("the break must end before the shift does")
+        return self
+
+
+class StaffingSettings(StrictModel):
+    """What ``servsim staff`` may schedule: the shift templates a roster is built from."""
+
+    shift_templates: list[ShiftTemplateSpec] = Field(default_factory=list)
 
 
 class ServiceLevelTarget(StrictModel):

@@ -25,6 +25,7 @@ from servsim.scenario.components import (
     Segment,
     ServiceLevelTarget,
     Staff,
+    StaffingSettings,
     StaffPool,
     StatusInquiry,
     Touchpoint,
@@ -66,6 +67,7 @@ class Scenario(StrictModel):
     seed: Annotated[Whole, Field(ge=0, le=2**63 - 1)] = 1
     service_level: ServiceLevelTarget = Field(default_factory=ServiceLevelTarget)
     reporting: Reporting = Field(default_factory=Reporting)
+    staffing: StaffingSettings = Field(default_factory=StaffingSettings)
     records: Literal["full", "summary"] = Field(
         default="full",
         description=(

@@ -1,0 +1,179 @@
+"""How good and how fast is `servsim staff`? Three figures, each against a reference run here.
+
+1. **Time-stability** on ``scenarios/validation/sinusoidal.yaml`` (M_t/M/s_t+M, the case
+   iterative staffing was published on), arrivals scaled by ``--scale`` (6: a mean load of 60
+   erlangs). Goal: the verified plan's probability of waiting stays within +-0.05 of its target
+   in >= 90% of intervals. The reference is per-interval Erlang C staffing from the arrival rate
+   (pyworkforce's method), simulated under the same seed.
+2. **Cost with a back office and re-contacts** on ``scenarios/helpdesk.yaml``. Goal: servsim's
+   plan meets every target at a cost no higher than the cheapest plan built from per-interval
+   Erlang requirements (the pilot's offered contacts, no lag) that also meets them when
+   simulated (Erlang + k staff in every interval, the least k that meets them).
+3. **Run time** of the staffing of the 5-day helpdesk with two shift templates. Goal: <= 2 min
+   on 2 cores.
+
+Run: ``python bench/bench_staffing.py`` (``--scale``, ``--replications``, ``--skip``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from servsim import load_scenario, simulate
+from servsim.staffing import (
+    StaffingPlan,
+    check_staffing,
+    parse_shift_template,
+    staff,
+    with_interval_staffing,
+)
+from servsim.theory import servers_for_targets
+
+ROOT = Path(__file__).resolve().parents[1]
+SINUSOIDAL = ROOT / "scenarios" / "validation" / "sinusoidal.yaml"
+HELPDESK = ROOT / "scenarios" / "helpdesk.yaml"
+INTERVAL = 1800.0
+
+
+def _interval_service_level(result, pool: str, warm_up: float) -> pd.Series:
+    """Per interval after the warm-up: the share answered within the target (pooled)."""
+    sums = result.intervals
+    sums = sums[(sums["pool"] == pool) & (sums["bin"] * INTERVAL >= warm_up)]
+    by_bin = sums.groupby("bin")[["within", "counted"]].sum()
+    return by_bin["within"] / by_bin["counted"].where(by_bin["counted"] > 0)
+
+
+def _scaled(scenario, scale: float):
+    profile = [
+        {**period.model_dump(mode="json"), "per_hour": period.per_hour * scale}
+        for period in scenario.arrivals.profile
+    ]
+    return scenario.with_overrides({"arrivals.profile": profile})
+
+
+def time_stability(scale: float, replications: int) -> None:
+    scenario = _scaled(load_scenario(SINUSOIDAL), scale)
+    goal = scenario.service_level.goal
+    warm_up = scenario.horizon.warm_up
+    started = time.perf_counter()
+    plan = staff(scenario, [f"service_level>={goal}@0s"], replications=replications)
+    seconds = time.perf_counter() - started
+    isa = plan.intervals.set_index(plan.intervals.index)
+    isa = isa[(np.arange(len(isa)) * INTERVAL) >= warm_up]
+    # per-interval Erlang C from the arrival rate, as a spreadsheet or pyworkforce computes it
+    rates = np.array(
+        [p.per_hour / 3600.0 for p in scenario.arrivals.profile], dtype=np.float64
+    )
+    service = float(scenario.service_cycle[0].service_time.mean)  # type: ignore[union-attr]
+    days = math.ceil(scenario.horizon.days)
+    erlang_c = np.array(
+        [servers_for_targets(r, service, f"service_level>={goal}@0s") for r in rates] * days
+    )
+    erlang_scenario = with_interval_staffing(
+        scenario.with_overrides({"reporting.interval": INTERVAL}), {"agents": erlang_c}, INTERVAL
+    )
+    reference = simulate(erlang_scenario, replications=replications, seed=scenario.seed)
+    reference_sl = _interval_service_level(reference, "agents", warm_up)
+    within = ((isa["service_level"] - goal).abs() <= 0.05).mean()
+    reference_within = ((reference_sl - goal).abs() <= 0.05).mean()
+    print(f"\n1. time-stability, sinusoidal x{scale:g} ({replications} replications)")
+    print(f"   target P(wait) <= {1 - goal:.2f}; share of intervals within +-0.05 of it:")
+    print(f"   servsim staff (iterative):   {within:6.1%}   (goal >= 90%)")
+    print(f"   per-interval Erlang C:       {reference_within:6.1%}")
+    print(
+        "   P(wait) range over intervals: servsim "
+        f"{1 - isa['service_level'].max():.3f}..{1 - isa['service_level'].min():.3f}, "
+        f"Erlang C {1 - reference_sl.max():.3f}..{1 - reference_sl.min():.3f}"
+    )
+    hours = plan.intervals["scheduled"].sum() * INTERVAL / 3600
+    print(
+        f"   staff hours: servsim {hours:,.0f}, Erlang C {erlang_c.sum() * INTERVAL / 3600:,.0f}; "
+        f"staffing run {seconds:.0f} s"
+    )
+    worst = (reference_sl - goal).abs().sort_values(ascending=False).head(6)
+    print("   Erlang C's worst intervals (day hh:mm: P(wait)):")
+    for b, _ in worst.items():
+        t = int(b) * INTERVAL
+        print(
+            f"     day {int(t // 86400) + 1} {int(t % 86400 // 3600):02d}:{int(t % 3600 // 60):02d}"
+            f"  Erlang C {1 - reference_sl[b]:.3f}   servsim "
+            f"{1 - float(plan.intervals['service_level'].iloc[int(b)]):.3f}"
+        )
+
+
+def _cheapest_erlang_plan(plan: StaffingPlan, targets: list[str], replications: int):
+    """Erlang + k in every interval (the pilot's requirement), the least k meeting the targets."""
+    base = plan.scenario
+    erlang = {
+        pool: rows["erlang_required"].to_numpy(dtype=np.int64)
+        for pool, rows in plan.intervals.groupby("pool", sort=False)
+    }
+    for k in range(0, 6):
+        candidate = with_interval_staffing(
+            base, {p: np.where(v > 0, v + k, 0) for p, v in erlang.items()}, INTERVAL
+        )
+        judged = check_staffing(candidate, targets, replications=replications)
+        if judged.met:
+            return k, judged.cost
+    return None, math.nan
+
+
+def back_office_cost(replications: int) -> None:
+    scenario = load_scenario(HELPDESK)
+    targets = ["service_level>=0.8@20s", "occupancy[back_office]<=0.85"]
+    plan = staff(scenario, targets, replications=replications)
+    k, erlang_cost = _cheapest_erlang_plan(plan, targets, replications)
+    print(f"\n2. helpdesk (front line, back office, re-contacts), {replications} replications")
+    print(f"   servsim staff: cost {plan.cost:,.0f}, every target met: {plan.met}")
+    if k is None:
+        print("   per-interval Erlang + k: no k <= 5 met every target")
+    else:
+        print(f"   cheapest per-interval Erlang plan meeting them: +{k} per interval, "
+              f"cost {erlang_cost:,.0f}")  # fmt: skip
+        print(f"   servsim / Erlang cost: {plan.cost / erlang_cost:.3f} (goal <= 1)")
+
+
+def run_time(replications: int) -> None:
+    scenario = load_scenario(HELPDESK)
+    templates = [
+        parse_shift_template("day=8h@07:00-11:00/30min,break=30min@3h-5h"),
+        parse_shift_template("half=4h@08:00-14:00/30min"),
+    ]
+    started = time.perf_counter()
+    plan = staff(
+        scenario,
+        ["service_level>=0.8@20s", "occupancy[back_office]<=0.85"],
+        templates=templates,
+        replications=replications,
+        workers="auto",
+    )
+    seconds = time.perf_counter() - started
+    print(f"\n3. staffing run: 5-day helpdesk, 30-min intervals, 2 shift templates, "
+          f"{replications} replications")  # fmt: skip
+    print(f"   {seconds:.0f} s (goal <= 120 s); {len(plan.iterations)} simulations; "
+          f"targets met: {plan.met}; cost {plan.cost:,.0f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=6.0, help="sinusoidal arrivals x this")
+    parser.add_argument("--replications", type=int, default=10)
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: 1,2,3")
+    args = parser.parse_args()
+    skip = set(args.skip.split(","))
+    if "1" not in skip:
+        time_stability(args.scale, args.replications)
+    if "2" not in skip:
+        back_office_cost(args.replications)
+    if "3" not in skip:
+        run_time(args.replications)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Least-cost staffing: targets as planners write them, interval staffing, and the plan verified.
+
+The stationary checks hold the simulation-based requirement to Erlang C, where theory has the
+answer; the property tests hold the conversions a planner cannot see (per-interval staffing to
+shifts and back) to exactness.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from servsim import load_scenario
+from servsim.cli import main
+from servsim.scenario import SECONDS_PER_DAY, resolve_scenario
+from servsim.scenario.timetable import headcount_schedule
+from servsim.staffing import (
+    PoolTarget,
+    RunTarget,
+    _runs,
+    _with_shifts,
+    parse_shift_template,
+    parse_staffing_target,
+    staff,
+)
+from servsim.theory import servers_for_service_level
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+TEXTBOOK = SCENARIOS / "validation" / "mmc_textbook.yaml"
+
+
+def _one_day_textbook(**overrides: object):
+    """The M/M/7 textbook queue over one day: 100 calls an hour, mean service 180 s."""
+    return load_scenario(TEXTBOOK).with_overrides(
+        {"horizon.days": 1, "horizon.warm_up": "1h", **overrides}
+    )
+
+
+# ---------------------------------------------------------------- targets and templates
+
+
+def test_targets_read_as_planners_write_them() -> None:
+    target = parse_staffing_target("service_level>=80%@20s")
+    assert isinstance(target, PoolTarget)
+    assert (target.target.kind, target.target.bound, target.target.answer_time) == (
+        "service_level",
+        0.8,
+        20.0,
+    )
+    for_pool = parse_staffing_target("occupancy[back_office]<=0.85")
+    assert isinstance(for_pool, PoolTarget)
+    assert for_pool.pool == "back_office"
+    assert for_pool.target.bound == 0.85
+    whole_run = parse_staffing_target("csat_mean>=4")
+    assert isinstance(whole_run, RunTarget)
+    assert whole_run.at_least and whole_run.bound == 4.0
+    assert whole_run.met_by(4.0) and not whole_run.met_by(3.99)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["service_level>0.8@20s", "speed<=30s", "csat_mean[agents]>=4", "asa>=30s", "csat_mean>=x"],
+)
+def test_a_wrong_target_says_what_is_allowed(text: str) -> None:
+    with pytest.raises(ValueError, match=r"service_level|asa|number|target"):
+        parse_staffing_target(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_any_text_is_a_target_or_a_plain_error(text: str) -> None:
+    with contextlib.suppress(ValueError):
+        parse_staffing_target(text)
+
+
+def test_shift_templates_read_from_the_command_line() -> None:
+    template = parse_shift_template("early=8h@07:00-09:00/30min,break=30min@3h-5h,cost=25")
+    assert template.name == "early"
+    assert template.length == 8 * 3600
+    assert (template.first_start, template.last_start, template.every) == (25200, 32400, 1800)
+    assert template.unpaid_break is not None
+    assert (template.unpaid_break.length, template.unpaid_break.earliest) == (1800, 3 * 3600)
+    assert template.cost_per_hour == 25
+    with pytest.raises(ValueError, match="break"):
+        parse_shift_template("8h@07:00,break=30min")
+    with pytest.raises(ValueError, match="shift template"):
+        parse_shift_template("eight hours from seven")
+    with pytest.raises(ValueError, match="break must end"):
+        parse_shift_template("4h@07:00,break=30min@3h-4h")
+
+
+# ---------------------------------------------------------------- interval staffing
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=48, max_size=48 * 2).filter(lambda v: len(v) % 48 == 0))
+def test_interval_staffing_becomes_shifts_that_put_exactly_that_many_on_the_floor(
+    values: list[int],
+) -> None:
+    days = len(values) // 48
+    scenario = _one_day_textbook(**{"horizon.days": days})
+    grid = np.array(values, dtype=np.int64)
+    staffed = _with_shifts(scenario, {"agents": _runs(grid, 1800.0)})
+    pool = staffed.pool("agents")
+    schedule = headcount_schedule(pool, resolve_scenario(staffed).calendar, days * SECONDS_PER_DAY)
+    times = [t for t, _ in schedule]
+    for b, wanted in enumerate(values):
+        middle = (b + 0.5) * 1800.0
+        level = schedule[max(i for i, t in enumerate(times) if t <= middle)][1]
+        assert level == wanted
+
+
+# ---------------------------------------------------------------- against theory
+
+
+def test_a_stationary_queue_is_staffed_as_erlang_c_says() -> None:
+    """M/M/c at 100 calls/h, 180 s: Erlang C needs 8 agents for 80/20 (7 reach 74%)."""
+    erlang_c = servers_for_service_level(100 / 3600, 180.0, 20.0, 0.8)
+    assert erlang_c == 8
+    plan = staff(_one_day_textbook(), ["service_level>=0.8@20s"], replications=4)
+    rows = plan.intervals
+    # the pilot's requirement is Erlang C for each interval's measured rate and handle time
+    for offered, handle, required in rows[["offered", "handle_time", "erlang_required"]].values:
+        assert required == servers_for_service_level(offered / 1800, handle, 20.0, 0.8)
+    # a half hour holds ~50 calls, so its measured load is noisy (+-10% over 4 replications):
+    # the requirement may be one off where it was, and is Erlang C's answer in most intervals
+    for column in ("erlang_required", "simulated_required"):
+        assert rows[column].between(erlang_c - 1, erlang_c + 1).all()
+        assert (rows[column] == erlang_c).mean() >= 0.5
+    # with every customer's service as it was drawn, the load is the offered 5 erlangs
+    assert rows["offered_load"].mean() == pytest.approx(5.0, rel=0.05)
+    assert plan.iterations["step"].str.startswith("iteration").sum() <= 3
+    assert plan.met
+    verdict = plan.targets.iloc[0]
+    assert verdict["mean"] >= 0.8
+
+
+def test_a_stricter_goal_never_needs_fewer_staff() -> None:
+    scenario = _one_day_textbook()
+    loose = staff(scenario, ["service_level>=0.7@20s"], replications=3)
+    strict = staff(scenario, ["service_level>=0.9@20s"], replications=3)
+    assert (
+        strict.intervals["simulated_required"].to_numpy()
+        >= loose.intervals["simulated_required"].to_numpy()
+    ).all()
+    assert strict.cost >= loose.cost or math.isnan(strict.cost)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_the_staff_command_saves_a_plan_that_runs(tmp_path: Path) -> None:
+    one_day = tmp_path / "one_day.yaml"
+    one_day.write_text(
+        TEXTBOOK.read_text().replace("horizon: {days: 3, warm_up: 2h}", "horizon: {days: 1}")
+    )
+    code = main(
+        [
+            "staff",
+            str(one_day),
+            "--target",
+            "service_level>=0.8@20s",
+            "--shift",
+            "8h@00:00-16:00/1h",
+            "-r",
+            "3",
+            "-o",
+            str(tmp_path / "results"),
+            "-q",
+        ]
+    )
+    assert code == 0
+    (folder,) = (tmp_path / "results" / "staffing" / "mmc_textbook").iterdir()
+    for name in ("intervals.csv", "targets.csv", "shifts.csv", "scenario.yaml", "staffing.png"):
+        assert (folder / name).is_file(), name
+    assert main(["run", str(folder / "scenario.yaml"), "--no-save", "-q", "-r", "2"]) == 0
