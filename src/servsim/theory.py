@@ -4,7 +4,11 @@ The simulator in :mod:`servsim` is only trustworthy if, in the cases where
 queueing theory has an exact answer, it reproduces that answer. This module
 provides those answers (Erlang B, Erlang C / M/M/c, Erlang A / M/M/n+M and
 Little's law) so that tests can check simulation output against them, and so
-that planners get quick staffing estimates without running a simulation.
+that planners get quick staffing estimates without running a simulation. The
+inverse functions answer the planner's question directly: the fewest agents
+meeting targets written as the industry writes them (80/20, ASA, abandonment,
+occupancy; :func:`parse_target`), grossed up for shrinkage
+(:func:`servers_for_targets`).
 
 Units:
     Every function is unit-agnostic: times (``mean_service_time``,
