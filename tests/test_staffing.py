@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servsim import load_scenario
+from servsim import ScenarioError, load_scenario
 from servsim.cli import main
 from servsim.scenario import SECONDS_PER_DAY, resolve_scenario
 from servsim.scenario.timetable import headcount_schedule
@@ -180,3 +180,81 @@ def test_the_staff_command_saves_a_plan_that_runs(tmp_path: Path) -> None:
     for name in ("intervals.csv", "targets.csv", "shifts.csv", "scenario.yaml", "staffing.png"):
         assert (folder / name).is_file(), name
     assert main(["run", str(folder / "scenario.yaml"), "--no-save", "-q", "-r", "2"]) == 0
+
+
+def test_a_back_office_is_staffed_for_its_occupancy_target() -> None:
+    """Occupancy <= 0.85 needs at least load / 0.85 staff in every interval work is offered."""
+    scenario = load_scenario(SCENARIOS / "helpdesk.yaml").with_overrides({"horizon.days": 1})
+    plan = staff(
+        scenario,
+        ["service_level>=0.8@20s", "occupancy[back_office]<=0.85"],
+        pools=["back_office"],
+        replications=3,
+    )
+    rows = plan.intervals
+    assert set(rows["pool"]) == {"back_office"}
+    working = rows[rows["scheduled"] > 0]
+    assert not working.empty
+    assert (working["simulated_required"] >= np.ceil(working["offered_load"] / 0.85 - 1e-9)).all()
+    verdict = plan.targets.set_index("pool").loc["back_office"]
+    assert verdict["met"] == (verdict["mean"] <= 0.85)
+    # staffing kept the back office within its hours in the scenario (09:00-18:00)
+    hours = rows.loc[rows["scheduled"] > 0, "start"]
+    assert hours.min() >= "09:00" and hours.max() < "18:00"
+
+
+def test_a_missed_satisfaction_target_raises_the_front_line() -> None:
+    scenario = _one_day_textbook()
+    first = staff(scenario, ["service_level>=0.8@20s"], replications=3)
+    reached = first.verified.metric("csat_mean")["mean"]
+    raised = staff(
+        scenario, ["service_level>=0.8@20s", f"csat_mean>={reached + 0.02:.3f}"], replications=3
+    )
+    steps = raised.iterations["step"].tolist()
+    assert steps.count("verification") == 1 and len([s for s in steps if "verif" in s]) >= 2
+    assert raised.intervals["scheduled"].sum() > first.intervals["scheduled"].sum()
+    assert raised.verified.metric("csat_mean")["mean"] > reached
+
+
+def test_the_staff_command_refuses_a_wrong_target_plainly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["staff", str(TEXTBOOK), "--target", "servicelevel>=0.8@20s", "--no-save"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "servicelevel" in err and "Traceback" not in err
+
+
+def test_shift_templates_in_a_scenario_are_checked_and_used(tmp_path: Path) -> None:
+    text = TEXTBOOK.read_text().replace("horizon: {days: 3, warm_up: 2h}", "horizon: {days: 1}")
+    good = tmp_path / "templates.yaml"
+    good.write_text(
+        text
+        + "staffing:\n  shift_templates:\n"
+        + "    - {name: day, length: 8h, first_start: '00:00', last_start: '16:00', every: 1h}\n"
+    )
+    scenario = load_scenario(good)
+    (template,) = scenario.staffing.shift_templates
+    assert (template.length, template.last_start, template.every) == (28800, 57600, 3600)
+    plan = staff(scenario, ["service_level>=0.8@20s"], templates=[template], replications=2)
+    assert set(plan.shifts["template"]) == {"day"}
+    # every chosen shift starts on the hour between 00:00 and 16:00
+    assert plan.shifts["start"].str.endswith(":00").all()
+    assert (plan.intervals["scheduled"] >= plan.intervals["simulated_required"]).all()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        text + "staffing:\n  shift_templates:\n    - {name: d, length: 8h, pools: [agnets]}\n"
+    )
+    with pytest.raises(ScenarioError, match=r"staffing.shift_templates\[0\].pools\[0\].*agents"):
+        load_scenario(bad)
+
+
+def test_a_plan_is_the_same_on_worker_processes() -> None:
+    from servsim.executors import ProcessExecutor
+
+    scenario = _one_day_textbook(**{"horizon.days": 0.5})
+    serial = staff(scenario, ["service_level>=0.8@20s"], replications=2)
+    with ProcessExecutor(2) as executor:
+        parallel = staff(scenario, ["service_level>=0.8@20s"], replications=2, executor=executor)
+    assert serial.intervals.equals(parallel.intervals)
+    assert serial.targets.equals(parallel.targets)

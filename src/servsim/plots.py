@@ -428,7 +428,7 @@ def staffing_plan(intervals: pd.DataFrame, goal: float | None = None) -> Figure:
             + pd.to_timedelta(rows["start"] + ":00").dt.total_seconds().to_numpy() / 3600.0
         )
         if kind == "staff":
-            axes.plot(hours, rows["offered_load"], color="0.5", label="load in the system")
+            axes.plot(hours, rows["offered_load"], color="0.5", label="offered load (erlangs)")
             for column, style, label in (
                 ("erlang_required", "--", "Erlang requirement (pilot)"),
                 ("simulated_required", "-", "simulated requirement"),

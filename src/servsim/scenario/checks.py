@@ -21,6 +21,7 @@ from servsim.scenario.components import (
     Routing,
     Segment,
     Staff,
+    StaffingSettings,
     StaffPool,
     StatusInquiry,
     Touchpoint,
@@ -59,6 +60,7 @@ class ScenarioParts:
     horizon: Horizon | None = None
     calendar: Calendar | None = None
     contact_level: ContactLevel | None = None
+    staffing: StaffingSettings | None = None
 
 
 def request_types_of(segments: Sequence[Segment]) -> list[str]:
@@ -111,6 +113,16 @@ def consistency_problems(parts: ScenarioParts) -> Iterable[tuple[str, str]]:
             if programme.pool not in pool_names:
                 problem = unknown_name("pool", programme.pool, pool_names)
                 yield f"training.programmes[{i}].pool", problem
+    if parts.staffing is not None and staff is not None:
+        pool_names = [p.name for _, p in staff.pools()]
+        for i, template in enumerate(parts.staffing.shift_templates):
+            for j, pool in enumerate(template.pools or ()):
+                if pool not in pool_names:
+                    problem = unknown_name("pool", pool, pool_names)
+                    yield f"staffing.shift_templates[{i}].pools[{j}]", problem
+        yield from _unique(
+            "staffing.shift_templates", [t.name for t in parts.staffing.shift_templates]
+        )
     horizon = parts.horizon
     if staff is not None and parts.calendar is not None and horizon is not None:
         yield from _check_opening_hours(staff, parts.calendar, horizon.length)

@@ -124,6 +124,7 @@ class Scenario(StrictModel):
             horizon=self.horizon,
             calendar=self.calendar,
             contact_level=self.contact_level,
+            staffing=self.staffing,
         )
 
     @classmethod
