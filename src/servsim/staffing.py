@@ -96,9 +96,11 @@ INTERVAL_COLUMNS = (
     "abandonment",
     "asa",
     "occupancy",
+    "met",
 )
 """The staffing table's columns: per interval and staffed pool, the pilot's Erlang requirement,
-the simulation's, the scheduled staff, and what the verified plan achieved."""
+the simulation's, the scheduled staff, what the verified plan achieved, and whether the pool's
+targets were met there (an interval without work offered meets them)."""
 
 ProgressReport = Callable[[str], None]
 """Told what the staffing run is doing, one line per step (the CLI prints them)."""
@@ -850,6 +852,7 @@ def _interval_table(
     pilot: _Measured,
     measured: _Measured,
     columns: Mapping[str, Mapping[str, np.ndarray]],
+    needs: Mapping[str, _Requirement],
     shrinkage: float,
 ) -> pd.DataFrame:
     """The staffing table: one row per interval and staffed pool (:data:`INTERVAL_COLUMNS`)."""
@@ -871,6 +874,7 @@ def _interval_table(
         measures = _interval_measures(measured, pool, planner.bins, measured.present[pool])
         for name, values in measures.items():
             frame[name] = values
+        frame["met"] = ~_misses(measures, needs[pool].targets, measured.offered[pool])
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)[list(INTERVAL_COLUMNS)]
 
@@ -1026,7 +1030,7 @@ def staff(
     cost = float(summary["mean"].get("staff_cost", math.nan))
     return StaffingPlan(
         scenario=planned.with_overrides({"records": scenario.records}),
-        intervals=_interval_table(planner, pilot, measured, columns, shrinkage),
+        intervals=_interval_table(planner, pilot, measured, columns, needs, shrinkage),
         shifts=roster.table,
         targets=judged,
         iterations=pd.DataFrame(planner.iterations),

@@ -169,6 +169,15 @@ def print_plan(plan: StaffingPlan, console: Console) -> None:
             str(int(rows["scheduled"].max())),
         )
     console.print(hours)
+    offered = table[table["offered"] > 0]
+    if not offered.empty:
+        shares = offered.groupby("pool", sort=False)["met"].mean()
+        console.print(
+            Text(
+                "intervals with work offered that meet every target of their pool: "
+                + ", ".join(f"{pool} {share:.0%}" for pool, share in shares.items())
+            )
+        )
     if not plan.shifts.empty:
         console.print(
             Text(
