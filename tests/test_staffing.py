@@ -142,7 +142,7 @@ def test_a_stationary_queue_is_staffed_as_erlang_c_says() -> None:
 
 
 def test_a_stricter_goal_never_needs_fewer_staff() -> None:
-    scenario = _one_day_textbook()
+    scenario = _one_day_textbook(**{"horizon.days": 0.5})
     loose = staff(scenario, ["service_level>=0.7@20s"], replications=3)
     strict = staff(scenario, ["service_level>=0.9@20s"], replications=3)
     assert (
@@ -204,7 +204,7 @@ def test_a_back_office_is_staffed_for_its_occupancy_target() -> None:
 
 
 def test_a_missed_satisfaction_target_raises_the_front_line() -> None:
-    scenario = _one_day_textbook()
+    scenario = _one_day_textbook(**{"horizon.days": 0.5})
     first = staff(scenario, ["service_level>=0.8@20s"], replications=3)
     reached = first.verified.metric("csat_mean")["mean"]
     raised = staff(
@@ -249,6 +249,7 @@ def test_shift_templates_in_a_scenario_are_checked_and_used(tmp_path: Path) -> N
         load_scenario(bad)
 
 
+@pytest.mark.slow  # starts a process pool; simulate()'s own tests check serial = processes
 def test_a_plan_is_the_same_on_worker_processes() -> None:
     from servsim.executors import ProcessExecutor
 
