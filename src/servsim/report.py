@@ -65,17 +65,23 @@ POOL_FAMILIES = ("occupancy", "queue_length", "wait_mean", "staff_hours", "train
 
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1em; max-width: 70em;
+       color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; margin-top: 1.6em; }
+h1, h2, h3, p, li, figcaption, code { overflow-wrap: anywhere; }
 .meta { color: #555; } .note { color: #666; font-size: 0.9em; }
+.table-scroll { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.6em 0; }
 th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.standard td { font-weight: bold; }
 tr.first td { background: #fdf1e6; }
-.warning { color: #8a5a00; } figure { margin: 1em 0; } img { max-width: 100%; }
+.warning { color: #8a5a00; } figure { margin: 1em 0; } img { max-width: 100%; height: auto; }
 figcaption { color: #555; font-size: 0.9em; }
 """
+"""The page's CSS. Narrow windows: a table too wide scrolls inside its own ``.table-scroll``
+box, images shrink to the column, and long words (paths, the command) break anywhere outside
+tables (inside them ``anywhere`` would squeeze the columns to a letter wide instead)."""
 
 
 @dataclass(frozen=True)
@@ -137,9 +143,14 @@ def _table(
     numeric: Sequence[bool] | None = None,
     row_classes: Sequence[str] | None = None,
 ) -> str:
-    """An HTML table of already formatted text cells; every cell is escaped here."""
+    """An HTML table of already formatted text cells; every cell is escaped here.
+
+    The table sits in a ``.table-scroll`` box that scrolls sideways when the window is narrower
+    than the table, so the page itself never does.
+    """
     numeric = numeric or [False] * len(header)
-    out = ["<table>", "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"]
+    head = "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"
+    out = ['<div class="table-scroll"><table>', head]
     for index, row in enumerate(rows):
         css = row_classes[index] if row_classes and row_classes[index] else ""
         cells = "".join(
@@ -147,7 +158,7 @@ def _table(
             for c, n in zip(row, numeric, strict=True)
         )
         out.append(f'<tr class="{_e(css)}">{cells}</tr>' if css else f"<tr>{cells}</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     return "\n".join(out)
 
 
@@ -443,6 +454,7 @@ def build_report(run_folder: Path) -> Path:
         [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>servsim report: {_e(name)}</title>",
             f"<style>{STYLE}</style></head><body>",
             _title(run),
