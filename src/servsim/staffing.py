@@ -19,10 +19,11 @@ an interval depends on arrivals before it. So the requirement is found by simula
 3. **Shifts.** With shift templates, :func:`servsim.shifts.schedule_shifts` chooses how many
    of each shift to staff at least cost covering the requirement (an integer program).
 4. **Verification.** The planned staffing is simulated under common random numbers; every target
-   is judged per pool and per interval with confidence intervals. A missed pool target raises
-   the staff in the intervals that miss it, and a missed whole-run target (``csat_mean>=4``)
+   is judged per pool and per interval with confidence intervals. An interval whose service
+   level is significantly below the goal gets one more person, so does every interval missing
+   a pool target the pool misses over the run, and a missed whole-run target (``csat_mean>=4``)
    raises the front-line pool of the moment the importance-performance analysis ranks first;
-   then the plan is verified again.
+   then the plan is verified again (at most three times).
 
 Every simulation uses the same seed, so iterations differ in staffing only, not in arrivals.
 """
@@ -827,15 +828,28 @@ def _raised(
 ) -> int:
     """Raise the requirement where the verified plan missed; how many intervals were raised.
 
-    A pool target missed: +1 in the intervals that missed it. A whole-run target missed: +1
-    wherever work is offered at the front-line pool of the moment customers rate worst.
+    Service level is a planner's promise for every interval, so an interval whose service
+    level's 95% CI lies wholly below the goal gets +1 whether or not the pool meets it over
+    the run (a rising morning edge, where a queue carried over from the half hour before makes
+    the stationary Erlang answer short). A pool target missed over the run: +1 in every
+    interval whose estimate misses it. A whole-run target missed: +1 wherever work is offered
+    at the front-line pool of the moment customers rate worst.
     """
     raised = 0
     for pool in requirement:
-        if judged[(judged["pool"] == pool) & ~judged["met"]].empty:
-            continue
         measures = _interval_measures(measured, pool, bins, measured.present[pool])
-        miss = _misses(measures, needs[pool].targets, measured.offered[pool]) & hours[pool]
+        targets = needs[pool].targets
+        levels = [t.bound for t in targets if t.kind == "service_level"]
+        with np.errstate(invalid="ignore"):
+            miss = (
+                measures["service_level_high"] < max(levels)
+                if levels
+                else np.zeros(bins, dtype=bool)
+            )
+        miss = np.nan_to_num(miss, nan=0.0).astype(bool) & (measured.offered[pool] > 0)
+        if not judged[(judged["pool"] == pool) & ~judged["met"]].empty:
+            miss |= _misses(measures, targets, measured.offered[pool])
+        miss &= hours[pool]
         requirement[pool] = requirement[pool] + miss.astype(np.int64)
         raised += int(miss.sum())
     if not judged[(judged["pool"] == "") & ~judged["met"]].empty:
@@ -1014,7 +1028,7 @@ def staff(
             verified, measured, pool_targets, run_targets, list(needs), planner.start_bin
         )
         planner.note(step, 0, scheduled)
-        if bool(judged["met"].all()) or correction == MAX_CORRECTIONS:
+        if correction == MAX_CORRECTIONS:
             break
         raised = _raised(judged, measured, verified, requirement, needs, pilot.open, planner.bins)
         planner.iterations[-1]["changed_intervals"] = raised
