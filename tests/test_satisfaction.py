@@ -753,3 +753,47 @@ def test_the_channel_follows_the_contact_level_unless_a_touchpoint_says() -> Non
     low = make(contact_level="low")
     assert {tp.name: tp.channel for tp in low.service_cycle}["kiosk"] == "self_service"
     assert all(tp.channel == "remote" for tp in low.service_cycle if tp.served_by is not None)
+
+
+def test_warmth_alone_does_not_make_a_phone_moment_stellar() -> None:
+    """Why the friendly zoo (scenarios/archetypes/friendly_zoo.yaml) has no stellar moments.
+
+    A level-5 moment needs x >= 1.5, x being the weighted mean of the dimensions' x. Perceived
+    empathy is clipped at 1, so with the default zone (0.4-0.7) its x stops at 2.0 and, at
+    weight 0.16 on the phone, it brings at most 0.32 of the 1.5. Reliability (at most 1.45)
+    and responsiveness (at most A_w / (A_w - D_w) = 1.125 for the zoo's households) never
+    reach 1.5, so assurance and tangibles must both sit near 1 as well. The zoo's warmest
+    call, answered at once and resolved at first contact, is level 4, not 5.
+    """
+    households = {
+        "name": "retail",
+        "recontact": {"probability": 0},
+        "expectations": {"wait": {"adequate": "3min", "desired": "20s"}},  # the zoo's households
+    }
+
+    def best_call(proficiency: float, tangibles: float) -> pd.Series:
+        cycle = copy.deepcopy(BASE["service_cycle"])
+        cycle[1]["tangibles"] = tangibles
+        staff = {
+            "front": [
+                {"name": "agents", "headcount": 2, "proficiency": proficiency, "empathy": 1.0}
+            ]
+        }
+        scenario = make(
+            contact_level="medium", segments=[households], staff=staff, service_cycle=cycle
+        )
+        tables = records(  # no wait, resolved at first contact, no perception noise
+            [visit(0, 0.0, 0.0, 300.0, "resolved")],
+            [StaffingRecord("agents", 0.0, 2, 0, proficiency)],
+        )
+        return moment_table(tables, scenario).iloc[0]
+
+    zoo = best_call(0.75, 0.8)  # the zoo's agents and phone line at their warmest
+    weights = make().satisfaction.dimension_weights  # on the phone: no channel factor
+    plain = sum(w * zoo[f"x_{d}"] for d, w in weights.items()) / sum(weights.values())
+    assert zoo["x"] == pytest.approx(plain)
+    assert zoo["p_empathy"] == 1.0 and zoo["x_empathy"] == pytest.approx(2.0)  # saturated
+    assert zoo["x_responsiveness"] == pytest.approx(180 / 160)
+    assert zoo["x"] == pytest.approx(1.30, abs=0.005) and zoo["level"] == 4
+    assert best_call(0.9, 0.8)["level"] == 4  # quality service's skill is not enough either
+    assert best_call(1.0, 1.0)["level"] == 5  # only a flawless moment on every dimension
