@@ -700,6 +700,31 @@ class _Planner:
         self.names = [p.name for _, p in base.staff.pools()]
         self.iterations: list[dict[str, Any]] = []
 
+    @classmethod
+    def for_targets(
+        cls,
+        scenario: Scenario,
+        targets: Sequence[str | PoolTarget | RunTarget],
+        interval: float,
+        replications: int | None,
+        seed: int | None,
+        executor: Executor | None,
+        workers: int | Literal["auto"] | None,
+        progress: ProgressReport | None,
+    ) -> tuple[_Planner, list[PoolTarget], list[RunTarget]]:
+        """A planner for the targets, parsed and checked against the scenario's pools."""
+        names = [p.name for _, p in scenario.staff.pools()]
+        pool_targets, run_targets = _checked_targets(targets, names)
+        planner = cls(
+            _planning_scenario(scenario, pool_targets, interval),
+            replications,
+            seed,
+            executor,
+            workers,
+            progress or (lambda _line: None),
+        )
+        return planner, pool_targets, run_targets
+
     def simulate(self, candidate: Scenario, step: str) -> tuple[SimulationResult, _Measured]:
         """One simulation under the run's seed, measured per pool and interval."""
         self.say(f"{step}: simulating {self.runs} replications")
@@ -928,16 +953,10 @@ def check_staffing(
     What a planner runs on a roster made elsewhere (a spreadsheet's Erlang staffing, last
     year's shifts) to compare it with :func:`staff`'s plan on the same terms and seed.
     """
-    names = [p.name for _, p in scenario.staff.pools()]
-    pool_targets, run_targets = _checked_targets(targets, names)
-    planner = _Planner(
-        _planning_scenario(scenario, pool_targets, interval),
-        replications,
-        seed,
-        executor,
-        workers,
-        lambda _line: None,
+    planner, pool_targets, run_targets = _Planner.for_targets(
+        scenario, targets, interval, replications, seed, executor, workers, None
     )
+    names = planner.names
     verified, measured = planner.simulate(planner.base, "check")
     judged_pools = [
         n
@@ -988,21 +1007,15 @@ def staff(
     Raises:
         ValueError: a target, pool or interval is not valid for this scenario.
     """
-    names = [p.name for _, p in scenario.staff.pools()]
-    pool_targets, run_targets = _checked_targets(targets, names)
     if not 0.0 <= shrinkage < 1.0:
         raise ValueError(f"shrinkage must lie in [0, 1), got {shrinkage}")
+    planner, pool_targets, run_targets = _Planner.for_targets(
+        scenario, targets, interval, replications, seed, executor, workers, progress
+    )
+    names = planner.names
     for pool in pools or ():
         if pool not in names:
             raise ValueError(f"no pool '{pool}' to staff; pools: {', '.join(names)}")
-    planner = _Planner(
-        _planning_scenario(scenario, pool_targets, interval),
-        replications,
-        seed,
-        executor,
-        workers,
-        progress or (lambda _line: None),
-    )
     _, pilot = planner.simulate(planner.base, "pilot (the scenario's own staffing)")
     patience = mean_patience(planner.resolved)
     needs = {
