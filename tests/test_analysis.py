@@ -148,23 +148,13 @@ def test_the_archetype_scenarios_differ_only_in_what_makes_each_archetype() -> N
         assert outside == [], f"{other.name} differs from {resolved[0].name} in {outside}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the model has no way for warm treatment to make a moment amazing: perceived empathy "
-        "is clipped at 1 (x <= 2.0, weight 0.16 on the phone) and level 5 needs the weighted "
-        "mean of every dimension >= 1.5, i.e. no wait, first-contact resolution and near-"
-        "perfect assurance and tangibles together (see "
-        "test_satisfaction.py::test_warmth_alone_does_not_make_a_phone_moment_stellar)"
-    ),
-)
 def test_friendly_zoo_shows_stellar_beside_bitter_moments() -> None:
     """The friendly zoo is inconsistent: kind moments beside bitter ones in the same cycles.
 
     Warm, caring agents should delight some customers (stellar moments: more empathy can
     only add them), while too few agents and a failing back office keep abandoned calls and
     failed checks (bitter moments: the procedures the zoo does not fix). Both per customer.
-    Expected to fail until the model has a mechanism for it: remove the mark then.
+    Warmth delights through the delight rule (docs/model.md section 5; Johnston 1995).
     """
     scenario = servsim.load_scenario(SCENARIOS / "archetypes" / "friendly_zoo.yaml")
     result = servsim.simulate(scenario.with_overrides({"horizon.days": 4}), replications=2)

@@ -27,6 +27,7 @@ from servsim.satisfaction import (
     SATISFACTION_COLUMNS,
     customer_satisfaction,
     cycle_satisfaction,
+    delighted,
     disconfirmation,
     moment_level,
     moment_table,
@@ -34,7 +35,7 @@ from servsim.satisfaction import (
     satisfaction_metrics,
     wait_disconfirmation,
 )
-from servsim.satisfaction_schema import CycleWeights
+from servsim.satisfaction_schema import DIMENSIONS, CycleWeights, Delight
 from servsim.scenario import ResolvedScenario, resolve_scenario
 from servsim.streams import RandomStreams
 
@@ -755,15 +756,17 @@ def test_the_channel_follows_the_contact_level_unless_a_touchpoint_says() -> Non
     assert all(tp.channel == "remote" for tp in low.service_cycle if tp.served_by is not None)
 
 
-def test_warmth_alone_does_not_make_a_phone_moment_stellar() -> None:
-    """Why the friendly zoo (scenarios/archetypes/friendly_zoo.yaml) has no stellar moments.
+def test_warmth_makes_a_phone_moment_stellar_only_through_delight() -> None:
+    """Why the friendly zoo (scenarios/archetypes/friendly_zoo.yaml) needs the delight rule.
 
-    A level-5 moment needs x >= 1.5, x being the weighted mean of the dimensions' x. Perceived
-    empathy is clipped at 1, so with the default zone (0.4-0.7) its x stops at 2.0 and, at
-    weight 0.16 on the phone, it brings at most 0.32 of the 1.5. Reliability (at most 1.45)
-    and responsiveness (at most A_w / (A_w - D_w) = 1.125 for the zoo's households) never
-    reach 1.5, so assurance and tangibles must both sit near 1 as well. The zoo's warmest
-    call, answered at once and resolved at first contact, is level 4, not 5.
+    A level-5 moment by the average needs x >= 1.5, x being the weighted mean of the
+    dimensions' x. Perceived empathy is clipped at 1, so with the default zone (0.4-0.7) its x
+    stops at 2.0 and, at weight 0.16 on the phone, it brings at most 0.32 of the 1.5.
+    Reliability (at most 1.45) and responsiveness (at most A_w / (A_w - D_w) = 1.125 for the
+    zoo's households) never reach 1.5, so without delight assurance and tangibles must both
+    sit near 1 as well: the zoo's warmest call, answered at once and resolved at first
+    contact, is level 4. With delight (the default) exceptional warmth with no failing
+    dissatisfier makes it level 5 [Johnston 1995].
     """
     households = {
         "name": "retail",
@@ -771,7 +774,7 @@ def test_warmth_alone_does_not_make_a_phone_moment_stellar() -> None:
         "expectations": {"wait": {"adequate": "3min", "desired": "20s"}},  # the zoo's households
     }
 
-    def best_call(proficiency: float, tangibles: float) -> pd.Series:
+    def best_call(proficiency: float, tangibles: float, delight: bool = False) -> pd.Series:
         cycle = copy.deepcopy(BASE["service_cycle"])
         cycle[1]["tangibles"] = tangibles
         staff = {
@@ -780,7 +783,11 @@ def test_warmth_alone_does_not_make_a_phone_moment_stellar() -> None:
             ]
         }
         scenario = make(
-            contact_level="medium", segments=[households], staff=staff, service_cycle=cycle
+            contact_level="medium",
+            segments=[households],
+            staff=staff,
+            service_cycle=cycle,
+            satisfaction={"delight": {"enabled": delight}},
         )
         tables = records(  # no wait, resolved at first contact, no perception noise
             [visit(0, 0.0, 0.0, 300.0, "resolved")],
@@ -788,12 +795,110 @@ def test_warmth_alone_does_not_make_a_phone_moment_stellar() -> None:
         )
         return moment_table(tables, scenario).iloc[0]
 
-    zoo = best_call(0.75, 0.8)  # the zoo's agents and phone line at their warmest
+    zoo = best_call(0.75, 0.8)  # the zoo's agents and phone line at their warmest, no delight
     weights = make().satisfaction.dimension_weights  # on the phone: no channel factor
     plain = sum(w * zoo[f"x_{d}"] for d, w in weights.items()) / sum(weights.values())
     assert zoo["x"] == pytest.approx(plain)
     assert zoo["p_empathy"] == 1.0 and zoo["x_empathy"] == pytest.approx(2.0)  # saturated
     assert zoo["x_responsiveness"] == pytest.approx(180 / 160)
     assert zoo["x"] == pytest.approx(1.30, abs=0.005) and zoo["level"] == 4
+    assert not zoo["delight"]
     assert best_call(0.9, 0.8)["level"] == 4  # quality service's skill is not enough either
     assert best_call(1.0, 1.0)["level"] == 5  # only a flawless moment on every dimension
+    warm = best_call(0.75, 0.8, delight=True)
+    assert warm["delight"] and warm["level"] == 5
+    assert warm["x"] == pytest.approx(1.5)  # lifted to the stellar threshold
+    assert warm["v"] == pytest.approx(moment_utility(1.5)) and warm["v"] > zoo["v"]
+    for dim in DIMENSIONS:  # the dimensions are judged as they were
+        assert warm[f"x_{dim}"] == pytest.approx(zoo[f"x_{dim}"])
+
+
+# --------------------------------------------------------------------------- delight
+
+
+def _one_moment(**x: float) -> dict[str, np.ndarray]:
+    base = {"tangibles": 1.0, "reliability": 1.0, "responsiveness": 1.0, "assurance": 1.0}
+    base["empathy"] = 2.0
+    base.update(x)
+    return {d: np.array([v]) for d, v in base.items()}
+
+
+REMOTE = np.array(["remote"], dtype=object)
+
+
+@pytest.mark.parametrize("reliability", [-1.0, -0.01, 0.0, 0.5, 1.45])
+@pytest.mark.parametrize("responsiveness", [-2.0, -0.01, 0.0, 1.125])
+def test_a_moment_at_the_empathy_threshold_delights_only_without_a_failing_dissatisfier(
+    reliability: float, responsiveness: float
+) -> None:
+    """Johnston 1995: care delights, but only when reliability and responsiveness are adequate."""
+    rule = Delight()
+    at = _one_moment(empathy=rule.empathy, reliability=reliability, responsiveness=responsiveness)
+    adequate = reliability >= 0 and responsiveness >= 0
+    assert delighted(at, REMOTE, rule).tolist() == [adequate]
+    below = _one_moment(
+        empathy=np.nextafter(rule.empathy, -np.inf),
+        reliability=reliability,
+        responsiveness=responsiveness,
+    )
+    assert delighted(below, REMOTE, rule).tolist() == [False]  # warm, not exceptional
+    assert delighted(at, REMOTE, Delight(enabled=False)).tolist() == [False]
+    assert delighted(at, REMOTE, rule, failure=np.array([True])).tolist() == [False]
+
+
+@pytest.mark.parametrize(
+    ("channel", "x", "expected"),
+    [
+        ("face_to_face", {}, True),
+        ("remote", {}, True),
+        ("self_service", {}, False),  # nobody to be warm
+        ("remote", {"empathy": math.nan}, False),  # abandoned: never met the staff
+        ("remote", {"assurance": -0.01}, False),  # warm but not competent
+        ("remote", {"tangibles": -3.0}, True),  # not a dissatisfier in the rule
+    ],
+)
+def test_delight_needs_staff_who_meet_the_customer(
+    channel: str, x: dict[str, float], expected: bool
+) -> None:
+    moment = _one_moment(**x)
+    assert delighted(moment, np.array([channel], dtype=object)).tolist() == [expected]
+
+
+def test_a_delight_is_stellar_and_a_failure_stays_bitter_in_the_moment_table() -> None:
+    """Through moment_table: a warm served call is lifted; an abandoned or failed one is not."""
+    staff = {"front": [{"name": "agents", "headcount": 2, "proficiency": 0.8, "empathy": 1.0}]}
+    scenario = make(contact_level="medium", staff=staff)
+    tables = records(
+        [
+            visit(0, 0.0, 0.0, 300.0, "resolved"),  # no wait, first-time fix
+            visit(1, 0.0, 600.0, 900.0, "resolved"),  # a ten-minute wait: below adequate
+            visit(2, 0.0, 0.0, 300.0, "failed"),
+            visit(3, 0.0, math.nan, 200.0, "abandoned"),
+        ]
+    )
+    moments = moment_table(tables, scenario).set_index("customer")
+    assert moments.loc[0, "delight"] and moments.loc[0, "level"] == 5
+    assert moments.loc[1, "x_responsiveness"] < 0
+    assert not moments.loc[1, "delight"] and moments.loc[1, "level"] < 5
+    for failed in (2, 3):
+        assert not moments.loc[failed, "delight"] and moments.loc[failed, "level"] == 1
+
+
+@pytest.mark.parametrize("contact_level", ["medium", "high"])
+@pytest.mark.parametrize(
+    ("empathy", "proficiency"),
+    [(0.1, 0.35), (0.05, 0.65), (0.0, 0.8)],  # the freezer's, the factory's, a default pool's
+)
+def test_a_cold_pool_never_delights(empathy: float, proficiency: float, contact_level: str) -> None:
+    """Cold staff: perceived empathy, noise included, stays far below the delight threshold."""
+    staff = {
+        "front": [
+            {"name": "agents", "headcount": 3, "proficiency": proficiency, "empathy": empathy}
+        ]
+    }
+    scenario = make(horizon={"days": 1}, contact_level=contact_level, staff=staff)
+    moments = run_replication(scenario, seed=11, replication=0).moments  # perceived, noisy
+    staffed = moments[moments["pool"] == "agents"]
+    assert len(staffed) > 50 and staffed["p_empathy"].notna().any()
+    assert not staffed["delight"].any()
+    assert (staffed["level"] < 5).all()

@@ -49,7 +49,13 @@ from servsim.records import (
     UNRESOLVED,
     RecordTables,
 )
-from servsim.satisfaction_schema import DIMENSIONS, Channel, CycleWeights, SatisfactionModel
+from servsim.satisfaction_schema import (
+    DIMENSIONS,
+    Channel,
+    CycleWeights,
+    Delight,
+    SatisfactionModel,
+)
 from servsim.scenario import ResolvedScenario, Scenario, Touchpoint, default_channel
 from servsim.streams import CounterNoise
 from servsim.tally import Tally
@@ -61,6 +67,7 @@ __all__ = [
     "STATUS_INQUIRY",
     "customer_satisfaction",
     "cycle_satisfaction",
+    "delighted",
     "disconfirmation",
     "moment_level",
     "moment_table",
@@ -105,6 +112,7 @@ MOMENT_COLUMNS = (
     "level",
     "stellar",
     "bitter",
+    "delight",
     "failure",
     "importance",
 )
@@ -247,6 +255,46 @@ def moment_level(
     levels = 1 + np.searchsorted(np.asarray(thresholds, dtype=np.float64), array, side="right")
     result = np.asarray(levels, dtype=np.int64)
     return int(result) if result.ndim == 0 else result
+
+
+def delighted(
+    x_dim: dict[str, FloatArray],
+    channel: ObjectArray,
+    delight: Delight | None = None,
+    failure: BoolArray | None = None,
+) -> BoolArray:
+    """Which moments exceptional personal treatment lifts to stellar (docs/model.md §5).
+
+    Satisfiers and dissatisfiers are asymmetric [LIT: Johnston 1995; Kano et al. 1984]:
+    care and friendliness delight, failures of reliability and responsiveness dissatisfy. A
+    moment is a delight when staff served the customer (it has an empathy score) at a
+    touchpoint whose channel is not self-service, its ``x_empathy`` reaches
+    ``delight.empathy``, its ``x_assurance`` reaches ``delight.assurance``, both
+    ``x_reliability`` and ``x_responsiveness`` reach ``delight.dissatisfier_floor`` and it is no
+    failure. NaN (a dimension the moment does not have) never qualifies.
+
+    Args:
+        x_dim: the disconfirmation of each of the five dimensions, one entry per moment.
+        channel: each moment's channel (``face_to_face``, ``remote``, ``self_service``).
+        delight: the rule's settings; the defaults when omitted. Disabled: nothing qualifies.
+        failure: moments that failed (abandoned, error); none when omitted.
+    """
+    rule = delight or Delight()
+    empathy = np.asarray(x_dim["empathy"], dtype=np.float64)
+    if not rule.enabled:
+        return np.zeros(empathy.shape, dtype=bool)
+    floor = rule.dissatisfier_floor
+    with np.errstate(invalid="ignore"):
+        result = (
+            (np.asarray(channel, dtype=object) != "self_service")
+            & (empathy >= rule.empathy)
+            & (np.asarray(x_dim["assurance"], dtype=np.float64) >= rule.assurance)
+            & (np.asarray(x_dim["reliability"], dtype=np.float64) >= floor)
+            & (np.asarray(x_dim["responsiveness"], dtype=np.float64) >= floor)
+        )
+    if failure is not None:
+        result &= ~np.asarray(failure, dtype=bool)
+    return np.asarray(result, dtype=bool)
 
 
 def cycle_satisfaction(
@@ -681,15 +729,18 @@ def _moment_value(
     failure: BoolArray,
     model: SatisfactionModel,
     channel: ObjectArray | None = None,
-) -> tuple[FloatArray, FloatArray, IntArray]:
-    """The moment's ``x``, utility ``v`` and level from its dimensions.
+) -> tuple[FloatArray, FloatArray, IntArray, BoolArray]:
+    """The moment's ``x``, utility ``v``, level and delight from its dimensions.
 
     Both are weighted over the dimensions that apply; ``v`` averages the utilities, not the
     utility of the mean, so a shortfall on one dimension is not cancelled by a surplus on
     another (loss aversion acts per dimension). A dimension's weight is multiplied by its
     channel's factor (``channel_weights``: face to face the person counts more, at
     self-service the interface and reliability) before the renormalising. A failure is bitter
-    whatever the rest says.
+    whatever the rest says. A delight (:func:`delighted`) has its ``x`` and ``v`` raised to at
+    least those of the stellar threshold, so it is level 5: warmth is a satisfier that lifts
+    a moment beyond the weighted mean, while the dissatisfiers' floors keep it from covering a
+    slow or failed one.
     """
     size = len(failure)
     weighted_x = np.zeros(size)
@@ -717,8 +768,17 @@ def _moment_value(
         moment_utility(failure_x, model.alpha, model.loss_aversion, model.zone_slope),
         v,
     )
+    delight = (
+        delighted(x_dim, channel, model.delight, failure)
+        if channel is not None
+        else np.zeros(size, dtype=bool)
+    )
+    stellar_x = model.level_thresholds[STELLAR_LEVEL - 2]
+    stellar_v = moment_utility(stellar_x, model.alpha, model.loss_aversion, model.zone_slope)
+    x = np.where(delight, np.maximum(x, stellar_x), x)
+    v = np.where(delight, np.maximum(v, stellar_v), v)
     level = np.where(failure, BITTER_LEVEL, moment_level(x, model.level_thresholds))
-    return x, v, level.astype(np.int64)
+    return x, v, level.astype(np.int64), delight
 
 
 def _moments_of_one(
@@ -744,7 +804,7 @@ def _moments_of_one(
     performance = _perceived(offered, moments, noise, model, contact)
     factor = _wait_factor(moments, touchpoints.informed, model)
     x_dim = _disconfirmations(moments, performance, factor, seg, arrived, scenario)
-    x, v, level = _moment_value(x_dim, moments.failure, model, touchpoints.channel)
+    x, v, level, delight = _moment_value(x_dim, moments.failure, model, touchpoints.channel)
 
     order = np.lexsort((np.arange(len(moments.customer)), moments.time, moments.customer))
     columns: dict[str, npt.NDArray[np.generic]] = {
@@ -767,6 +827,7 @@ def _moments_of_one(
         "level": level,
         "stellar": level == STELLAR_LEVEL,
         "bitter": level == BITTER_LEVEL,
+        "delight": delight,
         "failure": moments.failure,
         "importance": touchpoints.importance,
     }

@@ -118,6 +118,40 @@ class CycleWeights(StrictModel):
     last: Weight = 0.15
 
 
+class Delight(StrictModel):
+    """When exceptional personal treatment makes a moment stellar (docs/model.md section 5).
+
+    Satisfiers and dissatisfiers are asymmetric: delight comes mainly from interpersonal
+    treatment (attentiveness, care, friendliness), dissatisfaction mainly from failures of
+    reliability and responsiveness [LIT: Johnston 1995; Kano et al. 1984, "attractive
+    quality"]. A served, staffed moment (face to face or remote) whose empathy reaches
+    ``empathy``, whose assurance reaches ``assurance`` and whose reliability and
+    responsiveness both reach ``dissatisfier_floor`` (all as disconfirmations x) is a
+    delight: its x and utility are raised to those of the stellar threshold, so it is level 5.
+    The thresholds are [ASM].
+    """
+
+    enabled: bool = Field(default=True, description="whether exceptional treatment can delight")
+    empathy: Coordinate = Field(
+        default=1.75,
+        description=(
+            "x_empathy at or above which treatment is exceptional (1.75: perceived empathy "
+            "0.925 with the default zone 0.4-0.7, near its top) [ASM]"
+        ),
+    )
+    assurance: Coordinate = Field(
+        default=0.0,
+        description="x_assurance the staff must also reach: at least adequate competence [ASM]",
+    )
+    dissatisfier_floor: Coordinate = Field(
+        default=0.0,
+        description=(
+            "x_reliability and x_responsiveness must both reach this: no dissatisfier fails "
+            "(0: at least adequate) [ASM]"
+        ),
+    )
+
+
 class SatisfactionModel(StrictModel):
     """Coefficients of the satisfaction model; the defaults are docs/model.md section 5."""
 
@@ -162,6 +196,13 @@ class SatisfactionModel(StrictModel):
         default=0.3, description="reliability performance of a visit that leaves the issue open"
     )
     cycle: CycleWeights = Field(default_factory=CycleWeights)
+    delight: Delight = Field(
+        default_factory=Delight,
+        description=(
+            "exceptional personal treatment with no failing dissatisfier makes a moment "
+            "stellar [LIT: Johnston 1995; Kano et al. 1984]"
+        ),
+    )
     csat_noise: Annotated[Real, Field(ge=0, le=10)] = Field(
         default=0.25, description="scale of the logistic noise on latent satisfaction"
     )
