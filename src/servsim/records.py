@@ -1,8 +1,10 @@
 """What the model emits: flat, immutable records with a fixed column layout.
 
 The model only records facts (who arrived, who waited where, who was served when, what came of
-it); every KPI is computed from these tables by :mod:`servsim.metrics`. Records are named tuples:
-immutable, cheap to create in the customer process, and their ``_fields`` are the columns.
+it); every KPI is computed from these tables by :mod:`servsim.metrics`. Records are tuples whose
+fields are in the order of the named tuples below (``_fields`` are the columns): the model
+appends plain tuples, the cheapest thing to build in its hot loop, and anything else may append
+the named tuples themselves.
 Times are seconds since the start of the replication; ``nan`` marks what had not happened yet
 when the horizon ended.
 """
@@ -42,6 +44,14 @@ ANSWERED: Final[ContactOutcome] = "answered"
 NEXT: Final[VisitOutcome] = "next"
 STATUS_INQUIRY: Final[ContactKind] = "status_inquiry"
 """The kind of a status-inquiry contact, and the touchpoint name of its visit (step -1)."""
+
+
+CustomerRow = tuple[int, str, str, float, float, str, int]
+"""A :class:`CustomerRecord` as a plain tuple (what the model appends)."""
+ContactRow = tuple[int, int, str, float, float, str, bool]
+"""A :class:`ContactRecord` as a plain tuple."""
+VisitRow = tuple[int, int, str, int, str, bool, bool, bool, float, float, float, str]
+"""A :class:`VisitRecord` as a plain tuple."""
 
 
 class CustomerRecord(NamedTuple):
@@ -168,11 +178,15 @@ class Recorder:
     * with a consumer (``on_batch``), :meth:`settle` hands the records of customers who are
       done to it as a :class:`RecordBatch`, and keeps them only when ``keep`` is set, so a
       replication need not hold what its measures have already counted.
+
+    The row lists are only ever emptied in place, never replaced, so the model may hold on to
+    them.
     """
 
     __slots__ = (
         "_columns",
         "_history",
+        "_pending",
         "contacts",
         "customers",
         "keep",
@@ -183,15 +197,17 @@ class Recorder:
     )
 
     def __init__(self, on_batch: BatchConsumer | None = None, keep: bool = True) -> None:
-        self.customers: list[CustomerRecord] = []
-        self.contacts: list[ContactRecord] = []
-        self.visits: list[VisitRecord] = []
+        self.customers: list[CustomerRow] = []
+        self.contacts: list[ContactRow] = []
+        self.visits: list[VisitRow] = []
         self.staffing: list[StaffingRecord] = []
         self.training: list[TrainingRecord] = []
         self.on_batch = on_batch
         self.keep = keep
         self._columns: dict[str, list[dict[str, np.ndarray]]] = {name: [] for name in RECORD_TYPES}
         self._history: dict[str, list[dict[str, np.ndarray]]] = {"staffing": [], "training": []}
+        # rows of customers not done yet at the last settle, as columns, in row order
+        self._pending: dict[str, dict[str, np.ndarray]] = {}
 
     def compact(self) -> None:
         """Move the rows appended so far into column arrays (the row lists are emptied)."""
@@ -201,7 +217,18 @@ class Recorder:
                 self._columns[name].append(_to_columns(rows, layout))
                 rows.clear()
 
-    def settle(self, open_since: float, under_way: typing.Container[int], final: bool) -> None:
+    def _taken(self, name: str) -> dict[str, np.ndarray]:
+        """The rows kept back at the last settle and those appended since, as columns."""
+        rows: list[tuple[object, ...]] = getattr(self, name)
+        layout = RECORD_TYPES[name]
+        fresh = _to_columns(rows, layout) if rows else None
+        rows.clear()
+        pending = self._pending.pop(name, None)
+        if pending is None:
+            return fresh if fresh is not None else _to_columns([], layout)
+        return pending if fresh is None else _concatenate([pending, fresh])
+
+    def settle(self, open_since: float, under_way: typing.Collection[int], final: bool) -> None:
         """Hand the records of customers who are done to the consumer (compact without one).
 
         Args:
@@ -213,27 +240,30 @@ class Recorder:
         if self.on_batch is None:
             self.compact()
             return
+        taken = {name: self._taken(name) for name in _PER_CUSTOMER}
         if final:
             done_ids = None
         else:
-            done_ids = {
-                r.customer
-                for r in self.customers
-                if r.left <= open_since and r.customer not in under_way
-            }
-            if not done_ids:
+            customers = taken["customers"]
+            ids = customers["customer"]
+            busy_ids = np.fromiter(under_way, dtype=np.int64, count=len(under_way))
+            done = (customers["left"] <= open_since) & ~np.isin(ids, busy_ids)
+            if not done.any():
+                self._pending.update(taken)
                 return
+            done_ids = ids[done]
         batch: dict[str, dict[str, np.ndarray]] = {}
         for name in _PER_CUSTOMER:
-            rows: list[tuple[object, ...]] = getattr(self, name)
+            columns = taken[name]
             if done_ids is None:
-                done, rows[:] = list(rows), []
-            else:
-                done = [r for r in rows if r[0] in done_ids]
-                rows[:] = [r for r in rows if r[0] not in done_ids]
-            batch[name] = _to_columns(done, RECORD_TYPES[name]) if done else {}
+                batch[name] = columns if len(columns["customer"]) else {}
+                continue
+            mask = np.isin(columns["customer"], done_ids)
+            batch[name] = {f: c[mask] for f, c in columns.items()} if mask.any() else {}
+            if not mask.all():
+                self._pending[name] = {f: c[~mask] for f, c in columns.items()}
         for name in ("staffing", "training"):
-            rows = getattr(self, name)
+            rows: list[tuple[object, ...]] = getattr(self, name)
             history = self._history[name]
             if rows:
                 history.append(_to_columns(rows, RECORD_TYPES[name]))
@@ -241,13 +271,16 @@ class Recorder:
             if len(history) > 1:
                 history[:] = [_concatenate(history)]
             batch[name] = history[0] if history else {}
-        pending = self.visits
-        open_since = min([open_since, *(v.queued for v in pending)])
+        pending = self._pending.get("visits")
+        if pending is None:
+            pending = _to_columns([], VisitRecord)
+        elif len(pending["queued"]):
+            open_since = min(open_since, float(pending["queued"].min()))
         busy = pd.DataFrame(
             {
-                "pool": [v.pool for v in pending],
-                "started": np.array([v.started for v in pending], dtype=np.float64),
-                "ended": np.array([v.ended for v in pending], dtype=np.float64),
+                "pool": pending["pool"].tolist(),
+                "started": pending["started"],
+                "ended": pending["ended"],
             }
         )
         tables = RecordTables(
@@ -301,6 +334,8 @@ def _to_columns(
 ) -> dict[str, np.ndarray]:
     """Rows as one typed array per field."""
     dtypes = _dtypes(layout)
+    if not rows:
+        return {field: np.array([], dtype=dtype) for field, dtype in dtypes.items()}
     columns = zip(*rows, strict=True)
     return {
         field: np.array(values, dtype=dtypes[field])

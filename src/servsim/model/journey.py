@@ -24,7 +24,6 @@ from servsim.model.staffing import StaffedQueue
 from servsim.model.system import (
     Customer,
     FirstContactDraws,
-    OpenContact,
     OpenVisit,
     ServiceSystem,
     TouchpointRuntime,
@@ -35,9 +34,7 @@ from servsim.records import (
     BatchConsumer,
     ContactKind,
     ContactOutcome,
-    ContactRecord,
     CustomerOutcome,
-    CustomerRecord,
     Recorder,
     RecordTables,
     VisitOutcome,
@@ -89,23 +86,71 @@ def simulate_replication(
     return run(ServiceSystem.build(scenario, RandomStreams(seed, replication), recorder))
 
 
+class QuietProcess(simpy.Process):
+    """A SimPy process whose end is an event only when something waits for it.
+
+    SimPy schedules every process that finishes as an event of its own, to resume whoever
+    waits for it. Nothing waits for a customer's process, so that event would only be popped
+    off the queue again with nothing to do: one event in five of a customer's journey. This
+    process ends without it unless a callback is registered, which removes no-op events only
+    and so keeps the order of every other event (and every result) as it was. The rest is
+    SimPy's own ``Process._resume`` (SimPy 4.1, MIT licence).
+    """
+
+    def _resume(self, event: simpy.Event) -> None:
+        env = self.env
+        env._active_proc = self
+        while True:
+            try:
+                if event._ok:
+                    event = self._generator.send(event._value)
+                else:  # the process has to handle the failed event, or fail itself
+                    event._defused = True
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    event = self._generator.throw(exc)
+            except StopIteration as stop:
+                self._ok = True
+                self._value = stop.args[0] if stop.args else None
+                if self.callbacks:
+                    env.schedule(self)
+                else:  # nobody waits: processed already, as far as anyone can tell
+                    self.callbacks = None  # type: ignore[assignment]
+                break
+            except BaseException as error:
+                self._ok = False
+                self._value = error
+                env.schedule(self)
+                break
+            try:
+                if event.callbacks is not None:  # not triggered yet: resume on it
+                    event.callbacks.append(self._resume)
+                    break
+            except AttributeError:
+                raise RuntimeError(f'Invalid yield value "{event}"') from None
+        self._target = event
+        env._active_proc = None
+
+
 def arrivals(system: ServiceSystem) -> Process:
     """Process: release each customer at their first-arrival time."""
     env = system.env
     segments = system.segments
+    active = system.active
     for draws in system.draws:
         base = draws.start
         for offset, time in enumerate(draws.times):
-            if time > env.now:
-                yield env.timeout(time - env.now)
+            now = env.now
+            if time > now:
+                yield env.timeout(time - now)
             index = base + offset
             if not index % COMPACT_EVERY:
                 system.settle()  # rows so far into column arrays or on: memory stays small
             customer = Customer(
                 index, segments[draws.segments[offset]], draws.request_types[offset], env.now
             )
-            system.active[index] = customer
-            env.process(customer_journey(system, customer, draws, offset))
+            active[index] = customer
+            QuietProcess(env, customer_journey(system, customer, draws, offset))
 
 
 def customer_journey(
@@ -113,16 +158,22 @@ def customer_journey(
 ) -> Process:
     """Process: one customer's contacts until their issue is resolved or they give up.
 
-    ``draws`` holds the first contact's draws of the customer's block, at ``offset``.
+    ``draws`` holds the first contact's draws of the customer's block, at ``offset``. The
+    records are plain tuples in the field order of :mod:`servsim.records`, built from locals;
+    the contact and visit under way are kept in the customer's fields for the horizon.
     """
     env = system.env
+    timeout = env.timeout
     rec = system.recorder
+    visits = rec.visits
     cycle = system.cycle
     segment = customer.segment
+    segment_name = segment.name
     index = customer.index
     request_type = customer.request_type
     inquiries_on = system.inquiry is not None
     closes = system.closes  # some pool has hours: check before queueing in person
+    nan = math.nan
     kind: ContactKind = "first"
     step = 0
     first = True
@@ -130,84 +181,92 @@ def customer_journey(
     while True:
         tp = cycle[step]
         if closes and tp.present and tp.routes is not None:  # a contact starts at an open pool
-            queue = tp.queue_for(segment.name, request_type)
+            queue = tp.queue_for(segment_name, request_type)
             if queue is not None and not queue.is_open():
-                yield from _until_open(system, tp, segment.name, request_type)
+                yield from _until_open(system, tp, segment_name, request_type)
         contact = customer.contacts
-        customer.contacts += 1
+        customer.contacts = contact + 1
         customer.attempts += 1
         contact_started = env.now
         repeats = customer.asked
-        customer.contact = OpenContact(contact, kind, contact_started, repeats)
+        customer.contact = contact
+        customer.contact_kind = kind
+        customer.contact_started = contact_started
+        customer.contact_repeats = repeats
         while True:
             tp = cycle[step]
-            queue = tp.queue_for(segment.name, request_type)
-            if closes and tp.present and queue is not None and not queue.is_open():
-                queue = yield from _until_open(system, tp, segment.name, request_type)
-            if tp.present:
+            present = tp.present
+            queue = tp.queue if tp.fixed else tp.queue_for(segment_name, request_type)
+            if closes and present and queue is not None and not queue.is_open():
+                queue = yield from _until_open(system, tp, segment_name, request_type)
+            if present:
                 if customer.away:
                     customer.away = False
                     customer.spell += 1
             elif inquiries_on and not customer.away:
                 customer.away = True
                 customer.spell += 1
-                env.process(status_inquiries(system, customer, customer.spell))
+                QuietProcess(env, status_inquiries(system, customer, customer.spell))
             if first:
                 service = draws.service[step][offset]
                 u = draws.outcome[step][offset]
-                patience = draws.patience[step][offset] if tp.present else INFINITY
+                patience = draws.patience[step][offset] if present else INFINITY
             else:
                 service = tp.draw_service(request_type)
                 u = tp.repeat_outcome.next()
-                patience = segment.draw_patience() if tp.present else INFINITY
+                patience = segment.draw_patience() if present else INFINITY
             queued = env.now
-            # the hot path builds records from locals; the open visit is for the horizon only
+            customer.visit_touchpoint = tp  # the visit under way, for the horizon
+            customer.visit_queue = queue
+            customer.visit_queued = queued
             if queue is None:
-                customer.visit = OpenVisit(contact, tp, None, queued, queued)
-                yield env.timeout(service)
+                customer.visit_started = queued
+                yield timeout(service)
                 started = queued
                 pool_name = ""
+                key = (request_type, "", -1.0)
             else:
                 pool_name = queue.name
-                visit = customer.visit = OpenVisit(contact, tp, queue, queued, math.nan)
-                ticket = queue.request(patience, tp.present)
+                customer.visit_started = nan
+                ticket = queue.request(patience, present)
                 if ticket is not None:
                     served = yield ticket
                     if not served:
-                        rec.visits.append(
-                            tp.record(
-                                index, contact, pool_name, queued, math.nan, env.now, "abandoned"
-                            )
-                        )
-                        customer.visit = None  # recorded: not open while awaiting a retry
+                        visits.append(
+                            (index, contact, tp.name, tp.step, pool_name, present,
+                             tp.moment_of_truth, tp.responds, queued, nan, env.now, "abandoned")
+                        )  # fmt: skip
+                        customer.visit_touchpoint = None  # recorded: not open awaiting a retry
                         outcome = "abandoned"
                         break
-                started = visit.started = env.now
+                started = customer.visit_started = env.now
                 customer.asked = True
-                yield env.timeout(service * queue.handle_factor)
+                yield timeout(service * queue.handle_factor)
                 queue.release()
-            p_fail, p_done = tp.outcome_for(request_type, queue)
-            if u < p_fail:
+                key = (request_type, pool_name, queue.proficiency)
+            probabilities = tp.outcomes.get(key)
+            if probabilities is None:
+                probabilities = tp.outcome_for(request_type, queue)
+            if u < probabilities[0]:
                 outcome = "failed"
-            elif u < p_done:
+            elif u < probabilities[1]:
                 outcome = "resolved"
             elif tp.goes_on:
                 outcome = "next"
             else:
                 outcome = "unresolved"
-            rec.visits.append(
-                tp.record(index, contact, pool_name, queued, started, env.now, outcome)
-            )
-            customer.visit = None
+            visits.append(
+                (index, contact, tp.name, tp.step, pool_name, present, tp.moment_of_truth,
+                 tp.responds, queued, started, env.now, outcome)
+            )  # fmt: skip
+            customer.visit_touchpoint = None
             if outcome != "next":
                 break
             step += 1
         if customer.away:
             customer.away = False
             customer.spell += 1
-        rec.contacts.append(
-            ContactRecord(index, contact, kind, contact_started, env.now, outcome, repeats)
-        )
+        rec.contacts.append((index, contact, kind, contact_started, env.now, outcome, repeats))
         customer.contact = None
         first = False
         if outcome == "resolved":
@@ -225,7 +284,7 @@ def customer_journey(
         if customer.attempts >= spec.max_contacts or segment.decisions.next() >= probability:
             _leave(system, customer, final)
             return
-        yield env.timeout(segment.draw(delay, segment.delays))
+        yield timeout(segment.draw(delay, segment.delays))
 
 
 def _until_open(
@@ -253,7 +312,7 @@ def _leave(system: ServiceSystem, customer: Customer, outcome: CustomerOutcome) 
     customer.spell += 1
     del system.active[customer.index]
     system.recorder.customers.append(
-        CustomerRecord(
+        (
             customer.index,
             customer.segment.name,
             customer.request_type,

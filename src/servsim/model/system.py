@@ -121,6 +121,19 @@ class TouchpointRuntime:
     service_specs: dict[str, ResolvedDistribution]
     repeat_service: UniformBuffer
     repeat_outcome: UniformBuffer
+    fixed: bool = field(init=False)
+    """Every customer joins one queue (:attr:`queue`): no fallback, no routing by customer."""
+    queue: StaffedQueue | None = field(init=False)
+    """The queue every customer joins when :attr:`fixed` (None: self-service)."""
+
+    def __post_init__(self) -> None:
+        routes = self.routes
+        if routes is None:
+            self.fixed, self.queue = True, None
+            return
+        choices = set(routes.values())
+        self.fixed = len(choices) == 1 and next(iter(choices))[1] is None
+        self.queue = next(iter(choices))[0] if self.fixed else None
 
     def queue_for(self, segment: str, request_type: str) -> StaffedQueue | None:
         """The queue this customer joins: the routed pool, or the fallback if nobody is on it.
@@ -196,10 +209,11 @@ class TouchpointRuntime:
 
 @dataclass(slots=True)
 class OpenVisit:
-    """A visit under way: what its record needs if the horizon comes before it ends.
+    """A status inquiry under way: what its record needs if the horizon comes before it ends.
 
-    One is made per visit and ``started`` is set in place when service begins (NaN until
-    then), which keeps the customer process free of extra allocations.
+    ``started`` is set in place when service begins (NaN until then). A visit of the journey
+    itself is held in the customer's fields instead (:class:`Customer`), which spares the hot
+    path an object per visit; :attr:`Customer.visit` shows it as one of these.
     """
 
     contact: int
@@ -233,7 +247,13 @@ class OpenContact:
 
 
 class Customer:
-    """The state of one customer's issue while it is in the system."""
+    """The state of one customer's issue while it is in the system.
+
+    The contact and the visit under way are plain fields (``contact`` is None between
+    contacts, ``visit_touchpoint`` None between visits), set by the customer process as it
+    goes; they are read only at the horizon (:meth:`ServiceSystem.close_open_records`) and
+    when records are settled.
+    """
 
     __slots__ = (
         "arrived",
@@ -241,6 +261,9 @@ class Customer:
         "attempts",
         "away",
         "contact",
+        "contact_kind",
+        "contact_repeats",
+        "contact_started",
         "contacts",
         "index",
         "inquiries",
@@ -248,7 +271,10 @@ class Customer:
         "request_type",
         "segment",
         "spell",
-        "visit",
+        "visit_queue",
+        "visit_queued",
+        "visit_started",
+        "visit_touchpoint",
     )
 
     def __init__(
@@ -264,9 +290,32 @@ class Customer:
         self.asked = False  # has put the question to staff at least once
         self.away = False  # the issue is with the back office while the customer is away
         self.spell = 0  # bumps whenever the customer comes back or leaves, ends inquiry loops
-        self.contact: OpenContact | None = None
-        self.visit: OpenVisit | None = None
+        self.contact: int | None = None  # the contact under way, if any
+        self.contact_kind: ContactKind = "first"
+        self.contact_started = 0.0
+        self.contact_repeats = False
+        self.visit_touchpoint: TouchpointRuntime | None = None  # the visit under way, if any
+        self.visit_queue: StaffedQueue | None = None
+        self.visit_queued = 0.0
+        self.visit_started = math.nan  # NaN while waiting
         self.inquiry: OpenVisit | None = None  # a status inquiry under way (its own contact)
+
+    @property
+    def visit(self) -> OpenVisit | None:
+        """The visit under way (of the contact under way), if any."""
+        tp = self.visit_touchpoint
+        if tp is None or self.contact is None:
+            return None
+        return OpenVisit(self.contact, tp, self.visit_queue, self.visit_queued, self.visit_started)
+
+    @property
+    def open_contact(self) -> OpenContact | None:
+        """The contact under way, if any."""
+        if self.contact is None:
+            return None
+        return OpenContact(
+            self.contact, self.contact_kind, self.contact_started, self.contact_repeats
+        )
 
 
 @dataclass
@@ -398,7 +447,7 @@ class ServiceSystem:
         if self.recorder.on_batch is None:  # no consumer: the rows only become columns
             self.recorder.compact()
             return
-        starts = [c.visit.started for c in self.active.values() if c.visit is not None]
+        starts = [c.visit_started for c in self.active.values() if c.visit_touchpoint is not None]
         starts += [c.inquiry.started for c in self.inquiring.values() if c.inquiry is not None]
         open_since = min([self.env.now, *(s for s in starts if not math.isnan(s))])
         self.recorder.settle(open_since, self.inquiring, final)
@@ -413,10 +462,12 @@ class ServiceSystem:
         rec = self.recorder
         for customer in self.active.values():
             index = customer.index
-            if customer.visit is not None:
-                rec.visits.append(customer.visit.record(index, nan, IN_SYSTEM))
-            if customer.contact is not None:
-                rec.contacts.append(customer.contact.record(index, nan, IN_SYSTEM))
+            visit = customer.visit
+            if visit is not None:
+                rec.visits.append(visit.record(index, nan, IN_SYSTEM))
+            contact = customer.open_contact
+            if contact is not None:
+                rec.contacts.append(contact.record(index, nan, IN_SYSTEM))
             rec.customers.append(
                 CustomerRecord(
                     index,
