@@ -131,18 +131,51 @@ class QuietProcess(simpy.Process):
         self._target = event
         env._active_proc = None
 
+    @classmethod
+    def now(cls, env: simpy.Environment, generator: Process) -> QuietProcess:
+        """A process started at once, within the current step, instead of by an event.
+
+        ``env.process`` schedules an urgent event that starts the generator. When it is
+        created in a step that processes a normal event of time ``now``, no other urgent
+        event of that time is left in the queue, so that start event would be the very next
+        one processed: starting the generator at the end of the step, after everything the
+        step schedules, is the same, one event fewer.
+        """
+        process = cls.__new__(cls)
+        process.env = env
+        process.callbacks = []
+        process._generator = generator
+        active = env._active_proc
+        process._resume(_START)
+        env._active_proc = active
+        return process
+
+
+_START = simpy.Event.__new__(simpy.Event)
+"""What a process started by :meth:`QuietProcess.now` resumes on, as SimPy's start event."""
+_START._ok = True
+_START._value = None
+
 
 def arrivals(system: ServiceSystem) -> Process:
-    """Process: release each customer at their first-arrival time."""
+    """Process: release each customer at their first-arrival time.
+
+    The arrival of the next customer is scheduled before the journeys of this step's
+    customers start (:meth:`QuietProcess.now`), as it was when each journey was a process
+    started by an event of its own.
+    """
     env = system.env
     segments = system.segments
     active = system.active
+    released: list[Process] = []
     for draws in system.draws:
         base = draws.start
         for offset, time in enumerate(draws.times):
             now = env.now
             if time > now:
-                yield env.timeout(time - now)
+                wait = env.timeout(time - now)
+                _start(env, released)
+                yield wait
             index = base + offset
             if not index % COMPACT_EVERY:
                 system.settle()  # rows so far into column arrays or on: memory stays small
@@ -150,7 +183,15 @@ def arrivals(system: ServiceSystem) -> Process:
                 index, segments[draws.segments[offset]], draws.request_types[offset], env.now
             )
             active[index] = customer
-            QuietProcess(env, customer_journey(system, customer, draws, offset))
+            released.append(customer_journey(system, customer, draws, offset))
+    _start(env, released)
+
+
+def _start(env: simpy.Environment, journeys: list[Process]) -> None:
+    """Start the journeys released in this step, in arrival order."""
+    for journey in journeys:
+        QuietProcess.now(env, journey)
+    journeys.clear()
 
 
 def customer_journey(
