@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 CustomerOutcome = Literal["resolved", "unresolved", "abandoned", "in_system"]
 """How a customer's issue ended: ``in_system`` when it had not ended at the horizon."""
@@ -373,3 +376,55 @@ class RecordTables:
             "staffing": self.staffing,
             "training": self.training,
         }
+
+
+# --------------------------------------------------------------------------- text columns
+# Pools, touchpoints, outcomes and segments are a handful of names repeated over every row.
+# pandas keeps text in Arrow arrays; going through a Python string per row (``to_numpy`` of an
+# object array, building a column from one) costs far more than the work done with it, so
+# these helpers match names and build columns in Arrow, by position in a list of names.
+
+
+@functools.cache
+def _text_type() -> tuple[object, pa.DataType | None]:
+    """The dtype pandas gives a column of strings, and its Arrow type (None: not Arrow)."""
+    dtype = pd.Series(["x"]).dtype
+    arrow = getattr(pd.Series(["x"]).array, "__arrow_array__", None)
+    return dtype, arrow().type if arrow is not None else None
+
+
+def text_codes(values: pd.Series, names: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Each value's position in ``names`` (-1 where it is none of them, or missing)."""
+    arrow = getattr(values.array, "__arrow_array__", None)
+    if arrow is None or not names:
+        index = pd.Index(list(names), dtype=object)
+        found = index.get_indexer(pd.Index(values.to_numpy(dtype=object), dtype=object))
+        return np.asarray(found, dtype=np.int64)
+    data = arrow()
+    position = pc.index_in(data, value_set=pa.array(list(names), type=data.type))
+    return np.asarray(position.fill_null(-1).to_numpy(), dtype=np.int64)
+
+
+TextColumn = npt.NDArray[np.object_] | pd.api.extensions.ExtensionArray
+"""A column of text as pandas holds it: Arrow-backed, or an object array."""
+
+
+def text_column(codes: npt.NDArray[np.integer], names: Sequence[str]) -> TextColumn:
+    """``names[codes]`` as pandas would store that text (missing where a code is -1)."""
+    dtype, arrow_type = _text_type()
+    codes = np.asarray(codes, dtype=np.int64)
+    if arrow_type is None:
+        table: npt.NDArray[np.object_] = np.asarray([*names, None], dtype=object)[codes]
+        return table
+    taken = pa.array(list(names), type=arrow_type).take(pa.array(codes, mask=codes < 0))
+    return typing.cast(TextColumn, pd.array(taken, dtype=dtype))
+
+
+def take_text(values: pd.Series, positions: npt.NDArray[np.integer]) -> TextColumn:
+    """The text at ``positions`` of a column (missing where a position is -1)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    if getattr(values.array, "__arrow_array__", None) is not None:
+        return typing.cast(TextColumn, values.array.take(positions, allow_fill=True))
+    picked: npt.NDArray[np.object_] = values.to_numpy(dtype=object)[np.maximum(positions, 0)]
+    picked[positions < 0] = None
+    return picked
