@@ -126,6 +126,123 @@ class TrainingRecord(NamedTuple):
     cost: float
 
 
+OUTCOMES: tuple[str, ...] = typing.get_args(VisitOutcome)
+"""Every outcome by code, in the model's coded rows (:class:`Codebook`)."""
+OUTCOME_CODES: dict[str, int] = {name: code for code, name in enumerate(OUTCOMES)}
+KINDS: tuple[str, ...] = typing.get_args(ContactKind)
+"""Every kind of contact by code."""
+KIND_CODES: dict[str, int] = {name: code for code, name in enumerate(KINDS)}
+
+
+class CodedCustomer(NamedTuple):
+    """A :class:`CustomerRecord` as the model appends it: names as codes (:class:`Codebook`)."""
+
+    customer: int
+    segment: int
+    request_type: int
+    arrived: float
+    left: float
+    outcome: int
+    contacts: int
+
+
+class CodedContact(NamedTuple):
+    """A :class:`ContactRecord` as the model appends it."""
+
+    customer: int
+    contact: int
+    kind: int
+    started: float
+    ended: float
+    outcome: int
+    repeats_question: bool
+
+
+class CodedVisit(NamedTuple):
+    """A :class:`VisitRecord` as the model appends it (a touchpoint code: name, step, flags)."""
+
+    customer: int
+    contact: int
+    touchpoint: int
+    pool: int
+    queued: float
+    started: float
+    ended: float
+    outcome: int
+
+
+CodedCustomerRow = tuple[int, int, int, float, float, int, int]
+CodedContactRow = tuple[int, int, int, float, float, int, bool]
+CodedVisitRow = tuple[int, int, int, int, float, float, float, int]
+
+CODED_TYPES: dict[str, type[tuple[object, ...]]] = {
+    "customers": CodedCustomer,
+    "contacts": CodedContact,
+    "visits": CodedVisit,
+}
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The names behind the codes of the model's rows, and how to turn them into records.
+
+    The model appends numbers only (a code is cheaper to store and to read into columns
+    than a string, and a touchpoint's code stands for five fields); the record tables get
+    their text when they are built, in Arrow, without a Python string per row.
+
+    Attributes:
+        touchpoints: per code, the touchpoint's name, step, customer_present,
+            moment_of_truth and responds.
+        pools: pool names by code; code 0 is ``""`` (no staff).
+        segments: segment names by code.
+        request_types: request-type names by code.
+    """
+
+    touchpoints: tuple[tuple[str, int, bool, bool, bool], ...]
+    pools: tuple[str, ...]
+    segments: tuple[str, ...]
+    request_types: tuple[str, ...]
+
+    def decode(self, name: str, columns: dict[str, np.ndarray]) -> dict[str, object]:
+        """Coded columns of a per-customer table as the record table's columns."""
+        if name == "customers":
+            return {
+                "customer": columns["customer"],
+                "segment": text_column(columns["segment"], self.segments),
+                "request_type": text_column(columns["request_type"], self.request_types),
+                "arrived": columns["arrived"],
+                "left": columns["left"],
+                "outcome": text_column(columns["outcome"], OUTCOMES),
+                "contacts": columns["contacts"],
+            }
+        if name == "contacts":
+            return {
+                "customer": columns["customer"],
+                "contact": columns["contact"],
+                "kind": text_column(columns["kind"], KINDS),
+                "started": columns["started"],
+                "ended": columns["ended"],
+                "outcome": text_column(columns["outcome"], OUTCOMES),
+                "repeats_question": columns["repeats_question"],
+            }
+        tp = columns["touchpoint"]
+        names, steps, present, moment, responds = zip(*self.touchpoints, strict=True)
+        return {
+            "customer": columns["customer"],
+            "contact": columns["contact"],
+            "touchpoint": text_column(tp, names),
+            "step": np.asarray(steps, dtype=np.int64)[tp],
+            "pool": text_column(columns["pool"], self.pools),
+            "customer_present": np.asarray(present, dtype=bool)[tp],
+            "moment_of_truth": np.asarray(moment, dtype=bool)[tp],
+            "responds": np.asarray(responds, dtype=bool)[tp],
+            "queued": columns["queued"],
+            "started": columns["started"],
+            "ended": columns["ended"],
+            "outcome": text_column(columns["outcome"], OUTCOMES),
+        }
+
+
 RECORD_TYPES: dict[str, type[tuple[object, ...]]] = {
     "customers": CustomerRecord,
     "contacts": ContactRecord,
@@ -183,13 +300,15 @@ class Recorder:
       replication need not hold what its measures have already counted.
 
     The row lists are only ever emptied in place, never replaced, so the model may hold on to
-    them.
+    them. With a :attr:`codebook` (the model sets one), customers, contacts and visits are
+    coded rows (:data:`CODED_TYPES`), kept as coded columns until a table is built.
     """
 
     __slots__ = (
         "_columns",
         "_history",
         "_pending",
+        "codebook",
         "contacts",
         "customers",
         "keep",
@@ -200,9 +319,10 @@ class Recorder:
     )
 
     def __init__(self, on_batch: BatchConsumer | None = None, keep: bool = True) -> None:
-        self.customers: list[CustomerRow] = []
-        self.contacts: list[ContactRow] = []
-        self.visits: list[VisitRow] = []
+        self.codebook: Codebook | None = None
+        self.customers: list[CustomerRow | CodedCustomerRow] = []
+        self.contacts: list[ContactRow | CodedContactRow] = []
+        self.visits: list[VisitRow | CodedVisitRow] = []
         self.staffing: list[StaffingRecord] = []
         self.training: list[TrainingRecord] = []
         self.on_batch = on_batch
@@ -212,18 +332,32 @@ class Recorder:
         # rows of customers not done yet at the last settle, as columns, in row order
         self._pending: dict[str, dict[str, np.ndarray]] = {}
 
+    def _layout(self, name: str) -> type[tuple[object, ...]]:
+        """The rows a table's list holds: coded ones with a codebook."""
+        if self.codebook is not None and name in CODED_TYPES:
+            return CODED_TYPES[name]
+        return RECORD_TYPES[name]
+
+    def _frame(self, name: str, chunks: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+        """A table from its column chunks (at most one), decoded when coded."""
+        layout = RECORD_TYPES[name]
+        if chunks and self.codebook is not None and name in CODED_TYPES:
+            (columns,) = chunks
+            return pd.DataFrame(self.codebook.decode(name, columns))
+        return _frame(chunks, layout)
+
     def compact(self) -> None:
         """Move the rows appended so far into column arrays (the row lists are emptied)."""
-        for name, layout in RECORD_TYPES.items():
+        for name in RECORD_TYPES:
             rows: list[tuple[object, ...]] = getattr(self, name)
             if rows:
-                self._columns[name].append(_to_columns(rows, layout))
+                self._columns[name].append(_to_columns(rows, self._layout(name)))
                 rows.clear()
 
     def _taken(self, name: str) -> dict[str, np.ndarray]:
         """The rows kept back at the last settle and those appended since, as columns."""
         rows: list[tuple[object, ...]] = getattr(self, name)
-        layout = RECORD_TYPES[name]
+        layout = self._layout(name)
         fresh = _to_columns(rows, layout) if rows else None
         rows.clear()
         pending = self._pending.pop(name, None)
@@ -276,19 +410,22 @@ class Recorder:
             batch[name] = history[0] if history else {}
         pending = self._pending.get("visits")
         if pending is None:
-            pending = _to_columns([], VisitRecord)
+            pending = _to_columns([], self._layout("visits"))
         elif len(pending["queued"]):
             open_since = min(open_since, float(pending["queued"].min()))
+        pools = pending["pool"]
+        if self.codebook is not None:
+            pools = np.asarray(self.codebook.pools, dtype=object)[pools]
         busy = pd.DataFrame(
             {
-                "pool": pending["pool"].tolist(),
+                "pool": pools.tolist(),
                 "started": pending["started"],
                 "ended": pending["ended"],
             }
         )
         tables = RecordTables(
             **{
-                name: _frame([columns] if columns else [], RECORD_TYPES[name])
+                name: self._frame(name, [columns] if columns else [])
                 for name, columns in batch.items()
             }
         )
@@ -307,11 +444,11 @@ class Recorder:
         if self.on_batch is None:
             self.compact()
         frames = {}
-        for name, layout in RECORD_TYPES.items():
+        for name in RECORD_TYPES:
             chunks = self._columns[name]
             if len(chunks) > 1:  # merged once, so a second call does not repeat the work
                 chunks[:] = [_concatenate(chunks)]
-            frames[name] = _frame(chunks, layout)
+            frames[name] = self._frame(name, chunks)
         return RecordTables(**frames)
 
 

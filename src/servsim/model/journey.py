@@ -30,14 +30,18 @@ from servsim.model.system import (
     inquiry_contact,
 )
 from servsim.records import (
+    ABANDONED,
+    ANSWERED,
     COMPACT_EVERY,
+    FAILED,
+    KIND_CODES,
+    NEXT,
+    OUTCOME_CODES,
+    RESOLVED,
+    UNRESOLVED,
     BatchConsumer,
-    ContactKind,
-    ContactOutcome,
-    CustomerOutcome,
     Recorder,
     RecordTables,
-    VisitOutcome,
 )
 from servsim.scenario import ResolvedScenario
 from servsim.streams import RandomStreams
@@ -194,14 +198,26 @@ def _start(env: simpy.Environment, journeys: list[Process]) -> None:
     journeys.clear()
 
 
+# outcome and kind codes of the records (servsim.records.Codebook)
+_RESOLVED = OUTCOME_CODES[RESOLVED]
+_UNRESOLVED = OUTCOME_CODES[UNRESOLVED]
+_ABANDONED = OUTCOME_CODES[ABANDONED]
+_FAILED = OUTCOME_CODES[FAILED]
+_NEXT = OUTCOME_CODES[NEXT]
+_ANSWERED = OUTCOME_CODES[ANSWERED]
+_FIRST = KIND_CODES["first"]
+_RETRY = KIND_CODES["retry"]
+_RECONTACT = KIND_CODES["recontact"]
+
+
 def customer_journey(
     system: ServiceSystem, customer: Customer, draws: FirstContactDraws, offset: int
 ) -> Process:
     """Process: one customer's contacts until their issue is resolved or they give up.
 
     ``draws`` holds the first contact's draws of the customer's block, at ``offset``. The
-    records are plain tuples in the field order of :mod:`servsim.records`, built from locals;
-    the contact and visit under way are kept in the customer's fields for the horizon.
+    records are coded rows (:class:`~servsim.records.Codebook`: numbers only) built from
+    locals; the contact and visit under way are kept in the customer's fields for the horizon.
     """
     env = system.env
     timeout = env.timeout
@@ -215,10 +231,9 @@ def customer_journey(
     inquiries_on = system.inquiry is not None
     closes = system.closes  # some pool has hours: check before queueing in person
     nan = math.nan
-    kind: ContactKind = "first"
+    kind = _FIRST
     step = 0
     first = True
-    outcome: VisitOutcome
     while True:
         tp = cycle[step]
         if closes and tp.present and tp.routes is not None:  # a contact starts at an open pool
@@ -264,64 +279,59 @@ def customer_journey(
                 customer.visit_started = queued
                 yield timeout(service)
                 started = queued
-                pool_name = ""
+                pool = 0
                 key = (request_type, "", -1.0)
             else:
-                pool_name = queue.name
+                pool = queue.code
                 customer.visit_started = nan
                 ticket = queue.request(patience, present)
                 if ticket is not None:
                     served = yield ticket
                     if not served:
-                        visits.append(
-                            (index, contact, tp.name, tp.step, pool_name, present,
-                             tp.moment_of_truth, tp.responds, queued, nan, env.now, "abandoned")
-                        )  # fmt: skip
+                        now = env.now
+                        visits.append((index, contact, tp.code, pool, queued, nan, now, _ABANDONED))
                         customer.visit_touchpoint = None  # recorded: not open awaiting a retry
-                        outcome = "abandoned"
+                        outcome = _ABANDONED
                         break
                 started = customer.visit_started = env.now
                 customer.asked = True
                 yield timeout(service * queue.handle_factor)
                 queue.release()
-                key = (request_type, pool_name, queue.proficiency)
+                key = (request_type, queue.name, queue.proficiency)
             probabilities = tp.outcomes.get(key)
             if probabilities is None:
                 probabilities = tp.outcome_for(request_type, queue)
             if u < probabilities[0]:
-                outcome = "failed"
+                outcome = _FAILED
             elif u < probabilities[1]:
-                outcome = "resolved"
+                outcome = _RESOLVED
             elif tp.goes_on:
-                outcome = "next"
+                outcome = _NEXT
             else:
-                outcome = "unresolved"
-            visits.append(
-                (index, contact, tp.name, tp.step, pool_name, present, tp.moment_of_truth,
-                 tp.responds, queued, started, env.now, outcome)
-            )  # fmt: skip
+                outcome = _UNRESOLVED
+            now = env.now
+            visits.append((index, contact, tp.code, pool, queued, started, now, outcome))
             customer.visit_touchpoint = None
-            if outcome != "next":
+            if outcome != _NEXT:
                 break
             step += 1
         if customer.away:
             customer.away = False
             customer.spell += 1
-        rec.contacts.append((index, contact, kind, contact_started, env.now, outcome, repeats))
+        rec.contacts.append((index, contact, kind, contact_started, now, outcome, repeats))
         customer.contact = None
         first = False
-        if outcome == "resolved":
-            _leave(system, customer, "resolved")
+        if outcome == _RESOLVED:
+            _leave(system, customer, _RESOLVED)
             return
         spec = segment.spec
-        final: CustomerOutcome
-        if outcome == "abandoned":
-            probability, delay, kind, step = spec.retry.probability, spec.retry.delay, "retry", 0
-            final = "abandoned"
+        if outcome == _ABANDONED:
+            probability, delay, kind, step = spec.retry.probability, spec.retry.delay, _RETRY, 0
+            final = _ABANDONED
         else:
-            probability, delay, kind = spec.recontact.probability, spec.recontact.delay, "recontact"
+            probability, delay, kind = spec.recontact.probability, spec.recontact.delay, _RECONTACT
             step = tp.recontact_from
-            final = "unresolved"
+            final = _UNRESOLVED
         if customer.attempts >= spec.max_contacts or segment.decisions.next() >= probability:
             _leave(system, customer, final)
             return
@@ -348,20 +358,12 @@ def _until_open(
         yield env.timeout(reopen - env.now)
 
 
-def _leave(system: ServiceSystem, customer: Customer, outcome: CustomerOutcome) -> None:
-    """The customer leaves for good: record them and stop any status-inquiry loop."""
+def _leave(system: ServiceSystem, customer: Customer, outcome: int) -> None:
+    """The customer leaves for good (``outcome``: a code): record them, stop status inquiries."""
     customer.spell += 1
     del system.active[customer.index]
     system.recorder.customers.append(
-        (
-            customer.index,
-            customer.segment.name,
-            customer.request_type,
-            customer.arrived,
-            system.env.now,
-            outcome,
-            customer.contacts,
-        )
+        customer.record(system.env.now, outcome, system.request_type_codes)
     )
 
 
@@ -401,7 +403,7 @@ def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> P
                 queue.release()
             else:
                 yield env.timeout(service)
-        outcome: ContactOutcome = "answered" if served else "abandoned"
+        outcome = _ANSWERED if served else _ABANDONED
         rec.visits.append(visit.record(customer.index, env.now, outcome))
         rec.contacts.append(inquiry_contact(visit).record(customer.index, env.now, outcome))
         customer.inquiry = None

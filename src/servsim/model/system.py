@@ -33,14 +33,14 @@ from servsim.model.training import (
 )
 from servsim.records import (
     IN_SYSTEM,
+    KIND_CODES,
+    OUTCOME_CODES,
     STATUS_INQUIRY,
-    ContactKind,
-    ContactOutcome,
-    ContactRecord,
-    CustomerRecord,
+    Codebook,
+    CodedContactRow,
+    CodedCustomerRow,
+    CodedVisitRow,
     Recorder,
-    VisitOutcome,
-    VisitRecord,
 )
 from servsim.scenario import (
     PoolSide,
@@ -86,6 +86,7 @@ class SegmentRuntime:
     """A segment's behaviour, with its random draws made as events happen."""
 
     name: str
+    code: int  # position in the scenario's segments (the records' segment code)
     spec: ResolvedSegment
     patience: ResolvedDistribution | None
     decisions: UniformBuffer
@@ -108,6 +109,7 @@ class TouchpointRuntime:
     """A touchpoint as the customer process sees it: routes and probabilities already looked up."""
 
     name: str
+    code: int  # the records' touchpoint code: the step in the cycle, status inquiries last
     step: int
     present: bool
     moment_of_truth: bool
@@ -163,27 +165,15 @@ class TouchpointRuntime:
         self,
         customer: int,
         contact: int,
-        pool: str,
+        queue: StaffedQueue | None,
         queued: float,
         started: float,
         ended: float,
-        outcome: VisitOutcome,
-    ) -> VisitRecord:
-        """The record of one visit to this touchpoint."""
-        return VisitRecord(
-            customer,
-            contact,
-            self.name,
-            self.step,
-            pool,
-            self.present,
-            self.moment_of_truth,
-            self.responds,
-            queued,
-            started,
-            ended,
-            outcome,
-        )
+        outcome: int,
+    ) -> CodedVisitRow:
+        """The (coded) record of one visit to this touchpoint; ``outcome`` is a code."""
+        pool = 0 if queue is None else queue.code
+        return (customer, contact, self.code, pool, queued, started, ended, outcome)
 
     def outcome_for(self, request_type: str, queue: StaffedQueue | None) -> tuple[float, float]:
         """(P(fail), P(fail) + P(resolve)) for this visit, given who served it and how well."""
@@ -222,11 +212,10 @@ class OpenVisit:
     queued: float
     started: float
 
-    def record(self, customer: int, ended: float, outcome: VisitOutcome) -> VisitRecord:
-        """The record of this visit, ended at ``ended`` with ``outcome``."""
-        pool = self.queue.name if self.queue is not None else ""
+    def record(self, customer: int, ended: float, outcome: int) -> CodedVisitRow:
+        """The (coded) record of this visit, ended at ``ended`` with ``outcome`` (a code)."""
         return self.touchpoint.record(
-            customer, self.contact, pool, self.queued, self.started, ended, outcome
+            customer, self.contact, self.queue, self.queued, self.started, ended, outcome
         )
 
 
@@ -235,14 +224,20 @@ class OpenContact:
     """A contact under way: what its record needs if the horizon comes before it ends."""
 
     contact: int
-    kind: ContactKind
+    kind: int  # a code in records.KINDS
     started: float
     repeats_question: bool
 
-    def record(self, customer: int, ended: float, outcome: ContactOutcome) -> ContactRecord:
-        """The record of this contact, ended at ``ended`` with ``outcome``."""
-        return ContactRecord(
-            customer, self.contact, self.kind, self.started, ended, outcome, self.repeats_question
+    def record(self, customer: int, ended: float, outcome: int) -> CodedContactRow:
+        """The (coded) record of this contact, ended at ``ended`` with ``outcome`` (a code)."""
+        return (
+            customer,
+            self.contact,
+            self.kind,
+            self.started,
+            ended,
+            outcome,
+            self.repeats_question,
         )
 
 
@@ -291,7 +286,7 @@ class Customer:
         self.away = False  # the issue is with the back office while the customer is away
         self.spell = 0  # bumps whenever the customer comes back or leaves, ends inquiry loops
         self.contact: int | None = None  # the contact under way, if any
-        self.contact_kind: ContactKind = "first"
+        self.contact_kind = KIND_CODES["first"]
         self.contact_started = 0.0
         self.contact_repeats = False
         self.visit_touchpoint: TouchpointRuntime | None = None  # the visit under way, if any
@@ -307,6 +302,18 @@ class Customer:
         if tp is None or self.contact is None:
             return None
         return OpenVisit(self.contact, tp, self.visit_queue, self.visit_queued, self.visit_started)
+
+    def record(self, left: float, outcome: int, request_types: dict[str, int]) -> CodedCustomerRow:
+        """The (coded) record of this customer, gone at ``left`` with ``outcome`` (a code)."""
+        return (
+            self.index,
+            self.segment.code,
+            request_types[self.request_type],
+            self.arrived,
+            left,
+            outcome,
+            self.contacts,
+        )
 
     @property
     def open_contact(self) -> OpenContact | None:
@@ -364,9 +371,14 @@ class ServiceSystem:
 
     closes: bool = False
     """Whether some pool ever closes (with none, nobody is ever deferred); set by build."""
+    request_type_codes: dict[str, int] = field(default_factory=dict)
+    """The records' code of each request type; set by build."""
 
     def __post_init__(self) -> None:
         self.closes = not all(queue.always_open for queue in self.queues.values())
+        self.request_type_codes = {
+            name: code for code, name in enumerate(self.scenario.request_types)
+        }
 
     @classmethod
     def build(
@@ -392,6 +404,8 @@ class ServiceSystem:
             )
             for side, pool in scenario.staff.pools()
         }
+        for code, queue in enumerate(queues.values(), start=1):
+            queue.code = code  # the records' pool code; 0 is no staff
         schedules = {
             pool.name: headcount_schedule(pool, calendar, horizon)
             for _, pool in scenario.staff.pools()
@@ -402,13 +416,14 @@ class ServiceSystem:
         segments = [
             SegmentRuntime(
                 name=seg.name,
+                code=code,
                 spec=seg,
                 patience=seg.patience,
                 decisions=streams.buffer(f"decisions:{seg.name}"),
                 delays=streams.buffer(f"delays:{seg.name}"),
                 patience_draws=streams.buffer(f"patience:{seg.name}"),
             )
-            for seg in scenario.segments
+            for code, seg in enumerate(scenario.segments)
         ]
         cycle = [
             _touchpoint_runtime(scenario, i, tp, queues, streams)
@@ -431,11 +446,23 @@ class ServiceSystem:
                 channel=default_channel(scenario.contact_level, True, spec.served_by is not None),
             )
             inquiry = InquiryRuntime(
-                routes=_touchpoint_runtime(scenario, -1, inquiry_tp, queues, streams),
+                routes=_touchpoint_runtime(
+                    scenario, -1, inquiry_tp, queues, streams, code=len(cycle)
+                ),
                 interval=spec.interval,
                 max_inquiries=spec.max_inquiries,
             )
         draws = first_contact_blocks(scenario, streams, horizon)
+        touchpoints = cycle + ([inquiry.routes] if inquiry is not None else [])
+        recorder.codebook = Codebook(
+            touchpoints=tuple(
+                (tp.name, tp.step, tp.present, tp.moment_of_truth, tp.responds)
+                for tp in touchpoints
+            ),
+            pools=("", *queues),
+            segments=tuple(seg.name for seg in segments),
+            request_types=tuple(scenario.request_types),
+        )
         return cls(scenario, streams, env, recorder, queues, cycle, segments, draws, inquiry)
 
     def settle(self, final: bool = False) -> None:
@@ -460,38 +487,30 @@ class ServiceSystem:
         """
         nan = math.nan
         rec = self.recorder
+        inside = OUTCOME_CODES[IN_SYSTEM]
+        request_types = self.request_type_codes
         for customer in self.active.values():
             index = customer.index
             visit = customer.visit
             if visit is not None:
-                rec.visits.append(visit.record(index, nan, IN_SYSTEM))
+                rec.visits.append(visit.record(index, nan, inside))
             contact = customer.open_contact
             if contact is not None:
-                rec.contacts.append(contact.record(index, nan, IN_SYSTEM))
-            rec.customers.append(
-                CustomerRecord(
-                    index,
-                    customer.segment.name,
-                    customer.request_type,
-                    customer.arrived,
-                    nan,
-                    IN_SYSTEM,
-                    customer.contacts,
-                )
-            )
+                rec.contacts.append(contact.record(index, nan, inside))
+            rec.customers.append(customer.record(nan, inside, request_types))
         for customer in self.inquiring.values():
             inquiry = customer.inquiry
             if inquiry is None:
                 continue
-            rec.visits.append(inquiry.record(customer.index, nan, IN_SYSTEM))
-            rec.contacts.append(inquiry_contact(inquiry).record(customer.index, nan, IN_SYSTEM))
+            rec.visits.append(inquiry.record(customer.index, nan, inside))
+            rec.contacts.append(inquiry_contact(inquiry).record(customer.index, nan, inside))
         self.active.clear()
         self.inquiring.clear()
 
 
 def inquiry_contact(inquiry: OpenVisit) -> OpenContact:
     """The contact a status inquiry is: one visit, started when the customer queued to ask."""
-    return OpenContact(inquiry.contact, STATUS_INQUIRY, inquiry.queued, True)
+    return OpenContact(inquiry.contact, KIND_CODES[STATUS_INQUIRY], inquiry.queued, True)
 
 
 def _start_training(
@@ -537,6 +556,7 @@ def _touchpoint_runtime(
     tp: ResolvedTouchpoint,
     queues: dict[str, StaffedQueue],
     streams: RandomStreams,
+    code: int | None = None,
 ) -> TouchpointRuntime:
     request_types = scenario.request_types
     routes: dict[tuple[str, str], tuple[StaffedQueue, StaffedQueue | None]] | None = None
@@ -555,6 +575,7 @@ def _touchpoint_runtime(
     names = [t.name for t in scenario.service_cycle]
     return TouchpointRuntime(
         name=tp.name,
+        code=step if code is None else code,
         step=step,
         present=tp.customer_present,
         moment_of_truth=tp.moment_of_truth,
