@@ -12,6 +12,7 @@ when the horizon ended.
 from __future__ import annotations
 
 import functools
+import struct
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -181,6 +182,26 @@ CODED_TYPES: dict[str, type[tuple[object, ...]]] = {
     "visits": CodedVisit,
 }
 
+CODED_ROWS: dict[str, struct.Struct] = {
+    "customers": struct.Struct("<qiiddiq"),
+    "contacts": struct.Struct("<qqiddi?"),
+    "visits": struct.Struct("<qqiidddi"),
+}
+"""How the model packs each coded row into bytes (the fields of :data:`CODED_TYPES`, in
+order): appending the bytes costs about what appending a tuple does, and they are read into
+typed columns at once, with no Python object per value."""
+
+_STRUCT_TYPES = {"q": "<i8", "i": "<i4", "d": "<f8", "?": "?"}
+
+
+@functools.cache
+def _packed_dtype(name: str) -> np.dtype:
+    """The numpy dtype of a packed coded row (the same bytes, field by field)."""
+    layout = CODED_TYPES[name]
+    formats = CODED_ROWS[name].format.lstrip("<")
+    fields = layout._fields  # type: ignore[attr-defined]
+    return np.dtype([(f, _STRUCT_TYPES[c]) for f, c in zip(fields, formats, strict=True)])
+
 
 @dataclass(frozen=True)
 class Codebook:
@@ -300,8 +321,10 @@ class Recorder:
       replication need not hold what its measures have already counted.
 
     The row lists are only ever emptied in place, never replaced, so the model may hold on to
-    them. With a :attr:`codebook` (the model sets one), customers, contacts and visits are
-    coded rows (:data:`CODED_TYPES`), kept as coded columns until a table is built.
+    them. With a :attr:`codebook` (the model sets one), customers, contacts and visits come
+    as coded rows packed into bytes instead (``coded_customers``, ``coded_contacts``,
+    ``coded_visits``, each row by :data:`CODED_ROWS`), kept as coded columns until a table
+    is built.
     """
 
     __slots__ = (
@@ -309,6 +332,9 @@ class Recorder:
         "_history",
         "_pending",
         "codebook",
+        "coded_contacts",
+        "coded_customers",
+        "coded_visits",
         "contacts",
         "customers",
         "keep",
@@ -320,9 +346,12 @@ class Recorder:
 
     def __init__(self, on_batch: BatchConsumer | None = None, keep: bool = True) -> None:
         self.codebook: Codebook | None = None
-        self.customers: list[CustomerRow | CodedCustomerRow] = []
-        self.contacts: list[ContactRow | CodedContactRow] = []
-        self.visits: list[VisitRow | CodedVisitRow] = []
+        self.customers: list[CustomerRow] = []
+        self.contacts: list[ContactRow] = []
+        self.visits: list[VisitRow] = []
+        self.coded_customers = bytearray()
+        self.coded_contacts = bytearray()
+        self.coded_visits = bytearray()
         self.staffing: list[StaffingRecord] = []
         self.training: list[TrainingRecord] = []
         self.on_batch = on_batch
@@ -332,37 +361,55 @@ class Recorder:
         # rows of customers not done yet at the last settle, as columns, in row order
         self._pending: dict[str, dict[str, np.ndarray]] = {}
 
-    def _layout(self, name: str) -> type[tuple[object, ...]]:
-        """The rows a table's list holds: coded ones with a codebook."""
-        if self.codebook is not None and name in CODED_TYPES:
-            return CODED_TYPES[name]
-        return RECORD_TYPES[name]
+    def _coded(self, name: str) -> bool:
+        """Whether a table's rows come coded and packed (see :data:`CODED_ROWS`)."""
+        return self.codebook is not None and name in CODED_TYPES
+
+    def _empty(self, name: str) -> dict[str, np.ndarray]:
+        """No rows of a table, as columns of the dtypes its rows get."""
+        if self._coded(name):
+            dtype = _packed_dtype(name)
+            return {f: np.zeros(0, dtype=dtype[f]) for f in dtype.names or ()}
+        return _to_columns([], RECORD_TYPES[name])
+
+    def _fresh(self, name: str) -> dict[str, np.ndarray] | None:
+        """The rows appended since the last call, as columns (None: none); the rows go."""
+        if self._coded(name):
+            packed: bytearray = getattr(self, f"coded_{name}")
+            if not packed:
+                return None
+            table = np.frombuffer(packed, dtype=_packed_dtype(name))
+            columns = {field: table[field].copy() for field in table.dtype.names or ()}
+            del table  # lets go of the bytes, which may then be emptied
+            del packed[:]
+            return columns
+        rows: list[tuple[object, ...]] = getattr(self, name)
+        if not rows:
+            return None
+        columns = _to_columns(rows, RECORD_TYPES[name])
+        rows.clear()
+        return columns
 
     def _frame(self, name: str, chunks: list[dict[str, np.ndarray]]) -> pd.DataFrame:
         """A table from its column chunks (at most one), decoded when coded."""
-        layout = RECORD_TYPES[name]
         if chunks and self.codebook is not None and name in CODED_TYPES:
             (columns,) = chunks
             return pd.DataFrame(self.codebook.decode(name, columns))
-        return _frame(chunks, layout)
+        return _frame(chunks, RECORD_TYPES[name])
 
     def compact(self) -> None:
         """Move the rows appended so far into column arrays (the row lists are emptied)."""
         for name in RECORD_TYPES:
-            rows: list[tuple[object, ...]] = getattr(self, name)
-            if rows:
-                self._columns[name].append(_to_columns(rows, self._layout(name)))
-                rows.clear()
+            fresh = self._fresh(name)
+            if fresh is not None:
+                self._columns[name].append(fresh)
 
     def _taken(self, name: str) -> dict[str, np.ndarray]:
         """The rows kept back at the last settle and those appended since, as columns."""
-        rows: list[tuple[object, ...]] = getattr(self, name)
-        layout = self._layout(name)
-        fresh = _to_columns(rows, layout) if rows else None
-        rows.clear()
+        fresh = self._fresh(name)
         pending = self._pending.pop(name, None)
         if pending is None:
-            return fresh if fresh is not None else _to_columns([], layout)
+            return fresh if fresh is not None else self._empty(name)
         return pending if fresh is None else _concatenate([pending, fresh])
 
     def settle(self, open_since: float, under_way: typing.Collection[int], final: bool) -> None:
@@ -410,7 +457,7 @@ class Recorder:
             batch[name] = history[0] if history else {}
         pending = self._pending.get("visits")
         if pending is None:
-            pending = _to_columns([], self._layout("visits"))
+            pending = self._empty("visits")
         elif len(pending["queued"]):
             open_since = min(open_since, float(pending["queued"].min()))
         pools = pending["pool"]

@@ -32,6 +32,7 @@ from servsim.model.system import (
 from servsim.records import (
     ABANDONED,
     ANSWERED,
+    CODED_ROWS,
     COMPACT_EVERY,
     FAILED,
     KIND_CODES,
@@ -208,6 +209,9 @@ _ANSWERED = OUTCOME_CODES[ANSWERED]
 _FIRST = KIND_CODES["first"]
 _RETRY = KIND_CODES["retry"]
 _RECONTACT = KIND_CODES["recontact"]
+_PACK_VISIT = CODED_ROWS["visits"].pack
+_PACK_CONTACT = CODED_ROWS["contacts"].pack
+_PACK_CUSTOMER = CODED_ROWS["customers"].pack
 
 
 def customer_journey(
@@ -222,7 +226,8 @@ def customer_journey(
     env = system.env
     timeout = env.timeout
     rec = system.recorder
-    visits = rec.visits
+    visits = rec.coded_visits  # packed coded rows (servsim.records.CODED_ROWS)
+    pack_visit = _PACK_VISIT
     cycle = system.cycle
     segment = customer.segment
     segment_name = segment.name
@@ -289,7 +294,9 @@ def customer_journey(
                     served = yield ticket
                     if not served:
                         now = env.now
-                        visits.append((index, contact, tp.code, pool, queued, nan, now, _ABANDONED))
+                        visits += pack_visit(
+                            index, contact, tp.code, pool, queued, nan, now, _ABANDONED
+                        )
                         customer.visit_touchpoint = None  # recorded: not open awaiting a retry
                         outcome = _ABANDONED
                         break
@@ -310,7 +317,7 @@ def customer_journey(
             else:
                 outcome = _UNRESOLVED
             now = env.now
-            visits.append((index, contact, tp.code, pool, queued, started, now, outcome))
+            visits += pack_visit(index, contact, tp.code, pool, queued, started, now, outcome)
             customer.visit_touchpoint = None
             if outcome != _NEXT:
                 break
@@ -318,7 +325,9 @@ def customer_journey(
         if customer.away:
             customer.away = False
             customer.spell += 1
-        rec.contacts.append((index, contact, kind, contact_started, now, outcome, repeats))
+        rec.coded_contacts += _PACK_CONTACT(
+            index, contact, kind, contact_started, now, outcome, repeats
+        )
         customer.contact = None
         first = False
         if outcome == _RESOLVED:
@@ -362,8 +371,8 @@ def _leave(system: ServiceSystem, customer: Customer, outcome: int) -> None:
     """The customer leaves for good (``outcome``: a code): record them, stop status inquiries."""
     customer.spell += 1
     del system.active[customer.index]
-    system.recorder.customers.append(
-        customer.record(system.env.now, outcome, system.request_type_codes)
+    system.recorder.coded_customers += _PACK_CUSTOMER(
+        *customer.record(system.env.now, outcome, system.request_type_codes)
     )
 
 
@@ -404,8 +413,10 @@ def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> P
             else:
                 yield env.timeout(service)
         outcome = _ANSWERED if served else _ABANDONED
-        rec.visits.append(visit.record(customer.index, env.now, outcome))
-        rec.contacts.append(inquiry_contact(visit).record(customer.index, env.now, outcome))
+        rec.coded_visits += _PACK_VISIT(*visit.record(customer.index, env.now, outcome))
+        rec.coded_contacts += _PACK_CONTACT(
+            *inquiry_contact(visit).record(customer.index, env.now, outcome)
+        )
         customer.inquiry = None
         del system.inquiring[customer.index]
         yield env.timeout(inquiry.interval)

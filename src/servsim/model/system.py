@@ -32,6 +32,7 @@ from servsim.model.training import (
     training_session,
 )
 from servsim.records import (
+    CODED_ROWS,
     IN_SYSTEM,
     KIND_CODES,
     OUTCOME_CODES,
@@ -489,21 +490,26 @@ class ServiceSystem:
         rec = self.recorder
         inside = OUTCOME_CODES[IN_SYSTEM]
         request_types = self.request_type_codes
+        pack_visit = CODED_ROWS["visits"].pack
+        pack_contact = CODED_ROWS["contacts"].pack
+        pack_customer = CODED_ROWS["customers"].pack
         for customer in self.active.values():
             index = customer.index
             visit = customer.visit
             if visit is not None:
-                rec.visits.append(visit.record(index, nan, inside))
+                rec.coded_visits += pack_visit(*visit.record(index, nan, inside))
             contact = customer.open_contact
             if contact is not None:
-                rec.contacts.append(contact.record(index, nan, inside))
-            rec.customers.append(customer.record(nan, inside, request_types))
+                rec.coded_contacts += pack_contact(*contact.record(index, nan, inside))
+            rec.coded_customers += pack_customer(*customer.record(nan, inside, request_types))
         for customer in self.inquiring.values():
             inquiry = customer.inquiry
             if inquiry is None:
                 continue
-            rec.visits.append(inquiry.record(customer.index, nan, inside))
-            rec.contacts.append(inquiry_contact(inquiry).record(customer.index, nan, inside))
+            rec.coded_visits += pack_visit(*inquiry.record(customer.index, nan, inside))
+            rec.coded_contacts += pack_contact(
+                *inquiry_contact(inquiry).record(customer.index, nan, inside)
+            )
         self.active.clear()
         self.inquiring.clear()
 
