@@ -179,7 +179,9 @@ def arrivals(system: ServiceSystem) -> Process:
             now = env.now
             if time > now:
                 wait = env.timeout(time - now)
-                _start(env, released)
+                for journey in released:  # this step's customers, in arrival order
+                    QuietProcess.now(env, journey)
+                released.clear()
                 yield wait
             index = base + offset
             if not index % COMPACT_EVERY:
@@ -189,14 +191,8 @@ def arrivals(system: ServiceSystem) -> Process:
             )
             active[index] = customer
             released.append(customer_journey(system, customer, draws, offset))
-    _start(env, released)
-
-
-def _start(env: simpy.Environment, journeys: list[Process]) -> None:
-    """Start the journeys released in this step, in arrival order."""
-    for journey in journeys:
+    for journey in released:
         QuietProcess.now(env, journey)
-    journeys.clear()
 
 
 # outcome and kind codes of the records (servsim.records.Codebook)
@@ -330,8 +326,18 @@ def customer_journey(
         )
         customer.contact = None
         first = False
-        if outcome == _RESOLVED:
-            _leave(system, customer, _RESOLVED)
+        if outcome == _RESOLVED:  # leaves for good (as _leave, inlined on the common path)
+            customer.spell += 1
+            del system.active[index]
+            rec.coded_customers += _PACK_CUSTOMER(
+                index,
+                segment.code,
+                system.request_type_codes[request_type],
+                customer.arrived,
+                now,
+                _RESOLVED,
+                customer.contacts,
+            )
             return
         spec = segment.spec
         if outcome == _ABANDONED:

@@ -273,6 +273,14 @@ class Customer:
         "visit_touchpoint",
     )
 
+    # set with ``contact`` / ``visit_touchpoint`` and read only while those are set
+    contact_kind: int
+    contact_started: float
+    contact_repeats: bool
+    visit_queue: StaffedQueue | None
+    visit_queued: float
+    visit_started: float
+
     def __init__(
         self, index: int, segment: SegmentRuntime, request_type: str, arrived: float
     ) -> None:
@@ -287,13 +295,7 @@ class Customer:
         self.away = False  # the issue is with the back office while the customer is away
         self.spell = 0  # bumps whenever the customer comes back or leaves, ends inquiry loops
         self.contact: int | None = None  # the contact under way, if any
-        self.contact_kind = KIND_CODES["first"]
-        self.contact_started = 0.0
-        self.contact_repeats = False
         self.visit_touchpoint: TouchpointRuntime | None = None  # the visit under way, if any
-        self.visit_queue: StaffedQueue | None = None
-        self.visit_queued = 0.0
-        self.visit_started = math.nan  # NaN while waiting
         self.inquiry: OpenVisit | None = None  # a status inquiry under way (its own contact)
 
     @property
