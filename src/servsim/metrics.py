@@ -103,7 +103,7 @@ def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
 
     answered = visits[visits["started"].notna()]
     responses = answered[answered["responds"]]
-    first_response = responses.groupby("customer")["started"].min()
+    first_response = _group_min(responses["customer"], responses["started"])
     arrived = customers.set_index("customer")["arrived"]
     first_wait = (first_response - arrived.reindex(first_response.index)).to_numpy(dtype=np.float64)
     tally.distribution("first_response_time", first_wait)
@@ -377,10 +377,23 @@ def first_touch_resolved(visits: pd.DataFrame, scenario: Scenario) -> pd.Series:
     hand-off (and so no callback after one). Combined with a resolution in that first contact,
     it is the agent's view of first-contact resolution: resolved at first touch.
     """
-    back = {pool.name for pool in scenario.staff.back}
-    first_contact = visits[visits["contact"] == 0]
-    handed_off = first_contact["pool"].isin(back).groupby(first_contact["customer"]).any()
-    return ~handed_off
+    back = [pool.name for pool in scenario.staff.back]
+    first_contact = visits[visits["contact"].to_numpy() == 0]
+    to_back = (text_codes(first_contact["pool"], back) >= 0).astype(np.int64)
+    ids, which = np.unique(first_contact["customer"].to_numpy(dtype=np.int64), return_inverse=True)
+    handed_off = np.bincount(which, weights=to_back, minlength=ids.size) > 0
+    return pd.Series(~handed_off, index=pd.Index(ids, name="customer"), name="pool")
+
+
+def _group_min(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """The least value per key, by key (as ``values.groupby(keys).min()``, without NaN)."""
+    key = keys.to_numpy(dtype=np.int64)
+    value = values.to_numpy(dtype=np.float64)
+    order = np.argsort(key, kind="stable")
+    key, value = key[order], value[order]
+    first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if key.size else key
+    least = np.minimum.reduceat(value, first) if key.size else value
+    return pd.Series(least, index=pd.Index(key[first], name=keys.name), name=values.name)
 
 
 def daily_metrics(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:
