@@ -167,12 +167,15 @@ def arrivals(system: ServiceSystem) -> Process:
 
     The arrival of the next customer is scheduled before the journeys of this step's
     customers start (:meth:`QuietProcess.now`), as it was when each journey was a process
-    started by an event of its own.
+    started by an event of its own. That holds in a step of an arrival's timeout (a normal
+    event); customers who arrive at once when this process starts (an urgent event) get a
+    start event of their own, as before.
     """
     env = system.env
     segments = system.segments
     active = system.active
     released: list[Process] = []
+    waited = False  # this step processes an arrival's timeout
     for draws in system.draws:
         base = draws.start
         for offset, time in enumerate(draws.times):
@@ -183,6 +186,7 @@ def arrivals(system: ServiceSystem) -> Process:
                     QuietProcess.now(env, journey)
                 released.clear()
                 yield wait
+                waited = True
             index = base + offset
             if not index % COMPACT_EVERY:
                 system.settle()  # rows so far into column arrays or on: memory stays small
@@ -190,7 +194,11 @@ def arrivals(system: ServiceSystem) -> Process:
                 index, segments[draws.segments[offset]], draws.request_types[offset], env.now
             )
             active[index] = customer
-            released.append(customer_journey(system, customer, draws, offset))
+            journey = customer_journey(system, customer, draws, offset)
+            if waited:
+                released.append(journey)
+            else:
+                QuietProcess(env, journey)
     for journey in released:
         QuietProcess.now(env, journey)
 
