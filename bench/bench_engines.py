@@ -269,17 +269,23 @@ def child(engine: str, model: str, customers: int, seed: int) -> None:
     """Run one engine on one model and print what it cost, as one line of JSON."""
     horizon = horizon_for(model, customers)
     _import_engine(engine)  # libraries load before the clock starts, for every engine alike
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     count, wait = ENGINE_RUNS[engine](model, horizon, seed)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"customers": count, "seconds": seconds, "peak_mb": peak_mb, "wait": wait}))
+    print(
+        json.dumps(
+            {"customers": count, "wall": seconds, "cpu": cpu, "peak_mb": peak_mb, "wait": wait}
+        )
+    )
 
 
 # --- the parent: run children, tabulate -----------------------------------------------------
 
 
-def measure(engine: str, model: str, customers: int, seed: int) -> dict[str, float] | None:
+def measure(
+    engine: str, model: str, customers: int, seed: int, clock: str = "wall"
+) -> dict[str, float] | None:
     done = subprocess.run(
         [sys.executable, __file__, "--child", engine, model, str(customers), str(seed)],
         capture_output=True,
@@ -291,6 +297,7 @@ def measure(engine: str, model: str, customers: int, seed: int) -> dict[str, flo
         print(f"  {engine} on {model}: {last}", file=sys.stderr)
         return None
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["seconds"] = result[clock]
     return result
 
 
@@ -314,6 +321,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--quick", action="store_true", help="20,000 customers, 1 repeat")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time each run by the wall clock, or by its process's CPU time (steadier when "
+        "other work shares the machine)",
+    )
     parser.add_argument(
         "--scale",
         type=float,
@@ -341,13 +355,14 @@ def main(argv: list[str] | None = None) -> int:
             engines.remove("ciw")
     python = sys.version.split()[0]
     print(
-        f"{customers:,} arrivals per run, {repeats} repetitions, seed {args.seed}, Python {python}"
+        f"{customers:,} arrivals per run, {repeats} repetitions, seed {args.seed}, "
+        f"Python {python}, {args.clock} clock"
     )
     for model in models:
         runs: dict[str, list[dict[str, float]]] = {e: [] for e in engines}
         for _ in range(repeats):
             for engine in engines:
-                measured = measure(engine, model, customers, args.seed)
+                measured = measure(engine, model, customers, args.seed, args.clock)
                 if measured is not None:
                     runs[engine].append(measured)
         theory = theory_wait(model) * rescale

@@ -9,10 +9,11 @@ from typing import Any, get_args
 import numpy as np
 import pandas as pd
 import pytest
+import simpy
 
 import servsim
 from servsim.metrics import replication_metrics
-from servsim.model import ServiceSystem, run, simulate_replication
+from servsim.model import ServiceSystem, journey, run, simulate_replication
 from servsim.model.journey import arrivals
 from servsim.records import (
     ABANDONED,
@@ -211,6 +212,26 @@ def test_same_seed_same_records_different_seed_different() -> None:
         pd.testing.assert_frame_equal(table, again.as_dict()[name], obj=name)
     other = simulate_replication(scenario, seed=22, replication=3)
     assert not first.visits.equals(other.visits)
+
+
+@pytest.mark.parametrize(
+    "name", ["helpdesk", "training_plan", "bank_account_medium"], ids=lambda n: n
+)
+def test_lean_processes_give_what_plain_simpy_processes_give(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Journeys started within their arrival's step, and processes that end without an end
+    event, process every other event in the order plain SimPy processes do: same records."""
+    scenario = short(ROOT / "scenarios" / f"{name}.yaml", days=2)
+    lean = simulate_replication(scenario, seed=9, replication=0)
+    monkeypatch.setattr(journey.QuietProcess, "_resume", simpy.Process._resume)
+    monkeypatch.setattr(
+        journey.QuietProcess, "now", classmethod(lambda cls, env, gen: simpy.Process(env, gen))
+    )
+    plain = simulate_replication(scenario, seed=9, replication=0)
+    assert len(lean.visits) > 100
+    for table, records in lean.as_dict().items():
+        pd.testing.assert_frame_equal(records, plain.as_dict()[table], obj=table)
 
 
 def test_replication_does_not_depend_on_how_many_run() -> None:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from servsim.catalogue import STANDARDS, column, lookup, unit_of
 from servsim.presentation import mean_cell
+from servsim.records import text_codes
 from servsim.satisfaction import moment_touchpoints
 from servsim.scenario import ResolvedScenario
 from servsim.statistics import metric_interval
@@ -212,7 +213,7 @@ def importance_sums(
     names = moment_touchpoints(scenario)
     answered = _customer_key(window, keys)
     customer = _customer_key(moments, keys)
-    tp = pd.Index(names).get_indexer(pd.Index(moments["touchpoint"].to_numpy(dtype=object)))
+    tp = text_codes(moments["touchpoint"], names)
     judged = np.isin(customer, answered) & (tp >= 0)
     customer, tp = customer[judged], tp[judged]
     v = moments["v"].to_numpy(dtype=np.float64)[judged]

@@ -22,7 +22,7 @@ import pandas as pd
 
 from servsim.distributions import mean_of
 from servsim.metrics import offered_service_level, with_paid_overtime
-from servsim.records import ABANDONED, RecordTables
+from servsim.records import ABANDONED, RecordTables, text_codes
 from servsim.scenario import SECONDS_PER_DAY, Scenario
 from servsim.scenario.weekly import WEEKDAY_NAMES
 from servsim.schema_types import format_clock
@@ -157,8 +157,9 @@ def visit_sums(visits: pd.DataFrame, scenario: Scenario, length: float) -> np.nd
     out = np.zeros((len(pools), bins, len(VISIT_SUMS)))
     target = scenario.service_level.target
     exclude = scenario.service_level.abandons_within_target == "exclude"
-    for p, name in enumerate(pools):
-        here = visits[visits["pool"] == name]
+    pool_code = text_codes(visits["pool"], pools)
+    for p in range(len(pools)):
+        here = visits[pool_code == p]
         if here.empty:
             continue
         queued = here["queued"].to_numpy(dtype=np.float64)
@@ -177,7 +178,7 @@ def visit_sums(visits: pd.DataFrame, scenario: Scenario, length: float) -> np.nd
             "offered": np.bincount(k, minlength=bins),
             "answered": np.bincount(k, weights=answered, minlength=bins),
             "abandoned": np.bincount(
-                k, weights=(here["outcome"] == ABANDONED).to_numpy(), minlength=bins
+                k, weights=text_codes(here["outcome"], [ABANDONED]) == 0, minlength=bins
             ),
             "within": np.bincount(kp, weights=offered.within & counted, minlength=bins),
             "counted": np.bincount(kp, weights=counted, minlength=bins),

@@ -21,7 +21,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from servsim.catalogue import PERCENTILES, column
-from servsim.records import ABANDONED, IN_SYSTEM, RESOLVED, UNRESOLVED, RecordTables
+from servsim.records import (
+    ABANDONED,
+    IN_SYSTEM,
+    OUTCOME_CODES,
+    OUTCOMES,
+    RESOLVED,
+    UNRESOLVED,
+    RecordTables,
+    text_codes,
+)
 from servsim.scenario import Scenario
 from servsim.tally import Tally
 
@@ -94,7 +103,7 @@ def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
 
     answered = visits[visits["started"].notna()]
     responses = answered[answered["responds"]]
-    first_response = responses.groupby("customer")["started"].min()
+    first_response = _group_min(responses["customer"], responses["started"])
     arrived = customers.set_index("customer")["arrived"]
     first_wait = (first_response - arrived.reindex(first_response.index)).to_numpy(dtype=np.float64)
     tally.distribution("first_response_time", first_wait)
@@ -102,54 +111,64 @@ def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
     response_waits = (responses["started"] - responses["queued"]).to_numpy(dtype=np.float64)
     tally.distribution("average_response_time", response_waits)
 
-    outcome = customers.set_index("customer")["outcome"]
+    # outcomes compared as codes (records.OUTCOMES), not text row by row
+    outcome_code = text_codes(customers["outcome"], OUTCOMES)
+    by_customer = pd.Index(customers["customer"], name="customer")
+
+    def customer_flag(flags: npt.NDArray[np.bool_]) -> pd.Series:
+        return pd.Series(flags, index=by_customer)
+
     n_contacts = customers.set_index("customer")["contacts"]
-    left = outcome != IN_SYSTEM
-    first_contacts = contacts[contacts["contact"] == 0].set_index("customer")["outcome"]
-    first_contact_over = (first_contacts != IN_SYSTEM).reindex(outcome.index, fill_value=False)
+    left = customer_flag(outcome_code != _IN_SYSTEM)
+    first = contacts[contacts["contact"].to_numpy() == 0]
+    first_contact_over = pd.Series(
+        text_codes(first["outcome"], OUTCOMES) != _IN_SYSTEM,
+        index=pd.Index(first["customer"], name="customer"),
+    ).reindex(by_customer, fill_value=False)
     # known either way: left, came back, or the first contact ended (resolved or not)
     settled = left | (n_contacts > 1) | first_contact_over
-    first_contact_resolved = (outcome == RESOLVED) & (n_contacts == 1)
+    first_contact_resolved = customer_flag(outcome_code == _RESOLVED) & (n_contacts == 1)
     tally.share("first_contact_resolution", first_contact_resolved[settled])
 
-    resolved = customers[customers["outcome"] == RESOLVED]
+    resolved = customers[outcome_code == _RESOLVED]
     tally.distribution("resolution_time", (resolved["left"] - resolved["arrived"]).to_numpy())
     tally.total("resolved", float(len(resolved)))
 
     tally.share("repeated_questions_share", contacts["repeats_question"])
 
     target = scenario.service_level.target
-    has_response = pd.Series(False, index=outcome.index)
+    has_response = pd.Series(False, index=by_customer)
     has_response[first_response.index] = True
     waited_past_target = ~has_response & ~left & ((end - arrived) > target)
     determinate = has_response | left | waited_past_target
-    within = pd.Series(False, index=outcome.index)
+    within = pd.Series(False, index=by_customer)
     within[first_response.index] = first_wait <= target
     tally.share("service_level", within[determinate])
-    tally.share("abandoned_before_response", (~has_response & (outcome == ABANDONED))[left])
+    abandoned_first = ~has_response & customer_flag(outcome_code == _ABANDONED)
+    tally.share("abandoned_before_response", abandoned_first[left])
 
-    first_answers = (
-        responses.sort_values("started", kind="stable").groupby(["customer", "contact"]).first()
-    )
-    tally.mean("average_speed_of_answer", first_answers["started"] - first_answers["queued"])
+    tally.mean("average_speed_of_answer", _first_answer_waits(responses))
 
-    staffed = visits[(visits["pool"] != "") & (visits["outcome"] != IN_SYSTEM)]
-    in_person = staffed[staffed["customer_present"].astype(bool)]
+    visit_outcome = text_codes(visits["outcome"], OUTCOMES)
+    visit_staffed = text_codes(visits["pool"], [""]) != 0
+    visit_started = visits["started"].notna().to_numpy()
+    over = visit_outcome != _IN_SYSTEM
+    in_person = visit_staffed & over & visits["customer_present"].to_numpy(dtype=bool)
     # a contact in service at the horizon has a known wait: per-pool waits count it
-    started_by_end = (visits["outcome"] != IN_SYSTEM) | visits["started"].notna()
-    known_waits = visits[(visits["pool"] != "") & started_by_end]
-    tally.share("abandonment", in_person["outcome"] == ABANDONED)
+    started_by_end = over | visit_started
+    known = visit_staffed & started_by_end
+    known_waits = visits[known]
+    known_outcome = visit_outcome[known]
+    tally.share("abandonment", visit_outcome[in_person] == _ABANDONED)
 
     offered = offered_service_level(visits, target, end)
     tally.share("service_level_offered", offered.within[offered.counted_as_miss])
     tally.share("service_level_offered_excluding", offered.within[offered.counted_excluding])
-    front_line_only = first_touch_resolved(visits, scenario).reindex(
-        outcome.index, fill_value=False
-    )
+    front_line_only = first_touch_resolved(visits, scenario).reindex(by_customer, fill_value=False)
     tally.share("first_touch_resolution", (first_contact_resolved & front_line_only)[settled])
 
     tally.mean("contacts_per_issue", n_contacts)
-    served_by_staff = visits[(visits["pool"] != "") & visits["started"].notna()]
+    served_by_staff = visits[visit_staffed & visit_started]
     service = (served_by_staff["ended"].fillna(end) - served_by_staff["started"]).to_numpy(
         dtype=np.float64
     )
@@ -160,8 +179,8 @@ def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
         ("unresolved_share", UNRESOLVED),
         ("abandoned_share", ABANDONED),
     ):
-        tally.share(share_name, outcome == value)
-    tally.total("in_system_at_end", float((outcome == IN_SYSTEM).sum()))
+        tally.share(share_name, outcome_code == OUTCOME_CODES[value])
+    tally.total("in_system_at_end", float((outcome_code == _IN_SYSTEM).sum()))
 
     all_visits = tables.visits  # time averages count every customer present in the window
     chosen = (
@@ -169,9 +188,15 @@ def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
         if scenario.service_level.abandons_within_target == "exclude"
         else offered.counted_as_miss
     )
-    for _, pool in scenario.staff.pools():
-        name = pool.name
-        pool_visits = all_visits[all_visits["pool"] == name]
+    pool_names = [pool.name for _, pool in scenario.staff.pools()]
+    all_pool = text_codes(all_visits["pool"], pool_names)
+    all_outcome = text_codes(all_visits["outcome"], OUTCOMES)
+    all_waiting = all_visits["started"].isna().to_numpy()
+    known_pool = text_codes(known_waits["pool"], pool_names)
+    offered_pool = text_codes(offered.pool, pool_names)
+    for code, name in enumerate(pool_names):
+        at = all_pool == code
+        pool_visits = all_visits[at]
         queue_end = (
             pool_visits["started"]
             .fillna(pool_visits["ended"])
@@ -188,18 +213,42 @@ def add_batch(tally: Tally, tables: RecordTables, scenario: Scenario) -> None:
             end,
         )
         tally.total(f"busy[{name}]", busy)
-        mine = known_waits[known_waits["pool"] == name]
+        here = known_pool == code
+        mine = known_waits[here]
         waits = (mine["started"].fillna(mine["ended"]) - mine["queued"]).to_numpy(dtype=np.float64)
         tally.mean(column("wait_mean", name), waits)
         tally.share(column("wait_probability", name), waits > 0)
-        tally.share(column("pool_abandonment", name), mine["outcome"] == ABANDONED)
-        at_pool = (offered.pool == name).to_numpy()
+        tally.share(column("pool_abandonment", name), known_outcome[here] == _ABANDONED)
+        at_pool = offered_pool == code
         tally.share(column("pool_service_level", name), offered.within[chosen & at_pool])
         done_here = mine[mine["started"].notna() & mine["ended"].notna()]
         tally.mean(column("handle_time_mean", name), done_here["ended"] - done_here["started"])
-        still_waiting = (pool_visits["outcome"] == IN_SYSTEM) & pool_visits["started"].isna()
+        still_waiting = (all_outcome[at] == _IN_SYSTEM) & all_waiting[at]
         tally.total(column("waiting_at_horizon", name), float(still_waiting.sum()))
 
+
+def _first_answer_waits(responses: pd.DataFrame) -> FloatArray:
+    """The wait for the first answer of each contact, in (customer, contact) order.
+
+    A contact's first answer is its earliest response (the first in row order on a tie).
+    """
+    customer = responses["customer"].to_numpy(dtype=np.int64)
+    contact = responses["contact"].to_numpy(dtype=np.int64)
+    started = responses["started"].to_numpy(dtype=np.float64)
+    queued = responses["queued"].to_numpy(dtype=np.float64)
+    order = np.lexsort((np.arange(customer.size), started, contact, customer))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = (customer[order][1:] != customer[order][:-1]) | (
+        contact[order][1:] != contact[order][:-1]
+    )
+    chosen = order[first]
+    waits: FloatArray = started[chosen] - queued[chosen]
+    return waits
+
+
+_IN_SYSTEM = OUTCOME_CODES[IN_SYSTEM]
+_RESOLVED = OUTCOME_CODES[RESOLVED]
+_ABANDONED = OUTCOME_CODES[ABANDONED]
 
 _RATIOS = (
     "potential_efficiency",
@@ -306,12 +355,13 @@ def offered_service_level(visits: pd.DataFrame, target: float, end: float) -> Of
     one still waiting within the target has no known fate and is left out. A contact answered
     counts with its wait, also when it was still in service at the horizon.
     """
-    offered = visits[(visits["pool"] != "") & visits["customer_present"].astype(bool)]
+    staffed = text_codes(visits["pool"], [""]) != 0
+    offered = visits[staffed & visits["customer_present"].to_numpy(dtype=bool)]
     queued = offered["queued"].to_numpy(dtype=np.float64)
     started = offered["started"].to_numpy(dtype=np.float64)
     answered = ~np.isnan(started)
     wait = np.where(answered, started - queued, np.nan)
-    abandoned = (offered["outcome"] == ABANDONED).to_numpy()
+    abandoned = text_codes(offered["outcome"], [ABANDONED]) == 0
     left_at = offered["ended"].fillna(end).to_numpy(dtype=np.float64)
     within = answered & (wait <= target)
     short_abandon = abandoned & (left_at - queued <= target)
@@ -327,10 +377,23 @@ def first_touch_resolved(visits: pd.DataFrame, scenario: Scenario) -> pd.Series:
     hand-off (and so no callback after one). Combined with a resolution in that first contact,
     it is the agent's view of first-contact resolution: resolved at first touch.
     """
-    back = {pool.name for pool in scenario.staff.back}
-    first_contact = visits[visits["contact"] == 0]
-    handed_off = first_contact["pool"].isin(back).groupby(first_contact["customer"]).any()
-    return ~handed_off
+    back = [pool.name for pool in scenario.staff.back]
+    first_contact = visits[visits["contact"].to_numpy() == 0]
+    to_back = (text_codes(first_contact["pool"], back) >= 0).astype(np.int64)
+    ids, which = np.unique(first_contact["customer"].to_numpy(dtype=np.int64), return_inverse=True)
+    handed_off = np.bincount(which, weights=to_back, minlength=ids.size) > 0
+    return pd.Series(~handed_off, index=pd.Index(ids, name="customer"), name="pool")
+
+
+def _group_min(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """The least value per key, by key (as ``values.groupby(keys).min()``, without NaN)."""
+    key = keys.to_numpy(dtype=np.int64)
+    value = values.to_numpy(dtype=np.float64)
+    order = np.argsort(key, kind="stable")
+    key, value = key[order], value[order]
+    first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if key.size else key
+    least = np.minimum.reduceat(value, first) if key.size else value
+    return pd.Series(least, index=pd.Index(key[first], name=keys.name), name=values.name)
 
 
 def daily_metrics(tables: RecordTables, scenario: Scenario) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from servsim.catalogue import column, lookup
 from servsim.intervals import VISIT_SUMS, interval_bins, interval_sums, visit_sums
 from servsim.metrics import add_batch, finish_metrics
 from servsim.model import simulate_replication
-from servsim.records import RecordBatch, RecordTables
+from servsim.records import RecordBatch, RecordTables, text_codes
 from servsim.results.spool import TableSpool
 from servsim.satisfaction import (
     add_satisfaction,
@@ -229,7 +229,7 @@ class _Measures:
         scenario = self.scenario
         tables = batch.tables
         add_batch(self.kpis, tables, scenario)
-        staffed = tables.visits[tables.visits["pool"] != ""]
+        staffed = tables.visits[text_codes(tables.visits["pool"], [""]) != 0]
         self.visit_sums += visit_sums(staffed, scenario, self.length)
         busy = pd.concat([self.history, batch.busy], ignore_index=True)
         moments = moment_table(tables, scenario, self.perception, busy)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import get_args, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,11 @@ from servsim.records import (
     STATUS_INQUIRY,
     UNRESOLVED,
     RecordTables,
+    TextColumn,
+    VisitOutcome,
+    take_text,
+    text_codes,
+    text_column,
 )
 from servsim.satisfaction_schema import (
     DIMENSIONS,
@@ -80,6 +85,9 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+_VISIT_OUTCOMES: list[str] = list(get_args(VisitOutcome))
+"""Every outcome a visit can have, by code."""
 ObjectArray = npt.NDArray[np.object_]
 
 STELLAR_LEVEL = 5
@@ -471,8 +479,9 @@ class _Judged:
     customer: IntArray
     contact: IntArray
     step: IntArray
-    touchpoint: ObjectArray
+    touchpoint: IntArray  # code in the touchpoint names given to _judged_visits
     outcome: ObjectArray
+    outcome_code: IntArray  # code in _VISIT_OUTCOMES
     present: BoolArray
     time: FloatArray  # service start; for an abandonment, when the customer gave up
     wait: FloatArray
@@ -487,31 +496,56 @@ class _Judged:
     all_ended: FloatArray
 
 
-def _judged_visits(visits: pd.DataFrame, busy: pd.DataFrame | None = None) -> _Judged | None:
+def _judged_visits(
+    visits: pd.DataFrame,
+    touchpoints: list[str],
+    pools: list[str],
+    busy: pd.DataFrame | None = None,
+) -> _Judged | None:
     """The visits customers judge: moments of truth that ended (``None`` when there are none).
 
     A visit still under way at the horizon has no outcome yet, so nobody has judged it.
     ``busy`` adds other visits' service to the pools' busy time (see :func:`moment_table`).
+    Touchpoints are coded by their position in ``touchpoints``; pools by their position in
+    ``pools`` (the scenario's, with ``""`` for no staff) when every visit names one of them.
+
+    Raises:
+        ValueError: a visit names a touchpoint not in ``touchpoints``.
     """
     if visits.empty:
         return None
-    outcome_all = visits["outcome"].to_numpy(dtype=object)
+    outcome_code_all = text_codes(visits["outcome"], _VISIT_OUTCOMES)
+    if (outcome_code_all < 0).any():  # not an outcome the model writes: compare the text
+        outcome_all = visits["outcome"].to_numpy(dtype=object)
+    else:
+        outcome_all = np.asarray(_VISIT_OUTCOMES, dtype=object)[outcome_code_all]
     judged = visits["moment_of_truth"].to_numpy(dtype=bool) & (outcome_all != IN_SYSTEM)
     if not judged.any():
         return None
-    pools = visits["pool"].to_numpy(dtype=object)
+    touchpoint = text_codes(visits["touchpoint"], touchpoints)[judged]
+    if (touchpoint < 0).any():
+        names = visits["touchpoint"].to_numpy(dtype=object)[judged][touchpoint < 0]
+        unknown = sorted({str(v) for v in names})
+        raise ValueError(f"unknown touchpoint(s) in the records: {', '.join(unknown)}")
     started_all = visits["started"].to_numpy(dtype=np.float64)
     ended_all = visits["ended"].to_numpy(dtype=np.float64)
     outcome = outcome_all[judged]
     started = started_all[judged]
     time = np.where(np.isnan(started), ended_all[judged], started)
+    pool_frames = [visits["pool"]]
     if busy is not None and len(busy):
-        pools = np.concatenate([pools, busy["pool"].to_numpy(dtype=object)])
+        pool_frames.append(busy["pool"])
         started_all = np.concatenate([started_all, busy["started"].to_numpy(dtype=np.float64)])
         ended_all = np.concatenate([ended_all, busy["ended"].to_numpy(dtype=np.float64)])
-    all_pool_codes, pool_uniques = pd.factorize(pools)
+    coded = [text_codes(frame, pools) for frame in pool_frames]
+    if all((c >= 0).all() for c in coded):
+        all_pool_codes = np.concatenate(coded)
+        pool_names = list(pools)
+    else:  # a pool the scenario does not know: named as found (looking it up will fail)
+        found = np.concatenate([frame.to_numpy(dtype=object) for frame in pool_frames])
+        all_pool_codes, pool_uniques = pd.factorize(found)
+        pool_names = [str(name) for name in pool_uniques]
     pool_code = np.asarray(all_pool_codes[: len(visits)][judged], dtype=np.int64)
-    pool_names = [str(name) for name in pool_uniques]
     staffed = np.array([name != NO_STAFF for name in pool_names], dtype=bool)[pool_code]
     abandoned = outcome == ABANDONED
     failed = outcome == FAILED
@@ -519,8 +553,9 @@ def _judged_visits(visits: pd.DataFrame, busy: pd.DataFrame | None = None) -> _J
         customer=visits["customer"].to_numpy(dtype=np.int64)[judged],
         contact=visits["contact"].to_numpy(dtype=np.int64)[judged],
         step=visits["step"].to_numpy(dtype=np.int64)[judged],
-        touchpoint=visits["touchpoint"].to_numpy(dtype=object)[judged],
+        touchpoint=touchpoint,
         outcome=outcome,
+        outcome_code=outcome_code_all[judged],
         present=visits["customer_present"].to_numpy(dtype=bool)[judged],
         time=time,
         wait=time - visits["queued"].to_numpy(dtype=np.float64)[judged],
@@ -546,14 +581,19 @@ class _TouchpointValues:
     channel: ObjectArray
 
 
-def _touchpoint_values(scenario: Scenario, touchpoint: ObjectArray) -> _TouchpointValues:
+def _touchpoint_specs(scenario: Scenario) -> dict[str, Touchpoint | None]:
+    """The touchpoints a visit can name, in code order: the cycle's, then status inquiries."""
+    specs: dict[str, Touchpoint | None] = {tp.name: tp for tp in scenario.service_cycle}
+    specs.setdefault(STATUS_INQUIRY, None)
+    return specs
+
+
+def _touchpoint_values(scenario: Scenario, code: IntArray) -> _TouchpointValues:
     """Look each moment's touchpoint up once by code, not per moment by name.
 
     A status inquiry is no touchpoint of the cycle, so it has :class:`Touchpoint`'s defaults.
     """
-    specs: dict[str, Touchpoint | None] = {tp.name: tp for tp in scenario.service_cycle}
-    specs.setdefault(STATUS_INQUIRY, None)
-    code = _codes(touchpoint, list(specs), "touchpoint")
+    specs = _touchpoint_specs(scenario)
     fields = Touchpoint.model_fields
     default_tangibles = float(fields["tangibles"].default)
     default_importance = float(fields["importance"].default)
@@ -788,12 +828,14 @@ def _moments_of_one(
     busy: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The moment table of one replication's records (see :func:`moment_table`)."""
-    moments = _judged_visits(tables.visits, busy)
+    touchpoint_names = list(_touchpoint_specs(scenario))
+    pool_names = [NO_STAFF, *(pool.name for _, pool in scenario.staff.pools())]
+    moments = _judged_visits(tables.visits, touchpoint_names, pool_names, busy)
     if moments is None:
         return _empty(MOMENT_COLUMNS)
     model = scenario.satisfaction
-    segment = _segment_of(tables.customers, moments.customer)
-    seg = _codes(segment, [s.name for s in scenario.segments], "segment")
+    segment_names = [s.name for s in scenario.segments]
+    seg = _segment_of(tables.customers, moments.customer, segment_names)
     position = _customer_rows(tables.customers, [moments.customer], ["customer"])
     arrived = tables.customers["arrived"].to_numpy(dtype=np.float64)[np.maximum(position, 0)]
     touchpoints = _touchpoint_values(scenario, moments.touchpoint)
@@ -807,15 +849,21 @@ def _moments_of_one(
     x, v, level, delight = _moment_value(x_dim, moments.failure, model, touchpoints.channel)
 
     order = np.lexsort((np.arange(len(moments.customer)), moments.time, moments.customer))
+    text = {  # built in Arrow from codes, never a Python string per row
+        "touchpoint": text_column(moments.touchpoint[order], touchpoint_names),
+        "pool": text_column(moments.pool_code[order], moments.pool_names),
+        "segment": text_column(seg[order], segment_names),
+        "outcome": (
+            text_column(moments.outcome_code[order], _VISIT_OUTCOMES)
+            if (moments.outcome_code >= 0).all()
+            else moments.outcome[order]
+        ),
+    }
     columns: dict[str, npt.NDArray[np.generic]] = {
         "customer": moments.customer,
         "contact": moments.contact,
-        "touchpoint": moments.touchpoint,
         "step": moments.step,
-        "pool": np.asarray(moments.pool_names, dtype=object)[moments.pool_code],
-        "segment": segment,
         "customer_present": moments.present,
-        "outcome": moments.outcome,
         "time": moments.time,
         "wait": moments.wait,
         "perceived_wait": moments.wait * factor,
@@ -831,26 +879,25 @@ def _moments_of_one(
         "failure": moments.failure,
         "importance": touchpoints.importance,
     }
-    return pd.DataFrame({name: values[order] for name, values in columns.items()})
+    return pd.DataFrame(
+        {name: text[name] if name in text else columns[name][order] for name in MOMENT_COLUMNS}
+    )
 
 
 def _segment_of(
-    customers: pd.DataFrame, customer: npt.NDArray[np.int64]
-) -> npt.NDArray[np.object_]:
+    customers: pd.DataFrame, customer: npt.NDArray[np.int64], names: list[str]
+) -> IntArray:
+    """Each customer's segment, by its position in ``names``."""
     position = _customer_rows(customers, [customer], ["customer"])
     if (position < 0).any():
         missing = sorted(set(customer[position < 0].tolist()))[:5]
         raise ValueError(f"visits of customers missing from the customers table: {missing}")
-    return np.asarray(customers["segment"].to_numpy(dtype=object)[position], dtype=object)
-
-
-def _codes(values: npt.NDArray[np.object_], names: list[str], what: str) -> IntArray:
-    first_seen, uniques = pd.factorize(values)  # hash the long column once, match the few names
-    codes = pd.Index(names).get_indexer(pd.Index(uniques))[first_seen]
+    codes = text_codes(customers["segment"], names)[position]
     if (codes < 0).any():
-        unknown = sorted({str(v) for v in values[codes < 0]})
-        raise ValueError(f"unknown {what}(s) in the records: {', '.join(unknown)}")
-    return np.asarray(codes, dtype=np.int64)
+        found = customers["segment"].to_numpy(dtype=object)[position][codes < 0]
+        unknown = sorted({str(v) for v in found})
+        raise ValueError(f"unknown segment(s) in the records: {', '.join(unknown)}")
+    return codes
 
 
 def _pool_state(
@@ -998,16 +1045,16 @@ def customer_satisfaction(
     csat = 1 + np.searchsorted(np.asarray(model.csat_cut_points), latent, side="right")
     recommend = np.clip(np.floor(7.0 + model.recommend_scale * latent + 0.5), 0, 10)
 
-    out: dict[str, npt.NDArray[np.generic]] = {
+    out: dict[str, npt.NDArray[np.generic] | TextColumn] = {
         k: vals[starts] for k, vals in zip(keys, key_values, strict=True)
     }
-    position = _customer_rows(tables.customers, [out[k] for k in keys], keys)
+    position = _customer_rows(
+        tables.customers, [key_values[i][starts] for i in range(len(keys))], keys
+    )
     found = position >= 0
     safe = np.maximum(position, 0)
     for name in ("segment", "outcome"):
-        picked = tables.customers[name].to_numpy(dtype=object)[safe]
-        picked[~found] = None
-        out[name] = picked
+        out[name] = take_text(tables.customers[name], np.where(found, safe, -1))
     arrived = tables.customers["arrived"].to_numpy(dtype=np.float64)[safe]
     out["arrived"] = np.where(found, arrived, np.nan)
     out["n_moments"] = count.astype(np.int64)
@@ -1087,7 +1134,7 @@ def add_satisfaction(
         answers = satisfaction
     else:
         answers = satisfaction[satisfaction["arrived"].to_numpy(dtype=np.float64) >= start]
-    left = answers["outcome"].to_numpy(dtype=object) != IN_SYSTEM if len(answers) else []
+    left = text_codes(answers["outcome"], [IN_SYSTEM]) != 0 if len(answers) else []
     csat = answers["csat"].to_numpy(dtype=np.float64)[left] if len(answers) else np.zeros(0)
     recommend = answers["recommend"].to_numpy(dtype=np.float64)[left] if len(answers) else csat
     tally.total("surveyed", float(csat.size))
@@ -1114,11 +1161,7 @@ def add_satisfaction(
     for name, flag in (("stellar", STELLAR_LEVEL), ("bitter", BITTER_LEVEL)):
         tally.ratio(f"{name}_moments", float((levels == flag).sum()), float(len(answers)))
     names = moment_touchpoints(scenario)
-    codes = (
-        pd.Index(names).get_indexer(pd.Index(mine["touchpoint"].to_numpy(dtype=object)))
-        if len(mine)
-        else np.zeros(0, np.int64)
-    )
+    codes = text_codes(mine["touchpoint"], names) if len(mine) else np.zeros(0, np.int64)
     known = codes >= 0
     codes = codes[known]
     size = len(names)
@@ -1132,7 +1175,7 @@ def add_satisfaction(
         tally.total(column("bitter", tp), float(bitter[i]))
         tally.ratio(column("moment_utility", tp), float(utility[i]), float(count[i]))
 
-    staffed = mine["pool"].to_numpy(dtype=object) != NO_STAFF
+    staffed = text_codes(mine["pool"], [NO_STAFF]) != 0 if len(mine) else np.zeros(0, bool)
     tally.share("personal_reach", staffed)  # staff meet the customer there by design
     for name in ("empathy", "assurance"):
         values: FloatArray = mine[f"p_{name}"].to_numpy(dtype=np.float64)[staffed]
@@ -1167,12 +1210,13 @@ def finish_satisfaction(tally: Tally, scenario: ResolvedScenario) -> dict[str, f
 
 def _on_time_resolution(customers: pd.DataFrame, scenario: Scenario, end: float) -> BoolArray:
     """Per customer whose fate is known: resolved within their segment's expectation."""
-    expected_by_segment = {s.name: s.expectations.resolution_time for s in scenario.segments}
-    expected = customers["segment"].map(expected_by_segment).to_numpy(dtype=np.float64)
+    segments = [s.name for s in scenario.segments]
+    by_code = np.array([*(s.expectations.resolution_time for s in scenario.segments), np.nan])
+    expected = by_code[text_codes(customers["segment"], segments)]  # -1: unknown, NaN
     arrived = customers["arrived"].to_numpy(dtype=np.float64)
     left = customers["left"].to_numpy(dtype=np.float64)
-    outcome = customers["outcome"].to_numpy(dtype=object)
-    gone = outcome != IN_SYSTEM
+    outcome = text_codes(customers["outcome"], [IN_SYSTEM, RESOLVED])
+    gone = outcome != 0
     known = gone | ((end - arrived) > expected)
-    on_time = (outcome == RESOLVED) & ((left - arrived) <= expected)
+    on_time = (outcome == 1) & ((left - arrived) <= expected)
     return np.asarray(on_time[known], dtype=bool)

@@ -24,23 +24,25 @@ from servsim.model.staffing import StaffedQueue
 from servsim.model.system import (
     Customer,
     FirstContactDraws,
-    OpenContact,
     OpenVisit,
     ServiceSystem,
     TouchpointRuntime,
     inquiry_contact,
 )
 from servsim.records import (
+    ABANDONED,
+    ANSWERED,
+    CODED_ROWS,
     COMPACT_EVERY,
+    FAILED,
+    KIND_CODES,
+    NEXT,
+    OUTCOME_CODES,
+    RESOLVED,
+    UNRESOLVED,
     BatchConsumer,
-    ContactKind,
-    ContactOutcome,
-    ContactRecord,
-    CustomerOutcome,
-    CustomerRecord,
     Recorder,
     RecordTables,
-    VisitOutcome,
 )
 from servsim.scenario import ResolvedScenario
 from servsim.streams import RandomStreams
@@ -89,23 +91,131 @@ def simulate_replication(
     return run(ServiceSystem.build(scenario, RandomStreams(seed, replication), recorder))
 
 
+class QuietProcess(simpy.Process):
+    """A SimPy process whose end is an event only when something waits for it.
+
+    SimPy schedules every process that finishes as an event of its own, to resume whoever
+    waits for it. Nothing waits for a customer's process, so that event would only be popped
+    off the queue again with nothing to do: one event in five of a customer's journey. This
+    process ends without it unless a callback is registered, which removes no-op events only
+    and so keeps the order of every other event (and every result) as it was. The rest is
+    SimPy's own ``Process._resume`` (SimPy 4.1, MIT licence).
+    """
+
+    def _resume(self, event: simpy.Event) -> None:
+        env = self.env
+        env._active_proc = self
+        while True:
+            try:
+                if event._ok:
+                    event = self._generator.send(event._value)
+                else:  # the process has to handle the failed event, or fail itself
+                    event._defused = True
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    event = self._generator.throw(exc)
+            except StopIteration as stop:
+                self._ok = True
+                self._value = stop.args[0] if stop.args else None
+                if self.callbacks:
+                    env.schedule(self)
+                else:  # nobody waits: processed already, as far as anyone can tell
+                    self.callbacks = None  # type: ignore[assignment]
+                break
+            except BaseException as error:
+                self._ok = False
+                self._value = error
+                env.schedule(self)
+                break
+            try:
+                if event.callbacks is not None:  # not triggered yet: resume on it
+                    event.callbacks.append(self._resume)
+                    break
+            except AttributeError:
+                raise RuntimeError(f'Invalid yield value "{event}"') from None
+        self._target = event
+        env._active_proc = None
+
+    @classmethod
+    def now(cls, env: simpy.Environment, generator: Process) -> QuietProcess:
+        """A process started at once, within the current step, instead of by an event.
+
+        ``env.process`` schedules an urgent event that starts the generator. When it is
+        created in a step that processes a normal event of time ``now``, no other urgent
+        event of that time is left in the queue, so that start event would be the very next
+        one processed: starting the generator at the end of the step, after everything the
+        step schedules, is the same, one event fewer.
+        """
+        process = cls.__new__(cls)
+        process.env = env
+        process.callbacks = []
+        process._generator = generator
+        active = env._active_proc
+        process._resume(_START)
+        env._active_proc = active
+        return process
+
+
+_START = simpy.Event.__new__(simpy.Event)
+"""What a process started by :meth:`QuietProcess.now` resumes on, as SimPy's start event."""
+_START._ok = True
+_START._value = None
+
+
 def arrivals(system: ServiceSystem) -> Process:
-    """Process: release each customer at their first-arrival time."""
+    """Process: release each customer at their first-arrival time.
+
+    The arrival of the next customer is scheduled before the journeys of this step's
+    customers start (:meth:`QuietProcess.now`), as it was when each journey was a process
+    started by an event of its own. That holds in a step of an arrival's timeout (a normal
+    event); customers who arrive at once when this process starts (an urgent event) get a
+    start event of their own, as before.
+    """
     env = system.env
     segments = system.segments
+    active = system.active
+    released: list[Process] = []
+    waited = False  # this step processes an arrival's timeout
     for draws in system.draws:
         base = draws.start
         for offset, time in enumerate(draws.times):
-            if time > env.now:
-                yield env.timeout(time - env.now)
+            now = env.now
+            if time > now:
+                wait = env.timeout(time - now)
+                for journey in released:  # this step's customers, in arrival order
+                    QuietProcess.now(env, journey)
+                released.clear()
+                yield wait
+                waited = True
             index = base + offset
             if not index % COMPACT_EVERY:
                 system.settle()  # rows so far into column arrays or on: memory stays small
             customer = Customer(
                 index, segments[draws.segments[offset]], draws.request_types[offset], env.now
             )
-            system.active[index] = customer
-            env.process(customer_journey(system, customer, draws, offset))
+            active[index] = customer
+            journey = customer_journey(system, customer, draws, offset)
+            if waited:
+                released.append(journey)
+            else:
+                QuietProcess(env, journey)
+    for journey in released:
+        QuietProcess.now(env, journey)
+
+
+# outcome and kind codes of the records (servsim.records.Codebook)
+_RESOLVED = OUTCOME_CODES[RESOLVED]
+_UNRESOLVED = OUTCOME_CODES[UNRESOLVED]
+_ABANDONED = OUTCOME_CODES[ABANDONED]
+_FAILED = OUTCOME_CODES[FAILED]
+_NEXT = OUTCOME_CODES[NEXT]
+_ANSWERED = OUTCOME_CODES[ANSWERED]
+_FIRST = KIND_CODES["first"]
+_RETRY = KIND_CODES["retry"]
+_RECONTACT = KIND_CODES["recontact"]
+_PACK_VISIT = CODED_ROWS["visits"].pack
+_PACK_CONTACT = CODED_ROWS["contacts"].pack
+_PACK_CUSTOMER = CODED_ROWS["customers"].pack
 
 
 def customer_journey(
@@ -113,119 +223,142 @@ def customer_journey(
 ) -> Process:
     """Process: one customer's contacts until their issue is resolved or they give up.
 
-    ``draws`` holds the first contact's draws of the customer's block, at ``offset``.
+    ``draws`` holds the first contact's draws of the customer's block, at ``offset``. The
+    records are coded rows (:class:`~servsim.records.Codebook`: numbers only) built from
+    locals; the contact and visit under way are kept in the customer's fields for the horizon.
     """
     env = system.env
+    timeout = env.timeout
     rec = system.recorder
+    visits = rec.coded_visits  # packed coded rows (servsim.records.CODED_ROWS)
+    pack_visit = _PACK_VISIT
     cycle = system.cycle
     segment = customer.segment
+    segment_name = segment.name
     index = customer.index
     request_type = customer.request_type
     inquiries_on = system.inquiry is not None
     closes = system.closes  # some pool has hours: check before queueing in person
-    kind: ContactKind = "first"
+    nan = math.nan
+    kind = _FIRST
     step = 0
     first = True
-    outcome: VisitOutcome
     while True:
         tp = cycle[step]
         if closes and tp.present and tp.routes is not None:  # a contact starts at an open pool
-            queue = tp.queue_for(segment.name, request_type)
+            queue = tp.queue_for(segment_name, request_type)
             if queue is not None and not queue.is_open():
-                yield from _until_open(system, tp, segment.name, request_type)
+                yield from _until_open(system, tp, segment_name, request_type)
         contact = customer.contacts
-        customer.contacts += 1
+        customer.contacts = contact + 1
         customer.attempts += 1
         contact_started = env.now
         repeats = customer.asked
-        customer.contact = OpenContact(contact, kind, contact_started, repeats)
+        customer.contact = contact
+        customer.contact_kind = kind
+        customer.contact_started = contact_started
+        customer.contact_repeats = repeats
         while True:
             tp = cycle[step]
-            queue = tp.queue_for(segment.name, request_type)
-            if closes and tp.present and queue is not None and not queue.is_open():
-                queue = yield from _until_open(system, tp, segment.name, request_type)
-            if tp.present:
+            present = tp.present
+            queue = tp.queue if tp.fixed else tp.queue_for(segment_name, request_type)
+            if closes and present and queue is not None and not queue.is_open():
+                queue = yield from _until_open(system, tp, segment_name, request_type)
+            if present:
                 if customer.away:
                     customer.away = False
                     customer.spell += 1
             elif inquiries_on and not customer.away:
                 customer.away = True
                 customer.spell += 1
-                env.process(status_inquiries(system, customer, customer.spell))
+                QuietProcess(env, status_inquiries(system, customer, customer.spell))
             if first:
                 service = draws.service[step][offset]
                 u = draws.outcome[step][offset]
-                patience = draws.patience[step][offset] if tp.present else INFINITY
+                patience = draws.patience[step][offset] if present else INFINITY
             else:
                 service = tp.draw_service(request_type)
                 u = tp.repeat_outcome.next()
-                patience = segment.draw_patience() if tp.present else INFINITY
+                patience = segment.draw_patience() if present else INFINITY
             queued = env.now
-            # the hot path builds records from locals; the open visit is for the horizon only
+            customer.visit_touchpoint = tp  # the visit under way, for the horizon
+            customer.visit_queue = queue
+            customer.visit_queued = queued
             if queue is None:
-                customer.visit = OpenVisit(contact, tp, None, queued, queued)
-                yield env.timeout(service)
+                customer.visit_started = queued
+                yield timeout(service)
                 started = queued
-                pool_name = ""
+                pool = 0
+                key = (request_type, "", -1.0)
             else:
-                pool_name = queue.name
-                visit = customer.visit = OpenVisit(contact, tp, queue, queued, math.nan)
-                ticket = queue.request(patience, tp.present)
+                pool = queue.code
+                customer.visit_started = nan
+                ticket = queue.request(patience, present)
                 if ticket is not None:
                     served = yield ticket
                     if not served:
-                        rec.visits.append(
-                            tp.record(
-                                index, contact, pool_name, queued, math.nan, env.now, "abandoned"
-                            )
+                        now = env.now
+                        visits += pack_visit(
+                            index, contact, tp.code, pool, queued, nan, now, _ABANDONED
                         )
-                        customer.visit = None  # recorded: not open while awaiting a retry
-                        outcome = "abandoned"
+                        customer.visit_touchpoint = None  # recorded: not open awaiting a retry
+                        outcome = _ABANDONED
                         break
-                started = visit.started = env.now
+                started = customer.visit_started = env.now
                 customer.asked = True
-                yield env.timeout(service * queue.handle_factor)
+                yield timeout(service * queue.handle_factor)
                 queue.release()
-            p_fail, p_done = tp.outcome_for(request_type, queue)
-            if u < p_fail:
-                outcome = "failed"
-            elif u < p_done:
-                outcome = "resolved"
+                key = (request_type, queue.name, queue.proficiency)
+            probabilities = tp.outcomes.get(key)
+            if probabilities is None:
+                probabilities = tp.outcome_for(request_type, queue)
+            if u < probabilities[0]:
+                outcome = _FAILED
+            elif u < probabilities[1]:
+                outcome = _RESOLVED
             elif tp.goes_on:
-                outcome = "next"
+                outcome = _NEXT
             else:
-                outcome = "unresolved"
-            rec.visits.append(
-                tp.record(index, contact, pool_name, queued, started, env.now, outcome)
-            )
-            customer.visit = None
-            if outcome != "next":
+                outcome = _UNRESOLVED
+            now = env.now
+            visits += pack_visit(index, contact, tp.code, pool, queued, started, now, outcome)
+            customer.visit_touchpoint = None
+            if outcome != _NEXT:
                 break
             step += 1
         if customer.away:
             customer.away = False
             customer.spell += 1
-        rec.contacts.append(
-            ContactRecord(index, contact, kind, contact_started, env.now, outcome, repeats)
+        rec.coded_contacts += _PACK_CONTACT(
+            index, contact, kind, contact_started, now, outcome, repeats
         )
         customer.contact = None
         first = False
-        if outcome == "resolved":
-            _leave(system, customer, "resolved")
+        if outcome == _RESOLVED:  # leaves for good (as _leave, inlined on the common path)
+            customer.spell += 1
+            del system.active[index]
+            rec.coded_customers += _PACK_CUSTOMER(
+                index,
+                segment.code,
+                system.request_type_codes[request_type],
+                customer.arrived,
+                now,
+                _RESOLVED,
+                customer.contacts,
+            )
             return
         spec = segment.spec
-        final: CustomerOutcome
-        if outcome == "abandoned":
-            probability, delay, kind, step = spec.retry.probability, spec.retry.delay, "retry", 0
-            final = "abandoned"
+        if outcome == _ABANDONED:
+            probability, delay, kind, step = spec.retry.probability, spec.retry.delay, _RETRY, 0
+            final = _ABANDONED
         else:
-            probability, delay, kind = spec.recontact.probability, spec.recontact.delay, "recontact"
+            probability, delay, kind = spec.recontact.probability, spec.recontact.delay, _RECONTACT
             step = tp.recontact_from
-            final = "unresolved"
+            final = _UNRESOLVED
         if customer.attempts >= spec.max_contacts or segment.decisions.next() >= probability:
             _leave(system, customer, final)
             return
-        yield env.timeout(segment.draw(delay, segment.delays))
+        yield timeout(segment.draw(delay, segment.delays))
 
 
 def _until_open(
@@ -248,20 +381,12 @@ def _until_open(
         yield env.timeout(reopen - env.now)
 
 
-def _leave(system: ServiceSystem, customer: Customer, outcome: CustomerOutcome) -> None:
-    """The customer leaves for good: record them and stop any status-inquiry loop."""
+def _leave(system: ServiceSystem, customer: Customer, outcome: int) -> None:
+    """The customer leaves for good (``outcome``: a code): record them, stop status inquiries."""
     customer.spell += 1
     del system.active[customer.index]
-    system.recorder.customers.append(
-        CustomerRecord(
-            customer.index,
-            customer.segment.name,
-            customer.request_type,
-            customer.arrived,
-            system.env.now,
-            outcome,
-            customer.contacts,
-        )
+    system.recorder.coded_customers += _PACK_CUSTOMER(
+        *customer.record(system.env.now, outcome, system.request_type_codes)
     )
 
 
@@ -301,9 +426,11 @@ def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> P
                 queue.release()
             else:
                 yield env.timeout(service)
-        outcome: ContactOutcome = "answered" if served else "abandoned"
-        rec.visits.append(visit.record(customer.index, env.now, outcome))
-        rec.contacts.append(inquiry_contact(visit).record(customer.index, env.now, outcome))
+        outcome = _ANSWERED if served else _ABANDONED
+        rec.coded_visits += _PACK_VISIT(*visit.record(customer.index, env.now, outcome))
+        rec.coded_contacts += _PACK_CONTACT(
+            *inquiry_contact(visit).record(customer.index, env.now, outcome)
+        )
         customer.inquiry = None
         del system.inquiring[customer.index]
         yield env.timeout(inquiry.interval)

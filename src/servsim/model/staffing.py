@@ -37,6 +37,7 @@ class StaffedQueue:
         "_waiting",
         "always_open",
         "busy",
+        "code",
         "env",
         "handle_factor",
         "hours",
@@ -66,6 +67,7 @@ class StaffedQueue:
     ) -> None:
         self.env = env
         self.name = name
+        self.code = 0  # the records' code of the pool (set by the system that owns it)
         self.side = side
         self.recorder = recorder
         self.hours = hours  # when customers may queue in person

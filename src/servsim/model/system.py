@@ -32,15 +32,16 @@ from servsim.model.training import (
     training_session,
 )
 from servsim.records import (
+    CODED_ROWS,
     IN_SYSTEM,
+    KIND_CODES,
+    OUTCOME_CODES,
     STATUS_INQUIRY,
-    ContactKind,
-    ContactOutcome,
-    ContactRecord,
-    CustomerRecord,
+    Codebook,
+    CodedContactRow,
+    CodedCustomerRow,
+    CodedVisitRow,
     Recorder,
-    VisitOutcome,
-    VisitRecord,
 )
 from servsim.scenario import (
     PoolSide,
@@ -86,6 +87,7 @@ class SegmentRuntime:
     """A segment's behaviour, with its random draws made as events happen."""
 
     name: str
+    code: int  # position in the scenario's segments (the records' segment code)
     spec: ResolvedSegment
     patience: ResolvedDistribution | None
     decisions: UniformBuffer
@@ -108,6 +110,7 @@ class TouchpointRuntime:
     """A touchpoint as the customer process sees it: routes and probabilities already looked up."""
 
     name: str
+    code: int  # the records' touchpoint code: the step in the cycle, status inquiries last
     step: int
     present: bool
     moment_of_truth: bool
@@ -121,6 +124,19 @@ class TouchpointRuntime:
     service_specs: dict[str, ResolvedDistribution]
     repeat_service: UniformBuffer
     repeat_outcome: UniformBuffer
+    fixed: bool = field(init=False)
+    """Every customer joins one queue (:attr:`queue`): no fallback, no routing by customer."""
+    queue: StaffedQueue | None = field(init=False)
+    """The queue every customer joins when :attr:`fixed` (None: self-service)."""
+
+    def __post_init__(self) -> None:
+        routes = self.routes
+        if routes is None:
+            self.fixed, self.queue = True, None
+            return
+        choices = set(routes.values())
+        self.fixed = len(choices) == 1 and next(iter(choices))[1] is None
+        self.queue = next(iter(choices))[0] if self.fixed else None
 
     def queue_for(self, segment: str, request_type: str) -> StaffedQueue | None:
         """The queue this customer joins: the routed pool, or the fallback if nobody is on it.
@@ -150,27 +166,15 @@ class TouchpointRuntime:
         self,
         customer: int,
         contact: int,
-        pool: str,
+        queue: StaffedQueue | None,
         queued: float,
         started: float,
         ended: float,
-        outcome: VisitOutcome,
-    ) -> VisitRecord:
-        """The record of one visit to this touchpoint."""
-        return VisitRecord(
-            customer,
-            contact,
-            self.name,
-            self.step,
-            pool,
-            self.present,
-            self.moment_of_truth,
-            self.responds,
-            queued,
-            started,
-            ended,
-            outcome,
-        )
+        outcome: int,
+    ) -> CodedVisitRow:
+        """The (coded) record of one visit to this touchpoint; ``outcome`` is a code."""
+        pool = 0 if queue is None else queue.code
+        return (customer, contact, self.code, pool, queued, started, ended, outcome)
 
     def outcome_for(self, request_type: str, queue: StaffedQueue | None) -> tuple[float, float]:
         """(P(fail), P(fail) + P(resolve)) for this visit, given who served it and how well."""
@@ -196,10 +200,11 @@ class TouchpointRuntime:
 
 @dataclass(slots=True)
 class OpenVisit:
-    """A visit under way: what its record needs if the horizon comes before it ends.
+    """A status inquiry under way: what its record needs if the horizon comes before it ends.
 
-    One is made per visit and ``started`` is set in place when service begins (NaN until
-    then), which keeps the customer process free of extra allocations.
+    ``started`` is set in place when service begins (NaN until then). A visit of the journey
+    itself is held in the customer's fields instead (:class:`Customer`), which spares the hot
+    path an object per visit; :attr:`Customer.visit` shows it as one of these.
     """
 
     contact: int
@@ -208,11 +213,10 @@ class OpenVisit:
     queued: float
     started: float
 
-    def record(self, customer: int, ended: float, outcome: VisitOutcome) -> VisitRecord:
-        """The record of this visit, ended at ``ended`` with ``outcome``."""
-        pool = self.queue.name if self.queue is not None else ""
+    def record(self, customer: int, ended: float, outcome: int) -> CodedVisitRow:
+        """The (coded) record of this visit, ended at ``ended`` with ``outcome`` (a code)."""
         return self.touchpoint.record(
-            customer, self.contact, pool, self.queued, self.started, ended, outcome
+            customer, self.contact, self.queue, self.queued, self.started, ended, outcome
         )
 
 
@@ -221,19 +225,31 @@ class OpenContact:
     """A contact under way: what its record needs if the horizon comes before it ends."""
 
     contact: int
-    kind: ContactKind
+    kind: int  # a code in records.KINDS
     started: float
     repeats_question: bool
 
-    def record(self, customer: int, ended: float, outcome: ContactOutcome) -> ContactRecord:
-        """The record of this contact, ended at ``ended`` with ``outcome``."""
-        return ContactRecord(
-            customer, self.contact, self.kind, self.started, ended, outcome, self.repeats_question
+    def record(self, customer: int, ended: float, outcome: int) -> CodedContactRow:
+        """The (coded) record of this contact, ended at ``ended`` with ``outcome`` (a code)."""
+        return (
+            customer,
+            self.contact,
+            self.kind,
+            self.started,
+            ended,
+            outcome,
+            self.repeats_question,
         )
 
 
 class Customer:
-    """The state of one customer's issue while it is in the system."""
+    """The state of one customer's issue while it is in the system.
+
+    The contact and the visit under way are plain fields (``contact`` is None between
+    contacts, ``visit_touchpoint`` None between visits), set by the customer process as it
+    goes; they are read only at the horizon (:meth:`ServiceSystem.close_open_records`) and
+    when records are settled.
+    """
 
     __slots__ = (
         "arrived",
@@ -241,6 +257,9 @@ class Customer:
         "attempts",
         "away",
         "contact",
+        "contact_kind",
+        "contact_repeats",
+        "contact_started",
         "contacts",
         "index",
         "inquiries",
@@ -248,8 +267,19 @@ class Customer:
         "request_type",
         "segment",
         "spell",
-        "visit",
+        "visit_queue",
+        "visit_queued",
+        "visit_started",
+        "visit_touchpoint",
     )
+
+    # set with ``contact`` / ``visit_touchpoint`` and read only while those are set
+    contact_kind: int
+    contact_started: float
+    contact_repeats: bool
+    visit_queue: StaffedQueue | None
+    visit_queued: float
+    visit_started: float
 
     def __init__(
         self, index: int, segment: SegmentRuntime, request_type: str, arrived: float
@@ -264,9 +294,38 @@ class Customer:
         self.asked = False  # has put the question to staff at least once
         self.away = False  # the issue is with the back office while the customer is away
         self.spell = 0  # bumps whenever the customer comes back or leaves, ends inquiry loops
-        self.contact: OpenContact | None = None
-        self.visit: OpenVisit | None = None
+        self.contact: int | None = None  # the contact under way, if any
+        self.visit_touchpoint: TouchpointRuntime | None = None  # the visit under way, if any
         self.inquiry: OpenVisit | None = None  # a status inquiry under way (its own contact)
+
+    @property
+    def visit(self) -> OpenVisit | None:
+        """The visit under way (of the contact under way), if any."""
+        tp = self.visit_touchpoint
+        if tp is None or self.contact is None:
+            return None
+        return OpenVisit(self.contact, tp, self.visit_queue, self.visit_queued, self.visit_started)
+
+    def record(self, left: float, outcome: int, request_types: dict[str, int]) -> CodedCustomerRow:
+        """The (coded) record of this customer, gone at ``left`` with ``outcome`` (a code)."""
+        return (
+            self.index,
+            self.segment.code,
+            request_types[self.request_type],
+            self.arrived,
+            left,
+            outcome,
+            self.contacts,
+        )
+
+    @property
+    def open_contact(self) -> OpenContact | None:
+        """The contact under way, if any."""
+        if self.contact is None:
+            return None
+        return OpenContact(
+            self.contact, self.contact_kind, self.contact_started, self.contact_repeats
+        )
 
 
 @dataclass
@@ -315,9 +374,14 @@ class ServiceSystem:
 
     closes: bool = False
     """Whether some pool ever closes (with none, nobody is ever deferred); set by build."""
+    request_type_codes: dict[str, int] = field(default_factory=dict)
+    """The records' code of each request type; set by build."""
 
     def __post_init__(self) -> None:
         self.closes = not all(queue.always_open for queue in self.queues.values())
+        self.request_type_codes = {
+            name: code for code, name in enumerate(self.scenario.request_types)
+        }
 
     @classmethod
     def build(
@@ -343,6 +407,8 @@ class ServiceSystem:
             )
             for side, pool in scenario.staff.pools()
         }
+        for code, queue in enumerate(queues.values(), start=1):
+            queue.code = code  # the records' pool code; 0 is no staff
         schedules = {
             pool.name: headcount_schedule(pool, calendar, horizon)
             for _, pool in scenario.staff.pools()
@@ -353,13 +419,14 @@ class ServiceSystem:
         segments = [
             SegmentRuntime(
                 name=seg.name,
+                code=code,
                 spec=seg,
                 patience=seg.patience,
                 decisions=streams.buffer(f"decisions:{seg.name}"),
                 delays=streams.buffer(f"delays:{seg.name}"),
                 patience_draws=streams.buffer(f"patience:{seg.name}"),
             )
-            for seg in scenario.segments
+            for code, seg in enumerate(scenario.segments)
         ]
         cycle = [
             _touchpoint_runtime(scenario, i, tp, queues, streams)
@@ -382,11 +449,23 @@ class ServiceSystem:
                 channel=default_channel(scenario.contact_level, True, spec.served_by is not None),
             )
             inquiry = InquiryRuntime(
-                routes=_touchpoint_runtime(scenario, -1, inquiry_tp, queues, streams),
+                routes=_touchpoint_runtime(
+                    scenario, -1, inquiry_tp, queues, streams, code=len(cycle)
+                ),
                 interval=spec.interval,
                 max_inquiries=spec.max_inquiries,
             )
         draws = first_contact_blocks(scenario, streams, horizon)
+        touchpoints = cycle + ([inquiry.routes] if inquiry is not None else [])
+        recorder.codebook = Codebook(
+            touchpoints=tuple(
+                (tp.name, tp.step, tp.present, tp.moment_of_truth, tp.responds)
+                for tp in touchpoints
+            ),
+            pools=("", *queues),
+            segments=tuple(seg.name for seg in segments),
+            request_types=tuple(scenario.request_types),
+        )
         return cls(scenario, streams, env, recorder, queues, cycle, segments, draws, inquiry)
 
     def settle(self, final: bool = False) -> None:
@@ -398,7 +477,7 @@ class ServiceSystem:
         if self.recorder.on_batch is None:  # no consumer: the rows only become columns
             self.recorder.compact()
             return
-        starts = [c.visit.started for c in self.active.values() if c.visit is not None]
+        starts = [c.visit_started for c in self.active.values() if c.visit_touchpoint is not None]
         starts += [c.inquiry.started for c in self.inquiring.values() if c.inquiry is not None]
         open_since = min([self.env.now, *(s for s in starts if not math.isnan(s))])
         self.recorder.settle(open_since, self.inquiring, final)
@@ -411,36 +490,35 @@ class ServiceSystem:
         """
         nan = math.nan
         rec = self.recorder
+        inside = OUTCOME_CODES[IN_SYSTEM]
+        request_types = self.request_type_codes
+        pack_visit = CODED_ROWS["visits"].pack
+        pack_contact = CODED_ROWS["contacts"].pack
+        pack_customer = CODED_ROWS["customers"].pack
         for customer in self.active.values():
             index = customer.index
-            if customer.visit is not None:
-                rec.visits.append(customer.visit.record(index, nan, IN_SYSTEM))
-            if customer.contact is not None:
-                rec.contacts.append(customer.contact.record(index, nan, IN_SYSTEM))
-            rec.customers.append(
-                CustomerRecord(
-                    index,
-                    customer.segment.name,
-                    customer.request_type,
-                    customer.arrived,
-                    nan,
-                    IN_SYSTEM,
-                    customer.contacts,
-                )
-            )
+            visit = customer.visit
+            if visit is not None:
+                rec.coded_visits += pack_visit(*visit.record(index, nan, inside))
+            contact = customer.open_contact
+            if contact is not None:
+                rec.coded_contacts += pack_contact(*contact.record(index, nan, inside))
+            rec.coded_customers += pack_customer(*customer.record(nan, inside, request_types))
         for customer in self.inquiring.values():
             inquiry = customer.inquiry
             if inquiry is None:
                 continue
-            rec.visits.append(inquiry.record(customer.index, nan, IN_SYSTEM))
-            rec.contacts.append(inquiry_contact(inquiry).record(customer.index, nan, IN_SYSTEM))
+            rec.coded_visits += pack_visit(*inquiry.record(customer.index, nan, inside))
+            rec.coded_contacts += pack_contact(
+                *inquiry_contact(inquiry).record(customer.index, nan, inside)
+            )
         self.active.clear()
         self.inquiring.clear()
 
 
 def inquiry_contact(inquiry: OpenVisit) -> OpenContact:
     """The contact a status inquiry is: one visit, started when the customer queued to ask."""
-    return OpenContact(inquiry.contact, STATUS_INQUIRY, inquiry.queued, True)
+    return OpenContact(inquiry.contact, KIND_CODES[STATUS_INQUIRY], inquiry.queued, True)
 
 
 def _start_training(
@@ -486,6 +564,7 @@ def _touchpoint_runtime(
     tp: ResolvedTouchpoint,
     queues: dict[str, StaffedQueue],
     streams: RandomStreams,
+    code: int | None = None,
 ) -> TouchpointRuntime:
     request_types = scenario.request_types
     routes: dict[tuple[str, str], tuple[StaffedQueue, StaffedQueue | None]] | None = None
@@ -504,6 +583,7 @@ def _touchpoint_runtime(
     names = [t.name for t in scenario.service_cycle]
     return TouchpointRuntime(
         name=tp.name,
+        code=step if code is None else code,
         step=step,
         present=tp.customer_present,
         moment_of_truth=tp.moment_of_truth,
