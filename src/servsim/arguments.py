@@ -87,6 +87,19 @@ RECORDS_HELP = (
 )
 
 
+def _add_saving_options(parser: argparse.ArgumentParser, where: str, quiet: str) -> None:
+    """``-o``, ``--no-save`` and ``-q`` of a command that saves one kind of result folder."""
+    parser.add_argument(
+        "-o",
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help=f"results folder (default: results); saved under RESULTS/{where}",
+    )
+    parser.add_argument("--no-save", action="store_true", help="print only, write nothing")
+    parser.add_argument("-q", "--quiet", action="store_true", help=quiet)
+
+
 def _add_records_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--records", choices=("full", "summary"), help=RECORDS_HELP)
 
@@ -216,15 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
             "that meets the service-level goal, then compare them"
         ),
     )
-    levels.add_argument(
-        "-o",
-        "--results",
-        type=Path,
-        default=Path("results"),
-        help="results folder (default: results); saved under RESULTS/contact-levels/<name>/",
-    )
-    levels.add_argument("--no-save", action="store_true", help="print only, write nothing")
-    levels.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_saving_options(levels, "contact-levels/<name>/", "no progress bar")
 
     staffing = sub.add_parser(
         "staff",
@@ -278,15 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     staffing.add_argument("-s", "--seed", type=int, help="seed of every simulation")
     _add_parallel_options(staffing)
-    staffing.add_argument(
-        "-o",
-        "--results",
-        type=Path,
-        default=Path("results"),
-        help="results folder (default: results); saved under RESULTS/staffing/<scenario>/",
-    )
-    staffing.add_argument("--no-save", action="store_true", help="print only, write nothing")
-    staffing.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    _add_saving_options(staffing, "staffing/<scenario>/", "no progress lines")
 
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
