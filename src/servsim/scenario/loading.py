@@ -199,6 +199,14 @@ def _check_limits(text: str) -> None:
                     "(aliases repeating aliases?)",
                     event.start_mark,
                 )
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML >= 6.0.4 caps flow nesting in its scanner, which reads a line of brackets
+        # ahead of the events counted above: say it in the same words as the count would
+        if "nesting depth" not in str(exc.problem):
+            raise
+        raise YamlLimitError(
+            f"lists and mappings nested more than {MAX_YAML_DEPTH} deep", exc.problem_mark
+        ) from None
     finally:
         parser.dispose()
 
