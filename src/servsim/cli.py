@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -786,18 +785,13 @@ def _customers(scenario: Scenario) -> float:
 def _executor(
     workers: int | str, scheduler: str | None, errors: Console, customers: float
 ) -> Executor | None:
-    """The executor for ``--workers``/``--scheduler`` (``auto``: by the work, ``customers``).
+    """The executor for ``--workers``/``--scheduler``; None (after saying why) without one."""
+    from servsim.executors import executor_for
 
-    None (after saying why) when a Dask scheduler cannot be used: not installed, unreachable.
-    """
-    from servsim.executors import DASK_ENVIRONMENT, auto_workers, make_executor
-
-    count = auto_workers(customers) if workers == "auto" else int(workers)
     try:
-        return make_executor(count, scheduler)
-    except (RuntimeError, OSError, ValueError) as exc:
-        address = scheduler or os.environ.get(DASK_ENVIRONMENT)
-        errors.print(Text(f"cannot use the Dask scheduler at {address}: {exc}"), soft_wrap=True)
+        return executor_for(workers, scheduler, customers)
+    except RuntimeError as exc:
+        errors.print(Text(str(exc)), soft_wrap=True)
         return None
 
 

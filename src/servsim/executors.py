@@ -238,3 +238,21 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
     if workers is not None and workers <= 1:
         return SerialExecutor()
     return ProcessExecutor(workers)
+
+
+def executor_for(workers: int | str, scheduler: str | None, customers: float) -> Executor:
+    """The executor a command line's ``--workers``/``--scheduler`` ask for.
+
+    ``workers`` is a count or ``auto`` (every core when ``customers``, the expected work,
+    outweighs starting processes).
+
+    Raises:
+        RuntimeError: a Dask scheduler cannot be used (not installed, unreachable); the
+            message names its address and why, for the user.
+    """
+    count = auto_workers(customers) if workers == "auto" else int(workers)
+    try:
+        return make_executor(count, scheduler)
+    except (RuntimeError, OSError, ValueError) as exc:
+        address = scheduler or os.environ.get(DASK_ENVIRONMENT)
+        raise RuntimeError(f"cannot use the Dask scheduler at {address}: {exc}") from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,7 +107,7 @@ def _executor(args: argparse.Namespace, scenario: Scenario, errors: Console) -> 
 
     ``auto`` weighs the work of about eight simulations (pilot, iterations, verification).
     """
-    from servsim.executors import DASK_ENVIRONMENT, auto_workers, make_executor
+    from servsim.executors import executor_for
     from servsim.experiment import expected_customers
     from servsim.scenario import resolve_scenario
 
@@ -116,15 +115,11 @@ def _executor(args: argparse.Namespace, scenario: Scenario, errors: Console) -> 
     runs = args.replications or (
         resolved.replications if isinstance(resolved.replications, int) else 10
     )
-    if args.workers == "auto":
-        count = auto_workers(expected_customers(resolved) * runs * SIMULATIONS_EXPECTED)
-    else:
-        count = int(args.workers)
+    work = expected_customers(resolved) * runs * SIMULATIONS_EXPECTED
     try:
-        return make_executor(count, args.scheduler)
-    except (RuntimeError, OSError, ValueError) as exc:
-        address = args.scheduler or os.environ.get(DASK_ENVIRONMENT)
-        errors.print(Text(f"cannot use the Dask scheduler at {address}: {exc}"), soft_wrap=True)
+        return executor_for(args.workers, args.scheduler, work)
+    except RuntimeError as exc:
+        errors.print(Text(str(exc)), soft_wrap=True)
         return None
 
 
