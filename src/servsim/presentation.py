@@ -49,12 +49,15 @@ TOUCHPOINT_SHOWN: Final = ("stellar", "bitter", "moment_utility")
 """The columns of the moments-of-truth table, per judged touchpoint."""
 
 
-def formatter(reference: float, unit: Unit | None, signed: bool = False) -> Callable[[float], str]:
+def formatter(
+    reference: float, unit: Unit | None, signed: bool = False, currency: str | None = None
+) -> Callable[[float], str]:
     """One format for a value and what is shown beside it, chosen from ``reference``.
 
     Times take seconds, minutes or hours by the size of ``reference`` (a mean), so a mean and
     its bounds share one unit; counts below 10 keep two decimals. ``signed`` writes
-    differences: with their sign, and differences of shares in percentage points. NaN is ``-``.
+    differences: with their sign, and differences of shares in percentage points. Money is
+    followed by ``currency`` when one is given (``1,234.50 EUR``). NaN is ``-``.
     """
     sign = "+" if signed else ""
     size = 0.0 if math.isnan(reference) else abs(reference)
@@ -75,6 +78,11 @@ def formatter(reference: float, unit: Unit | None, signed: bool = False) -> Call
         def show(value: float) -> str:
             return f"{value:{sign},.1f} h"
 
+    elif unit == "money" and currency:
+
+        def show(value: float) -> str:
+            return f"{value:{sign},.2f} {currency}"
+
     else:
         decimals = 1 if unit == "count" and size >= 10 else 2
 
@@ -84,9 +92,9 @@ def formatter(reference: float, unit: Unit | None, signed: bool = False) -> Call
     return lambda value: "-" if math.isnan(value) else show(value)
 
 
-def format_value(value: float, unit: Unit | None) -> str:
+def format_value(value: float, unit: Unit | None, currency: str | None = None) -> str:
     """A value alone, in the unit that suits it: ``257.6 s``, ``3.6 h``, ``80.5%``."""
-    return formatter(value, unit)(value)
+    return formatter(value, unit, currency=currency)(value)
 
 
 def format_interval(mean: float, low: float, high: float, unit: Unit | None) -> str:

@@ -322,13 +322,21 @@ class Horizon(StrictModel):
 
 
 class Reporting(StrictModel):
-    """How results are cut for a planner: the length of an interval of the interval view."""
+    """How results are shown to a planner: the interval view's length and the currency of costs."""
 
     interval: Annotated[Duration, Field(ge=300.0)] = Field(
         default=1800.0,
         description=(
             "length of one interval in the interval view (per-interval tables per pool); "
             "it divides the day: 5min, 15min, 30min, 1h, ..."
+        ),
+    )
+
+    currency: Annotated[str, Field(min_length=1, max_length=5, pattern=r"^\S+$")] = Field(
+        default="EUR",
+        description=(
+            "what costs are written in (staff cost_per_hour and every cost servsim reports): "
+            "an ISO code such as EUR, USD, MXN, or a symbol such as €"
         ),
     )
 
