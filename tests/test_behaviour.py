@@ -728,8 +728,15 @@ def test_absent_customer_never_abandons() -> None:
 # --------------------------------------------------------------------------- 6. status inquiries
 
 
-def inquiry_scenario(enabled: bool | None = None, days: float = 2.0) -> servsim.Scenario:
-    inquiry: dict[str, Any] = {"served_by": "agents", "interval": "1h", "max_inquiries": 2}
+def inquiry_scenario(
+    enabled: bool | None = None, days: float = 2.0, deadline_cv: float = 0.0
+) -> servsim.Scenario:
+    inquiry: dict[str, Any] = {
+        "served_by": "agents",
+        "interval": "1h",
+        "max_inquiries": 2,
+        "deadline_cv": deadline_cv,
+    }
     if enabled is not None:
         inquiry["enabled"] = enabled
     return make(
@@ -768,6 +775,13 @@ def test_status_inquiries() -> None:
     assert (inquiries["started"].to_numpy() >= arrived + 1800 - 1e-6).all()
     per_customer = inquiries.groupby("customer").size()
     assert per_customer.max() == 2
+    # deadlines spread around the expectation: some ask before it runs out, some later
+    spread = run(inquiry_scenario(deadline_cv=1.0)).contacts
+    spread = spread[spread["kind"] == "status_inquiry"]
+    early = spread["started"].to_numpy() < (
+        customers.loc[spread["customer"], "arrived"].to_numpy() + 1800
+    )
+    assert early.any() and not early.all()
     # the visits: step -1 at the front pool named by status_inquiry.served_by
     visits = tables.visits
     inquiry_visits = visits[visits["step"] == -1]

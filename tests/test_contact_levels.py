@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -180,3 +181,50 @@ def test_the_trade_offs_hold_on_a_base_they_were_not_tuned_on(seed: int) -> None
             assert (rows["ci_high"] < 0).all(), (metric, rows)
         else:
             assert (rows["ci_low"] > 0).all(), (metric, rows)
+
+
+# --------------------------------------------------------------------------- status inquiries
+
+
+def test_customers_deadlines_for_news_spread_around_the_expectation() -> None:
+    """deadline_cv: mean 1 times the expectation, the CV asked for, one draw per customer."""
+    from servsim.model.system import InquiryRuntime
+    from servsim.streams import CounterNoise
+
+    for cv in (0.5, 1.0, 2.0):
+        runtime = InquiryRuntime(
+            routes=None,  # type: ignore[arg-type]  # only the deadline is drawn here
+            interval=1.0,
+            max_inquiries=1,
+            deadlines=CounterNoise(7),
+            deadline_cv=cv,
+        )
+        factors = np.array([runtime.deadline_factor(i) for i in range(20_000)])
+        assert factors.mean() == pytest.approx(1.0, abs=4 * cv / np.sqrt(len(factors)))
+        assert factors.std() / factors.mean() == pytest.approx(cv, rel=0.08)
+        assert runtime.deadline_factor(123) == runtime.deadline_factor(123)
+    fixed = InquiryRuntime(None, 1.0, 1, CounterNoise(7), 0.0)  # type: ignore[arg-type]
+    assert {fixed.deadline_factor(i) for i in range(100)} == {1.0}
+
+
+@pytest.mark.parametrize("seed", [3, pytest.param(17, marks=pytest.mark.slow)])
+def test_a_slower_back_office_shows_online_as_repeated_questions(seed: int) -> None:
+    """§2b, low contact's own risk: back-office speed shows up as status inquiries.
+
+    With deadlines spread around the expectation the effect is there (paired CI above zero);
+    with every customer asking exactly at the expectation (deadline_cv 0) it is smaller,
+    since a back office that finishes within a day then causes no inquiry at all.
+    """
+    from servsim.derive import sensitivity_variants
+
+    low = servsim.load_scenario(SCENARIOS / "bank_account_low.yaml")
+    effects = []
+    for cv in (1.0, 0.0):
+        base = low.with_overrides({"status_inquiry.deadline_cv": cv})
+        slower = sensitivity_variants(base)["slower_back_office"]
+        differences = compare([base, slower], replications=5, seed=seed).differences
+        row = differences[differences["metric"] == "repeated_questions_share"].iloc[0]
+        effects.append(row)
+    spread, threshold = effects
+    assert spread["ci_low"] > 0, spread
+    assert spread["difference"] > threshold["difference"], (spread, threshold)

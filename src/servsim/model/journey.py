@@ -398,7 +398,8 @@ def status_inquiries(system: ServiceSystem, customer: Customer, spell: int) -> P
     rec = system.recorder
     segment = customer.segment
     tp = inquiry.routes
-    due = customer.arrived + segment.spec.expectations.resolution_time - env.now
+    expected = segment.spec.expectations.resolution_time * inquiry.deadline_factor(customer.index)
+    due = customer.arrived + expected - env.now
     if due > 0:
         yield env.timeout(due)
     while customer.spell == spell and customer.inquiries < inquiry.max_inquiries:

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
-from servsim.distributions import ResolvedDistribution, quantile
+from servsim.distributions import Gamma, ResolvedDistribution, quantile
 from servsim.model.arrivals import arrival_days
 from servsim.model.staffing import StaffedQueue, staff_shifts
 from servsim.model.training import (
@@ -52,7 +52,7 @@ from servsim.scenario import (
 )
 from servsim.scenario.resolved import ResolvedSegment
 from servsim.scenario.timetable import headcount_schedule, opening_times
-from servsim.streams import RandomStreams, UniformBuffer
+from servsim.streams import CounterNoise, RandomStreams, UniformBuffer
 from servsim.training_schema import ProficiencyModel
 
 
@@ -354,6 +354,19 @@ class InquiryRuntime:
     routes: TouchpointRuntime
     interval: float
     max_inquiries: int
+    deadlines: CounterNoise
+    deadline_cv: float
+
+    def deadline_factor(self, customer: int) -> float:
+        """A customer's own deadline as a multiple of the expected resolution time (mean 1).
+
+        Drawn from the customer's number (counter-based), so the same customer is as patient
+        for news in every scenario compared under one seed, whatever else changed.
+        """
+        if self.deadline_cv <= 0.0:
+            return 1.0
+        u = self.deadlines.uniforms(np.array([customer]))
+        return float(quantile(Gamma(mean=1.0, cv=self.deadline_cv), u)[0])
 
 
 @dataclass
@@ -454,6 +467,8 @@ class ServiceSystem:
                 ),
                 interval=spec.interval,
                 max_inquiries=spec.max_inquiries,
+                deadlines=streams.counter("inquiry_deadline"),
+                deadline_cv=spec.deadline_cv,
             )
         draws = first_contact_blocks(scenario, streams, horizon)
         touchpoints = cycle + ([inquiry.routes] if inquiry is not None else [])

@@ -432,8 +432,11 @@ class StatusInquiry(StrictModel):
     """Status inquiries ("where is my request?"): repeated questions that load the front line.
 
     A customer whose issue is with the back office while they are away, and whose resolution
-    runs past their segment's expected resolution time, asks the front line for news, again
-    every ``interval``, up to ``max_inquiries`` times.
+    runs past their own deadline, asks the front line for news, again every ``interval``, up to
+    ``max_inquiries`` times. Deadlines differ between customers around the segment's expected
+    resolution time (``deadline_cv``): some ask early, most near the expectation. Without that
+    spread every customer would wait the full expectation, and a back office slower by hours
+    would cause no inquiry at all until it crossed that line, which is not what planners see.
     """
 
     enabled: bool | None = Field(default=None, description="on for low contact when omitted")
@@ -444,6 +447,14 @@ class StatusInquiry(StrictModel):
     service_time: DistributionSpec = Field(default_factory=lambda: Lognormal(mean=240.0, cv=0.6))
     interval: Interval = SECONDS_PER_DAY / 2
     max_inquiries: Annotated[Whole, Field(ge=0, le=100)] = 3
+    deadline_cv: Annotated[Real, Field(ge=0.0, le=3.0)] = Field(
+        default=1.0,
+        description=(
+            "spread of when customers first ask: each customer's own deadline is drawn around "
+            "the segment's expected resolution time (gamma, this CV; 0 = everyone asks exactly "
+            "when the expectation runs out)"
+        ),
+    )
 
 
 class Variability(StrictModel):
