@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from servsim.analysis import IMPORTANCE_SPLIT
 from servsim.language import Language, text
@@ -345,6 +346,7 @@ def daily_profile(daily: pd.DataFrame, language: Language = "en") -> Figure:
         if "wait_mean" in rows:
             wait.plot(days, rows["wait_mean"] / 60.0, color=colour, marker=".")
         wait.set_xlabel(text("plot.day", language))
+        wait.xaxis.set_major_locator(MaxNLocator(integer=True))
         staff.set_ylabel(text("plot.daily.staff_hours", language))
         wait.set_ylabel(text("plot.daily.wait", language))
         if proficiency is not None:
@@ -367,25 +369,33 @@ def has_proficiency_panel(daily: pd.DataFrame) -> bool:
     return bool((spread > 1e-3).any())
 
 
+def _first_weekday(intervals: pd.DataFrame | None) -> int:
+    """The weekday (0 = Monday) of a run's day 1, read from the interval table (Monday else)."""
+    if intervals is None or intervals.empty or not {"day", "weekday"} <= set(intervals.columns):
+        return 0
+    first = str(intervals.loc[intervals["day"] == intervals["day"].min(), "weekday"].iloc[0])
+    return WEEKDAYS.index(first) if first in WEEKDAYS else 0
+
+
 def _time_ticks(axes: Axes, span_hours: float, language: Language, start_weekday: int = 0) -> None:
-    """Ticks in clock time with the day: ``Mon 06:00`` (a day's first tick names the day)."""
-    step = (
-        3.0
-        if span_hours <= 24
-        else 6.0
-        if span_hours <= 72
-        else 12.0
-        if span_hours <= 168
-        else 24.0
-    )
+    """Ticks on a clock that names the days: ``Mon 00:00``, ``06:00`` ..., or ``Mon 1`` per day.
+
+    Up to a week, ticks every 3, 6 or 12 hours and each midnight names its weekday; beyond,
+    one tick a day, named by weekday and day number (day 1 is the run's first day).
+    """
+    steps = ((24.0, 3.0), (72.0, 6.0), (168.0, 12.0))
+    step = next((every for limit, every in steps if span_hours <= limit), 24.0)
     ticks = np.arange(0.0, span_hours + 1e-9, step)
     labels = []
     for tick in ticks:
         day, hour = divmod(round(tick), 24)
         weekday = text(f"term.weekday.{WEEKDAYS[(start_weekday + day) % 7]}", language)
-        labels.append(
-            f"{weekday} {hour:02d}:00" if hour == 0 or tick == ticks[0] else f"{hour:02d}:00"
-        )
+        if step >= 24.0:
+            labels.append(f"{weekday} {day + 1}")
+        elif hour == 0 or tick == ticks[0]:
+            labels.append(f"{weekday} {hour:02d}:00")
+        else:
+            labels.append(f"{hour:02d}:00")
     axes.set_xticks(ticks, labels, rotation=0, fontsize=8)
     axes.set_xlim(0.0, span_hours)
 
@@ -466,7 +476,7 @@ def staffing_over_time(
             )
         lower.set_ylabel(text("plot.staffing.offered", language))
         lower.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    _time_ticks(panels[-1], end / 3600.0, language)
+    _time_ticks(panels[-1], end / 3600.0, language, _first_weekday(intervals))
     panels[-1].set_xlabel(text("plot.clock", language))
     return figure
 
@@ -562,7 +572,7 @@ def interval_view(
             axes.set_ylim(-0.02, 1.05)
             axes.set_ylabel(f"{pool}\n" + text("plot.intervals.sl_axis", language), fontsize=9)
         axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    _time_ticks(axes_list[-1], span, language)
+    _time_ticks(axes_list[-1], span, language, _first_weekday(intervals))
     axes_list[-1].set_xlabel(text("plot.clock", language))
     figure.suptitle(title)
     return figure
