@@ -4,7 +4,7 @@ No Python browser package: a copy of the page, beside it so the relative figure 
 resolve, gets a small script first in its ``<head>``. The script records page errors,
 ``console.error`` calls and resources that failed to load; on ``load`` it checks every image
 arrived, measures the page against the viewport and lists what sticks out, then writes its
-findings as JSON into ``<pre id="servsim-check">``. Chromium is run with ``--dump-dom`` at two
+findings as JSON into ``<pre id="servsim-check">``. Chromium is run with ``--dump-dom`` at three
 window widths and the JSON is read back from the dumped DOM.
 
 Chromium comes from Debian (``.ci/run`` installs it with apt-get when it is missing). Without it
@@ -38,14 +38,19 @@ WIDTHS = (1280, 800, 500)
 """Window widths: a laptop, half a screen, and the narrowest window headless Chromium opens."""
 HEIGHT = 900
 SECTIONS = (
+    "summary",
+    "inputs",
+    "blueprint",
+    "intervals",
     "standards",
     "satisfaction",
-    "archetype",
-    "importance-performance",
-    "warnings",
     "figures",
 )
 """The ``<section id>``s report.py writes, each with an ``<h2>``."""
+LANGUAGES = ("en", "es")
+FIGURE_COUNT = 6
+"""Figures of one language's report: interval view, waits, levels, importance-performance,
+day by day, staffing."""
 
 MAX_PIXELS = 4000
 MAX_BYTES = 2 * 1024 * 1024
@@ -225,7 +230,11 @@ def problems(findings: dict[str, Any], width: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """bank_account_medium over 3 days, 2 replications (about 2 s), and its report."""
+    """bank_account_medium over 3 days, 2 replications (about 2 s), and its reports.
+
+    ``report.html`` is the page of the last language built, so each language's page is kept
+    beside it as ``report-<language>.html`` (same folder: the figure paths still resolve).
+    """
     folder = tmp_path_factory.mktemp("report_browser")
     data = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
     data["horizon"] = {"days": 3, "warm_up": "2h"}
@@ -234,19 +243,23 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     results = folder / "results"
     assert main(["run", str(scenario), "-r", "2", "-o", str(results), "-q"]) == 0
     (run,) = (results / "bank_account_medium").iterdir()
-    build_report(run)
+    for language in LANGUAGES:
+        page = build_report(run, language)
+        shutil.copyfile(page, run / f"report-{language}.html")
     return run
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("width", WIDTHS)
-def test_report_in_chromium(run_dir: Path, width: int) -> None:
+def test_report_in_chromium(run_dir: Path, width: int, language: str) -> None:
     """No error, every image loaded, nothing wider than the window, every section there."""
     executable = browser()
-    findings = load_in_chromium(executable, run_dir / "report.html", width)
-    page = (run_dir / "report.html").read_text(encoding="utf-8")
-    assert len(findings["images"]) == len(referenced_figures(page)) == 5
+    report = run_dir / f"report-{language}.html"
+    findings = load_in_chromium(executable, report, width)
+    page = report.read_text(encoding="utf-8")
+    assert len(findings["images"]) == len(referenced_figures(page)) == FIGURE_COUNT
     found = problems(findings, width)
-    assert not found, f"report.html at {width}x{HEIGHT}:\n" + "\n".join(found)
+    assert not found, f"{report.name} at {width}x{HEIGHT}:\n" + "\n".join(found)
 
 
 def test_the_check_sees_a_broken_page(tmp_path: Path) -> None:
@@ -279,7 +292,7 @@ def test_the_check_sees_a_broken_page(tmp_path: Path) -> None:
 
 def test_every_figure_is_a_drawn_png_of_sensible_size(run_dir: Path) -> None:
     figures = sorted((run_dir / FIGURES).glob("*.png"))
-    assert len(figures) == 5
+    assert len(figures) == FIGURE_COUNT * len(LANGUAGES)
     for path in figures:
         size = path.stat().st_size
         assert 0 < size < MAX_BYTES, f"{path.name}: {size} bytes"

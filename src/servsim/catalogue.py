@@ -85,6 +85,7 @@ class Metric:
         label_es: the same in Spanish, in the customer-service domain's terms.
         group: where the metric is listed.
         percentiles: the column has ``_p50``, ``_p90``, ``_p95`` siblings.
+        definition_es: the definition in Spanish; empty where none is declared yet.
     """
 
     key: str
@@ -97,10 +98,15 @@ class Metric:
     label_es: str
     group: Group
     percentiles: bool = False
+    definition_es: str = ""
 
     def label(self, language: Literal["en", "es"] = "en") -> str:
         """The short label in English or Spanish."""
         return self.label_es if language == "es" else self.label_en
+
+    def definition_in(self, language: Literal["en", "es"] = "en") -> str:
+        """The definition in English or Spanish (English where no Spanish one is declared)."""
+        return self.definition_es if language == "es" and self.definition_es else self.definition
 
     @property
     def written(self) -> str:
@@ -120,7 +126,7 @@ def _declared(entry: dict[str, Any]) -> Metric:
     missing = fields - set(entry)
     if missing:
         raise ValueError(f"{CATALOGUE_FILE}: metric '{key}' lacks {', '.join(sorted(missing))}")
-    unknown = set(entry) - fields - {"valid", "percentiles"}
+    unknown = set(entry) - fields - {"valid", "percentiles", "definition_es"}
     if unknown:
         raise ValueError(f"{CATALOGUE_FILE}: metric '{key}' has unknown {sorted(unknown)}")
     for field, allowed in (
@@ -144,6 +150,7 @@ def _declared(entry: dict[str, Any]) -> Metric:
         str(entry["es"]),
         entry["group"],
         bool(entry.get("percentiles", False)),
+        str(entry.get("definition_es", "")),
     )
 
 
