@@ -25,7 +25,7 @@ from rich.console import Console
 
 from servsim.catalogue import CATALOGUE, STANDARDS
 from servsim.cli import main
-from servsim.language import messages
+from servsim.language import Language, messages
 from servsim.terminal import Column, Grid, Voice, fitted
 
 ROOT = Path(__file__).parents[1]
@@ -100,8 +100,8 @@ def check_layout(out: str, width: int, labels: Sequence[str], path: Path | None)
         assert path.is_dir()
 
 
-def labels(keys: Sequence[str], language: str = "en") -> list[str]:
-    return [CATALOGUE[key].label(language) for key in keys]  # type: ignore[arg-type]
+def labels(keys: Sequence[str], language: Language = "en") -> list[str]:
+    return [CATALOGUE[key].label(language) for key in keys]
 
 
 # --------------------------------------------------------------------------- each command
@@ -384,3 +384,37 @@ def test_results_tables_are_unchanged_by_the_language(
     assert code == 0
     summary = pd.read_csv(saved_path(out) / "summary.csv", index_col=0)
     assert "first_response_time" in summary.index
+
+
+def test_an_exact_sensitivity_is_not_marked_significant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """contact-levels --derive: an effect the same in every replication is written as exact."""
+    import servsim.derive
+    from servsim.cli import _print_sensitivities
+    from servsim.scenario import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "bank_account_high.yaml")
+    effects = pd.DataFrame(
+        [
+            [scenario.name, "high", "one_more_agent", "staff_cost", 160.0, 160.0, 160.0],
+            [scenario.name, "high", "trained_front_line", "csat_mean", 0.2, 0.1, 0.3],
+        ],
+        columns=[
+            "scenario",
+            "contact_level",
+            "change",
+            "metric",
+            "difference",
+            "ci_low",
+            "ci_high",
+        ],
+    )
+    monkeypatch.setattr(servsim.derive, "sensitivities", lambda *_args: effects)
+    spoken: tuple[tuple[Language, str], ...] = (("en", "(exact)"), ("es", "(exacta)"))
+    for language, exact in spoken:
+        console = Console(width=80, record=True, file=io.StringIO())
+        _print_sensitivities([scenario], 2, 1, console, Voice(language, "EUR"))
+        out = console.export_text()
+        assert f"+160.00 EUR {exact}" in out, out
+        assert "*" not in out and "160.00 EUR [" not in out
+        assert "+0.20 [+0.10 .. +0.30]" in out  # a real interval keeps its low .. high
+        assert all(cell_len(line) <= 80 for line in out.splitlines())

@@ -969,8 +969,10 @@ def _print_comparison(
         for name in names[1:]:
             row = differences[(name, metric)]
             written = _difference_text(row, metric, voice)
-            if is_exact(float(row["difference"]), float(row["ci_low"]), float(row["ci_high"])):
-                exact[name].append(voice.label(metric))
+            difference = float(row["difference"])
+            if is_exact(difference, float(row["ci_low"]), float(row["ci_high"])):
+                if difference != 0:  # an exact zero is no difference at all: not listed
+                    exact[name].append(voice.label(metric))
                 cells.append(Text(written))
             elif row["significant"]:  # the mark and bold when the paired CI excludes 0
                 significant[name].append(voice.label(metric))
