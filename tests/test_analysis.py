@@ -378,7 +378,8 @@ def test_contact_levels_command_prints_the_three(
     assert code == 0
     for level in ("high", "medium", "low"):
         assert f"bank_account_{level}: {level} contact, archetype" in out
-    assert "csat_mean" in out and "cost_per_resolved" in out
+    assert "CSAT (1-5)" in out and "cost per resolved issue" in out  # labels, not keys
+    assert "csat_mean" not in out and "cost_per_resolved" not in out
     saved = pd.read_csv(csv)
     assert set(saved["scenario"]) == {f"bank_account_{x}" for x in ("high", "medium", "low")}
     assert (saved.groupby("scenario").size() == len(COMPARISON_METRICS)).all()

@@ -371,7 +371,7 @@ def test_a_write_that_fails_after_the_run_exits_3_saying_where(
     assert main(["run", str(scenario), "-r", "2", "-o", str(results), "--quiet"]) == 3
     monkeypatch.undo()
     captured = capsys.readouterr()
-    assert "service_level" in captured.out  # the numbers were shown before saving failed
+    assert "service level" in captured.out  # the numbers were shown before saving failed
     err = " ".join(captured.err.split())
     assert "could not write results to" in err and "No space left on device" in err
     assert ".parquet" in err and "Traceback" not in err

@@ -104,19 +104,20 @@ def test_compare_prints_the_paired_difference_and_marks_staffing_significant(
     header = row(out, "metric")
     assert header == ["metric", "four (reference)", "six", "Δ six"]
     # six agents instead of four: a shorter first response, a higher service level, both marked
-    first = row(out, "first_response_time")
+    first = row(out, "first response time")
     assert first[3].startswith("-") and first[3].endswith("*"), first
-    service_level = row(out, "service_level_offered")
+    service_level = row(out, "service level per offered contact")
     assert service_level[3].startswith("+") and service_level[3].endswith("*"), service_level
     # every call resolved in both: a zero difference, not marked
-    fcr = row(out, "first_contact_resolution")
+    fcr = row(out, "first contact resolution")
     assert fcr[1].startswith("100.0%") and fcr[2].startswith("100.0%")
     assert not fcr[3].endswith("*"), fcr
     # the default selection: standards, the headline, occupancy per pool; no percentiles
-    for metric in ("csat_mean", "nps", "staff_cost", "abandonment", "occupancy[agents]"):
-        row(out, metric)
-    assert "first_response_time_p90" not in out
-    assert "six vs four: significant differences in first_response_time" in out
+    for label in ("CSAT (1-5)", "NPS (promoters - detractors)", "staff cost", "abandonment"):
+        row(out, label)
+    row(out, "occupancy (agents)")
+    assert "first response time p90" not in out and "first_response_time" not in out
+    assert "six vs four: significant differences in first response time" in out
 
 
 def test_compare_saves_what_the_library_computes(
@@ -125,7 +126,7 @@ def test_compare_saves_what_the_library_computes(
     code, out, results, scenarios = staffing_compare
     assert code == 0
     (run,) = (results / "compare" / "four_vs_six").iterdir()
-    assert f"comparison written to {run}" in out
+    assert f"comparison written to:\n{run}\n" in out  # the path alone on its line
     assert not [p for p in files(results) if p.name.startswith(".")]
     assert {p.name for p in run.iterdir()} >= COMPARE_TABLES
     assert sorted(p.name for p in (run / "scenarios").iterdir()) == ["four.yaml", "six.yaml"]
@@ -160,7 +161,7 @@ def test_compare_one_file_with_variants(tmp_path: Path, capsys: pytest.CaptureFi
         "Δ plan.plus_one",
         "Δ plan.minus_one",
     ]
-    first = row(out, "first_response_time")
+    first = row(out, "first response time")
     assert first[4].startswith("-") and first[5].startswith("+"), first
     assert "seed 11 for all" in out  # the reference scenario's own seed
     assert files(results) == []  # --no-save
@@ -437,7 +438,7 @@ def test_run_suggest_warmup_prints_the_suggestion_and_runs_nothing(
     expected = suggest_warmup(servsim.load_scenario(path), seed=9, replications=2)
     assert " ".join(expected.describe().split()) in " ".join(out.split())
     assert "2 pilot replications" in " ".join(out.split())
-    assert "first_response_time" not in out  # no full run
+    assert "first response time" not in out  # no full run
     assert files(results) == []
 
 

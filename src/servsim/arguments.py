@@ -104,6 +104,21 @@ def _add_records_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--records", choices=("full", "summary"), help=RECORDS_HELP)
 
 
+LANGUAGE_HELP = (
+    "language of tables, headings, verdicts and messages: en or es (default: the "
+    "SERVSIM_LANG environment variable, else en)"
+)
+
+
+def _add_language_option(parser: argparse.ArgumentParser, default: object) -> None:
+    """``--lang``, before the command or after it; the value is checked where it is used.
+
+    Checked by :func:`servsim.language.choose_language`, not by ``choices``, so a wrong
+    ``--lang`` and a wrong ``SERVSIM_LANG`` are refused in the same words.
+    """
+    parser.add_argument("--lang", metavar="{en,es}", default=default, help=LANGUAGE_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     from servsim.version import __version__
@@ -112,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="servsim", description="Simulate customer-service systems described in YAML."
     )
     parser.add_argument("--version", action="version", version=f"servsim {__version__}")
+    _add_language_option(parser, None)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="simulate a scenario and save its results")
@@ -304,4 +320,6 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="a run folder (results/<scenario>/<run-id>/) or a scenario's results/<scenario>/",
     )
+    for command in sub.choices.values():  # after the command too; it then wins
+        _add_language_option(command, argparse.SUPPRESS)
     return parser

@@ -11,8 +11,10 @@ drawn.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -43,19 +45,20 @@ from servsim.arguments import (
     build_parser,
 )
 from servsim.catalogue import CATALOGUE, STANDARDS, column, keys, lookup, unit_of
+from servsim.language import Language, choose_language, text
 from servsim.presentation import (
     SATISFACTION_SHOWN,
     TOUCHPOINT_SHOWN,
-    archetype_scores,
     difference_cell,
     format_interval,
     format_value,
-    goal_statement,
+    formatter,
+    is_exact,
     mean_cell,
     metric_value,
 )
-from servsim.satisfaction_schema import LEVEL_NAMES
 from servsim.scenario import Scenario, ScenarioError, load_scenario
+from servsim.terminal import Column, Grid, Voice, print_grid, print_saved
 from servsim.version import LazyModule
 
 if TYPE_CHECKING:
@@ -94,35 +97,38 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     console = Console()
     errors = Console(stderr=True)
     try:
+        language = choose_language(getattr(args, "lang", None), os.environ)
+    except ValueError as exc:  # a wrong --lang or SERVSIM_LANG: a usage error, said plainly
+        errors.print(Text(f"servsim: error: {exc}"), soft_wrap=True)
+        return EXIT_USAGE
+    voice = Voice(language)
+    try:
         if args.command == "schema":
             return _schema()
         if args.command == "validate":
-            return _validate(args.scenarios, console, errors)
+            return _validate(args.scenarios, console, errors, voice)
         if args.command == "report":
-            return _report(args.folder, console, errors)
+            return _report(args.folder, console, errors, language)
         command = list(argv) if argv is not None else sys.argv[1:]
         if args.command == "staff":
             from servsim.staffing_cli import staff_command
 
-            return staff_command(args, console, errors, command)
+            return staff_command(args, console, errors, command, voice)
         if args.command == "contact-levels":
-            return _contact_levels(args, console, errors, command)
+            return _contact_levels(args, console, errors, command, voice)
         if args.command == "compare":
-            return _compare(args, console, errors, command)
+            return _compare(args, console, errors, command, voice)
         if args.command == "sweep":
-            return _sweep(args, console, errors, command)
-        return _run(args, console, errors, command)
+            return _sweep(args, console, errors, command, voice)
+        return _run(args, console, errors, command, voice)
     except ScenarioError as exc:
         errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except results.ResultsWriteError as exc:
-        errors.print(
-            Text(f"{exc}; choose another results folder with -o (nothing more was saved)"),
-            soft_wrap=True,
-        )
+        errors.print(Text(voice.say("write_failed", problem=str(exc))), soft_wrap=True)
         return EXIT_OUTPUT
     except KeyboardInterrupt:
-        errors.print("interrupted: no result was saved for the unfinished run")
+        errors.print(Text(voice.say("interrupted")))
         return EXIT_INTERRUPTED
 
 
@@ -156,7 +162,8 @@ def _schema() -> int:
     return EXIT_OK
 
 
-def _validate(paths: list[Path], console: Console, errors: Console) -> int:
+def _validate(paths: list[Path], console: Console, errors: Console, voice: Voice) -> int:
+    """Check each file; an ok file's path on a line of its own, what it holds below it."""
     status = EXIT_OK
     for path in paths:
         try:
@@ -165,13 +172,21 @@ def _validate(paths: list[Path], console: Console, errors: Console) -> int:
             errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             status = EXIT_USAGE
             continue
-        pools = ", ".join(f"{p.name} ({side})" for side, p in scenario.staff.pools())
+        pools = ", ".join(
+            f"{p.name} ({voice.say(f'side.{side}')})" for side, p in scenario.staff.pools()
+        )
+        console.print(Text(f"{path}: ok"), soft_wrap=True, highlight=False, crop=False)
         console.print(
-            f"{path}: ok - '{scenario.name}', {scenario.contact_level} contact, "
-            f"{len(scenario.service_cycle)} touchpoints, pools: {pools}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
+            Text(
+                "  "
+                + voice.say(
+                    "validate.ok",
+                    name=scenario.name,
+                    level=voice.say(f"level.{scenario.contact_level}"),
+                    touchpoints=len(scenario.service_cycle),
+                    pools=pools,
+                )
+            )
         )
     return status
 
@@ -241,7 +256,9 @@ def _replications_or_problem(
         return None
 
 
-def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list[str]) -> int:
+def _run(
+    args: argparse.Namespace, console: Console, errors: Console, argv: list[str], voice: Voice
+) -> int:
     from servsim.experiment import simulate
 
     if args.replications is not None and args.replications < 1:
@@ -250,13 +267,14 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
     scenario = _with_records(load_scenario(args.scenario), args)
     if args.interval is not None:
         scenario = scenario.with_overrides({"reporting.interval": args.interval})
+    voice = voice.costs_in(scenario.reporting.currency)
     if args.suggest_warmup:
         return _suggest_warmup(args, scenario, console, errors)
     replications = args.replications or scenario.replications
     # a saved run writes its records as it goes; only --no-save keeps them all in memory
     memory = _memory_warning(scenario, replications) if args.no_save else None
     if memory is not None:
-        errors.print(Text.assemble(("warning: ", "yellow"), memory), soft_wrap=True)
+        _print_warnings([memory], errors, voice)
     show_progress = not args.quiet and console.is_terminal
     extra: dict[str, Any] = {"workers": args.workers}
     seed = args.seed if args.seed is not None else scenario.seed
@@ -284,33 +302,35 @@ def _run(args: argparse.Namespace, console: Console, errors: Console, argv: list
                     results.remove_spool(spool)
                 raise
         count = len(result.replications)
-        _print_warnings(result.warnings, errors)
-        _print_summary(result.summary, scenario, count, result.seed, console, args.all_metrics)
+        _print_warnings(result.warnings, errors, voice)
+        _print_summary(
+            result.summary, scenario, count, result.seed, console, args.all_metrics, voice
+        )
         stopping = getattr(result, "stopping", None)
         if stopping is not None:
             console.print(Text(stopping.describe()))
-        _print_satisfaction(result, console)
+        _print_satisfaction(result, console, voice)
         if args.by is not None:
-            _print_interval_view(result, args.by, console)
+            _print_interval_view(result, args.by, console, voice)
         if record is not None:
             results.save_run(record, result)
     if record is not None:
-        console.print(f"results written to {record.folder}", highlight=False)
+        print_saved(console, voice.say("saved.run"), record.folder)
     return EXIT_OK
 
 
-_VIEW_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("offered", "offered", "count"),
-    ("answered", "answ", "count"),
-    ("abandoned", "aband", "count"),
-    ("service_level", "SL", "share"),
-    ("asa", "ASA", "seconds"),
-    ("handle_time", "AHT", "seconds"),
-    ("occupancy", "occ", "share"),
-    ("staff_on_duty", "staff", "staff"),
-    ("erlang_required", "need", "staff"),
+_VIEW_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("offered", "count"),
+    ("answered", "count"),
+    ("abandoned", "count"),
+    ("service_level", "share"),
+    ("asa", "seconds"),
+    ("handle_time", "seconds"),
+    ("occupancy", "share"),
+    ("staff_on_duty", "staff"),
+    ("erlang_required", "staff"),
 )
-"""The interval view's printed columns: key, header, how a cell is written."""
+"""The interval view's printed columns: key (its header is ``cli.view.<key>``), cell style."""
 
 
 def _view_cell(value: float, style: str) -> str:
@@ -333,47 +353,46 @@ def _interval_source(result: SimulationResult) -> Any:
     return result.intervals if not result.intervals.empty else result.records
 
 
-def _print_interval_view(result: SimulationResult, by: str, console: Console) -> None:
-    """The interval view, one table per pool; intervals with no contacts and no staff skipped."""
+def _print_interval_view(
+    result: SimulationResult, by: str, console: Console, voice: Voice
+) -> None:
+    """The interval view, one table per pool; intervals with no contacts and no staff skipped.
+
+    Its cells are short and never wrap (``no_wrap``), so a pool's table fits 80 columns.
+    """
     from servsim.intervals import day_table, interval_table
 
     scenario = result.scenario
     length = scenario.reporting.interval
     if by == "day":
         view = day_table(_interval_source(result), scenario, length)
-        caption = (
-            "per day, counts per replication; staff and need: the day's peak interval"
-            "; train: staff hours in training"
-        )
+        caption = voice.say("view.caption.day")
     else:
         view = interval_table(_interval_source(result), scenario, length)
         view = view[(view["offered"] > 0) | (view["staff_on_duty"] > 0)]
-        caption = f"per {length / 60:g}-min interval, counts per replication"
-    caption += "; need: staff Erlang A says meet the service-level goal"
+        caption = voice.say("view.caption.interval", minutes=f"{length / 60:g}")
+    caption += voice.say("view.caption.need")
     for pool, rows in view.groupby("pool", sort=False):
         table = Table(
-            title=f"{pool}: the {by} view",
-            caption=caption,
+            title=Text(voice.say(f"view.title.{by}", pool=str(pool))),
+            caption=Text(caption),
             box=box.SIMPLE_HEAD,
             pad_edge=False,
             collapse_padding=True,
         )
-        table.add_column("when", no_wrap=True)
+        table.add_column(voice.say("view.when"), no_wrap=True)
         columns = _VIEW_COLUMNS
         if by == "day" and float(rows["training_hours"].sum()) > 0:  # a training plan's dip
-            columns = (
-                *_VIEW_COLUMNS[:-2],
-                ("training_hours", "train", "hours"),
-                *_VIEW_COLUMNS[-2:],
-            )
-        for _, label, _ in columns:
-            table.add_column(label, justify="right", no_wrap=True)
+            columns = (*_VIEW_COLUMNS[:-2], ("training_hours", "hours"), *_VIEW_COLUMNS[-2:])
+        for key, _ in columns:
+            table.add_column(voice.say(f"view.{key}"), justify="right", no_wrap=True)
         width = len(str(int(rows["day"].max()))) if len(rows) else 1
         for values in rows.to_dict("records"):
-            when = f"{values['day']:>{width}} {str(values['weekday']).capitalize()}"
+            weekday = voice.say(f"weekday.{str(values['weekday']).lower()[:3]}")
+            when = f"{values['day']:>{width}} {weekday}"
             if by == "interval":
                 when += f" {values['start']}"
-            cells = [_view_cell(float(values[key]), style) for key, _, style in columns]
+            cells = [_view_cell(float(values[key]), style) for key, style in columns]
             table.add_row(when, *cells)
         console.print(table)
 
@@ -383,10 +402,10 @@ BYTES_PER_CUSTOMER = 1_100
 MEMORY_WARNING_BYTES = 2e9
 
 
-def _print_warnings(warnings: Sequence[str], errors: Console) -> None:
+def _print_warnings(warnings: Sequence[str], errors: Console, voice: Voice) -> None:
     """Warnings first, before any table: a planner reads them before trusting a number."""
     for warning in warnings:
-        errors.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
+        errors.print(Text.assemble((voice.say("warning"), "yellow"), warning), soft_wrap=True)
 
 
 def _with_records(scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -471,137 +490,172 @@ def _print_summary(
     seed: int,
     console: Console,
     everything: bool,
+    voice: Voice,
 ) -> None:
-    table = Table(
-        title=(
-            f"{scenario.name}: {scenario.contact_level} contact, "
-            f"{replications} replications, seed {seed}"
+    """The run's metrics by their labels, mean and 95% CI; then the service-level goal judged."""
+    grid = Grid(
+        voice.say(
+            "run.title",
+            name=scenario.name,
+            level=voice.say(f"level.{scenario.contact_level}"),
+            replications=replications,
+            seed=seed,
         ),
-        caption="mean and 95% confidence interval over replications",
+        [
+            Column(voice.say("metric"), key=True, justify="left"),
+            Column(voice.say("mean")),
+            Column(voice.say("ci95")),
+        ],
+        caption=voice.say("run.caption"),
     )
-    table.add_column("metric")
-    table.add_column("mean", justify="right")
-    table.add_column("95% CI", justify="right")
     names = _shown_metrics(
         list(summary.index), everything, keys("other"), ("occupancy", "queue_length")
     )
     rows = summary.to_dict("index")
     for name in names:
-        mean, interval = _interval(rows[name], name)
-        style = "bold" if name in STANDARDS else None
-        table.add_row(Text(name), mean, interval, style=style)
-    console.print(table)
-    _print_goal(rows, scenario, console)
+        mean, interval = _interval(rows[name], name, voice)
+        grid.add(voice.label(name), mean, interval, style="bold" if name in STANDARDS else None)
+    print_grid(console, grid, voice)
+    _print_goal(rows, scenario, console, voice)
 
 
-def _print_goal(rows: Mapping[Hashable, Any], scenario: Scenario, console: Console) -> None:
+def _print_goal(
+    rows: Mapping[Hashable, Any], scenario: Scenario, console: Console, voice: Voice
+) -> None:
     """The service-level goal judged: met, missed, or uncertain when the CI straddles it."""
     standard = scenario.service_level
     exclude = standard.abandons_within_target == "exclude"
     row = rows.get("service_level_offered" + ("_excluding" if exclude else ""))
     if row is None or math.isnan(row["mean"]):
         return
-    text, verdict = goal_statement(
-        standard.goal, standard.target, exclude, row["mean"], row["ci_low"], row["ci_high"]
+    mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+    verdict = "met" if low >= standard.goal else "missed" if high < standard.goal else "uncertain"
+    line = Text(
+        voice.say(
+            "goal",
+            goal=f"{standard.goal:.0%}",
+            target=format_value(standard.target, "seconds"),
+            convention=voice.say("goal.exclude" if exclude else "goal.include"),
+            reached=f"{format_value(mean, 'share')} [{format_interval(mean, low, high, 'share')}]",
+        )
+        + " "
     )
-    line = Text(text)
-    line.append(verdict, style="bold green" if verdict == "met" else "bold yellow")
+    line.append(
+        text(f"goal.{verdict}", voice.language),
+        style="bold green" if verdict == "met" else "bold yellow",
+    )
     console.print(line)
 
 
-def _interval(row: Mapping[Hashable, Any] | None, name: str) -> tuple[str, str]:
+def _interval(row: Mapping[Hashable, Any] | None, name: str, voice: Voice) -> tuple[str, str]:
     """Mean and "low .. high" of one metric's summary row, as text ("-" where unknown)."""
     if row is None:
         return "-", "-"
     unit = unit_of(name)
     mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
-    return format_value(mean, unit), format_interval(mean, low, high, unit)
+    currency = voice.currency
+    return (
+        format_value(mean, unit, currency),
+        format_interval(mean, low, high, unit, currency),
+    )
 
 
-def _print_satisfaction(result: SimulationResult, console: Console) -> None:
+def _print_satisfaction(result: SimulationResult, console: Console, voice: Voice) -> None:
     """Satisfaction block: CSAT, NPS, levels, stellar and bitter moments, archetype, priorities."""
     from servsim.satisfaction import moment_touchpoints
 
     summary = result.summary
-    table = Table(
-        title="simulated satisfaction (docs/model.md §5)",
-        caption="survey measures over customers who left; mean and 95% CI over replications",
+    grid = Grid(
+        voice.say("satisfaction.title"),
+        [
+            Column(voice.say("measure"), key=True, justify="left"),
+            Column(voice.say("mean")),
+            Column(voice.say("ci95")),
+        ],
+        caption=voice.say("satisfaction.caption"),
     )
-    table.add_column("measure")
-    table.add_column("mean", justify="right")
-    table.add_column("95% CI", justify="right")
     rows = summary.to_dict("index")
     for name in SATISFACTION_SHOWN:
-        mean, interval = _interval(rows.get(name), name)
-        label = CATALOGUE[name].label_en
-        table.add_row(label, mean, interval, style="bold" if name == "csat_mean" else None)
-    console.print(table)
+        mean, interval = _interval(rows.get(name), name, voice)
+        grid.add(voice.label(name), mean, interval, style="bold" if name == "csat_mean" else None)
+    print_grid(console, grid, voice)
 
     means = summary["mean"]
 
     def shown(name: str) -> str:
         return metric_value(name, float(means.get(name, math.nan)))
 
-    levels = "  ".join(f"{k} {LEVEL_NAMES[k]} " + shown(f"level_share_{k}") for k in range(1, 6))
-    console.print(Text(f"moment levels: {levels}"))
+    levels = "  ".join(
+        f"{k} {text(f'term.level.{k}', voice.language)} " + shown(f"level_share_{k}")
+        for k in range(1, 6)
+    )
+    console.print(Text(voice.say("moment_levels", levels=levels)))
 
-    per_touchpoint = Table(title="moments of truth", caption="mean per replication")
-    per_touchpoint.add_column("touchpoint")
-    for key in TOUCHPOINT_SHOWN:
-        per_touchpoint.add_column(CATALOGUE[key].label_en, justify="right")
+    moments = Grid(
+        text("term.moments_of_truth", voice.language),
+        [
+            Column(voice.say("touchpoint"), key=True, justify="left"),
+            *(Column(CATALOGUE[key].label(voice.language)) for key in TOUCHPOINT_SHOWN),
+        ],
+        caption=voice.say("per_replication"),
+    )
     for tp in moment_touchpoints(result.scenario):
-        per_touchpoint.add_row(Text(tp), *(shown(column(key, tp)) for key in TOUCHPOINT_SHOWN))
-    console.print(per_touchpoint)
+        moments.add(tp, *(shown(column(key, tp)) for key in TOUCHPOINT_SHOWN))
+    print_grid(console, moments, voice)
 
-    archetype = result.archetype
-    line = Text("archetype: ")
-    line.append(archetype.name, style="bold")
     from servsim.analysis import ARCHETYPE_THRESHOLD
 
-    grounds = archetype_scores(archetype.procedural, archetype.personal, ARCHETYPE_THRESHOLD)
-    line.append(f" ({grounds}): {archetype.description}")
+    archetype = result.archetype
+    slug = archetype.name.replace(" ", "_")
+    line = Text(voice.say("archetype") + ": ")
+    line.append(voice.say(f"archetype.{slug}"), style="bold")
+    grounds = voice.say(
+        "archetype.grounds",
+        procedural=format_value(archetype.procedural, "score"),
+        personal=format_value(archetype.personal, "score"),
+        threshold=f"{ARCHETYPE_THRESHOLD:.2f}",
+    )
+    line.append(f" ({grounds}): {voice.say(f'archetype.{slug}.description')}")
     if result.overloaded:
-        pools = ", ".join(result.overloaded)
-        line.append(f" (overloaded: {pools}; see the warnings)", style="yellow")
+        line.append(
+            " " + voice.say("overloaded", pools=", ".join(result.overloaded)), style="yellow"
+        )
     console.print(line)
     if archetype.inconsistent:
-        console.print(
-            Text(
-                "friendly zoo: warm but inconsistent - customers meet kind staff and broken "
-                "procedures in the same cycle; fix the procedures first",
-                style="bold yellow",
-            )
-        )
+        console.print(Text(voice.say("friendly_zoo"), style="bold yellow"))
 
     priorities = result.importance_performance()
     if priorities.empty:
         return
-    grid = Table(
-        title="importance-performance: where to act first",
-        caption=(
-            "importance derived as |corr(v, S)|, important from half the largest; performance"
-            " the mean utility v, adequate from 0 (Martilla & James at fixed points)"
-        ),
+    grid = Grid(
+        voice.say("priorities.title"),
+        [
+            Column(voice.say("priority")),
+            Column(voice.say("touchpoint"), key=True, justify="left"),
+            Column(voice.say("quadrant"), key=True, justify="left"),
+            Column(voice.say("importance")),
+            Column(voice.say("performance")),
+        ],
+        caption=voice.say("priorities.caption"),
     )
-    for heading in ("priority", "touchpoint", "quadrant", "importance", "performance"):
-        grid.add_column(heading, justify="right" if heading != "touchpoint" else "left")
     for row in priorities.itertuples(index=False):
-        grid.add_row(
+        quadrant = str(row.quadrant)
+        grid.add(
             str(row.priority),
-            Text(str(row.touchpoint)),
-            str(row.quadrant),
+            str(row.touchpoint),
+            voice.say("quadrant." + quadrant.replace(" ", "_")),
             f"{float(row.importance):.2f}",  # type: ignore[arg-type]
             f"{float(row.performance):+.2f}",  # type: ignore[arg-type]
-            style="bold" if row.quadrant == "concentrate here" else None,
+            style="bold" if quadrant == "concentrate here" else None,
         )
-    console.print(grid)
+    print_grid(console, grid, voice)
 
 
 def _contact_levels(
-    args: argparse.Namespace, console: Console, errors: Console, argv: list[str]
+    args: argparse.Namespace, console: Console, errors: Console, argv: list[str], voice: Voice
 ) -> int:
     """Run each scenario under one seed and print the contact-level comparison."""
-    from servsim.analysis import contact_level_comparison, wide_comparison
+    from servsim.analysis import contact_level_comparison
     from servsim.experiment import simulate
 
     if args.replications is not None and args.replications < 1:
@@ -616,10 +670,11 @@ def _contact_levels(
     )
     if replications is None:
         return EXIT_USAGE
+    voice = voice.costs_in(scenarios[0].reporting.currency)
     seed = args.seed if args.seed is not None else scenarios[0].seed
     show_progress = not args.quiet and console.is_terminal
     if args.derive:
-        scenarios = _derived_and_staffed(scenarios[0], replications, seed, console, errors)
+        scenarios = _derived_and_staffed(scenarios[0], replications, seed, console, errors, voice)
     results = []
     with _progress(errors, "replications", show_progress) as progress:
         for scenario in scenarios:
@@ -633,40 +688,85 @@ def _contact_levels(
                 )
             )
     comparison = contact_level_comparison(results)
-    wide = wide_comparison(comparison)
-    table = Table(
-        title=f"contact levels: {replications} replications each, seed {seed} for all",
-        caption="mean [95% CI] over replications; common random numbers across scenarios",
-    )
-    table.add_column("metric", overflow="fold")
-    for heading in wide.columns:
-        table.add_column(Text(str(heading)), justify="right", overflow="fold")
-    for metric, row in wide.iterrows():
-        style = "bold" if metric in STANDARDS or metric == "archetype" else None
-        table.add_row(Text(str(metric)), *(Text(str(v)) for v in row), style=style)
     for result in results:
-        _print_warnings([f"{result.scenario.name}: {w}" for w in result.warnings], errors)
+        _print_warnings([f"{result.scenario.name}: {w}" for w in result.warnings], errors, voice)
     for result in results:
         archetype = result.archetype
-        console.print(
-            Text(
-                f"{result.scenario.name}: {result.scenario.contact_level} contact, "
-                f"archetype {archetype.name}"
-                + (" (warm but inconsistent)" if archetype.inconsistent else "")
-                + (f" (overloaded: {', '.join(result.overloaded)})" if result.overloaded else "")
-            )
+        line = voice.say(
+            "levels.scenario",
+            name=result.scenario.name,
+            level=voice.say(f"level.{result.scenario.contact_level}"),
+            archetype=voice.say("archetype." + archetype.name.replace(" ", "_")),
         )
-    console.print(table)
-    effects = _print_sensitivities(scenarios, replications, seed, console) if args.derive else None
+        if archetype.inconsistent:
+            line += " " + voice.say("levels.inconsistent")
+        if result.overloaded:
+            line += " " + voice.say("levels.overloaded", pools=", ".join(result.overloaded))
+        console.print(Text(line))
+    print_grid(console, _levels_grid(comparison, results, replications, seed, voice), voice)
+    effects = (
+        _print_sensitivities(scenarios, replications, seed, console, voice)
+        if args.derive
+        else None
+    )
     if args.csv is not None:
         comparison.to_csv(args.csv, index=False)
-        console.print(f"comparison written to {args.csv}", highlight=False)
+        print_saved(console, voice.say("saved.csv"), args.csv)
     if not args.no_save:
         folder = _save_contact_levels(
             args, argv, [r.scenario for r in results], comparison, effects
         )
-        console.print(f"results written to {folder}", highlight=False)
+        print_saved(console, voice.say("saved.run"), folder)
     return EXIT_OK
+
+
+def _levels_grid(
+    comparison: pd.DataFrame,
+    results: Sequence[SimulationResult],
+    replications: int,
+    seed: int,
+    voice: Voice,
+) -> Grid:
+    """One row per metric (by its label), one column per scenario: ``mean [low .. high]``."""
+    names = [r.scenario.name for r in results]
+    headings = {
+        r.scenario.name: f"{r.scenario.name} ({voice.say(f'level.{r.scenario.contact_level}')})"
+        for r in results
+    }
+    grid = Grid(
+        voice.say("levels.title", replications=replications, seed=seed),
+        [
+            Column(voice.say("metric"), key=True, justify="left"),
+            *(Column(headings[name]) for name in names),
+        ],
+        caption=voice.say("levels.caption"),
+    )
+    cells: dict[tuple[str, str], str] = {}
+    for row in comparison.to_dict("records"):
+        metric = str(row["metric"])
+        cells[(metric, str(row["scenario"]))] = mean_cell(
+            float(row["mean"]),
+            float(row["ci_low"]),
+            float(row["ci_high"]),
+            unit_of(metric) or _DERIVED_UNITS.get(metric),
+            voice.currency,
+        )
+    for metric in dict.fromkeys(str(m) for m in comparison["metric"]):
+        grid.add(
+            voice.label(metric),
+            *(cells.get((metric, name), "-") for name in names),
+            style="bold" if metric in STANDARDS else None,
+        )
+    grid.add(
+        voice.say("archetype"),
+        *(voice.say("archetype." + r.archetype.name.replace(" ", "_")) for r in results),
+        style="bold",
+    )
+    return grid
+
+
+_DERIVED_UNITS: dict[str, Unit] = {"staff_hours_total": "hours", "occupancy_mean": "share"}
+"""Units of the contact-level rows the catalogue does not declare (sums over pools)."""
 
 
 def _save_contact_levels(
@@ -697,22 +797,25 @@ def _save_contact_levels(
 
 
 def _print_sensitivities(
-    scenarios: list[Scenario], replications: int, seed: int, console: Console
+    scenarios: list[Scenario], replications: int, seed: int, console: Console, voice: Voice
 ) -> pd.DataFrame:
-    """Where each change pays off: its paired effect at each contact level, with its CI."""
+    """Where each change pays off: its paired effect at each contact level, with its CI.
+
+    An effect the same in every replication is written as exact, never as significant: its
+    interval of zero width is not evidence, the change simply fixes it.
+    """
     from servsim.derive import sensitivities
-    from servsim.presentation import metric_label
 
     effects = sensitivities(scenarios, replications, seed)
-    table = Table(
-        title="what a change does at each level (paired, common random numbers)",
-        caption=(
-            "one more agent: +1 per shift in every front-line pool; trained: front-line "
-            "proficiency +0.15; slower back office: its service times x 1.5"
-        ),
+    grid = Grid(
+        voice.say("sensitivities.title"),
+        [
+            Column(voice.say("change"), key=True, justify="left"),
+            Column(voice.say("metric"), key=True, justify="left"),
+            *(Column(voice.say(f"level.{s.contact_level}")) for s in scenarios),
+        ],
+        caption=voice.say("sensitivities.caption"),
     )
-    for heading in ("change", "metric", *(s.contact_level for s in scenarios)):
-        table.add_column(heading, justify="left" if heading in ("change", "metric") else "right")
     for (change, metric), rows in effects.groupby(["change", "metric"], sort=False):
         cells = []
         for scenario in scenarios:
@@ -720,26 +823,35 @@ def _print_sensitivities(
             if found.empty:
                 cells.append("-")
                 continue
-            row = found.iloc[0]
-            cells.append(
-                f"{row['difference']:+.3f} [{row['ci_low']:+.3f} .. {row['ci_high']:+.3f}]"
-            )
-        table.add_row(
-            _CHANGE_LABELS.get(str(change), str(change)), metric_label(str(metric)), *cells
-        )
-    console.print(table)
+            cells.append(_difference_text(found.iloc[0].to_dict(), str(metric), voice))
+        grid.add(voice.say(f"change.{change}"), voice.label(str(metric)), *cells)
+    print_grid(console, grid, voice)
     return effects
 
 
-_CHANGE_LABELS = {
-    "one_more_agent": "+1 agent",
-    "trained_front_line": "training",
-    "slower_back_office": "slower back",
-}
+def _mean_text(row: Mapping[Hashable, Any], metric: str, voice: Voice) -> str:
+    """A summary row's ``mean [low .. high]``, in the metric's unit and currency."""
+    mean, low, high = (float(row[k]) for k in ("mean", "ci_low", "ci_high"))
+    return mean_cell(mean, low, high, unit_of(metric), voice.currency)
+
+
+def _difference_text(row: Mapping[Hashable, Any], metric: str, voice: Voice) -> str:
+    """A paired difference with its interval, or marked exact when the interval has no width."""
+    difference, low, high = (float(row[k]) for k in ("difference", "ci_low", "ci_high"))
+    unit = unit_of(metric)
+    if is_exact(difference, low, high):
+        shown = formatter(difference, unit, signed=True, currency=voice.currency)(difference)
+        return f"{shown} {voice.say('exact')}"
+    return difference_cell(difference, low, high, unit, voice.currency)
 
 
 def _derived_and_staffed(
-    base: Scenario, replications: int, seed: int, console: Console, errors: Console
+    base: Scenario,
+    replications: int,
+    seed: int,
+    console: Console,
+    errors: Console,
+    voice: Voice,
 ) -> list[Scenario]:
     """The base at the three contact levels, each staffed to its goal; the staffing printed."""
     from servsim.derive import derive_levels, staff_to_goal
@@ -747,9 +859,14 @@ def _derived_and_staffed(
     goal = base.service_level
     console.print(
         Text(
-            f"'{base.name}' derived at high, medium and low contact, each staffed with the "
-            f"least staff that meets {goal.goal:.0%} within {goal.target:g} s "
-            f"({replications} replications, seed {seed} per trial)"
+            voice.say(
+                "derived.intro",
+                name=base.name,
+                goal=f"{goal.goal:.0%}",
+                target=format_value(goal.target, "seconds"),
+                replications=replications,
+                seed=seed,
+            )
         )
     )
     staffed = []
@@ -761,11 +878,15 @@ def _derived_and_staffed(
             f"{pool} {'/'.join(str(n) for n in shifts)}"
             for pool, shifts in found.headcounts.items()
         )
-        verdict = "meets the goal" if found.met else "still misses the goal"
         console.print(
             Text(
-                f"  {scenario.name}: {counts} (per shift): service level "
-                f"{found.service_level:.1%}, {verdict}"
+                "  "
+                + voice.say(
+                    "derived.staffed" if found.met else "derived.short",
+                    name=scenario.name,
+                    counts=counts,
+                    level=f"{found.service_level:.1%}",
+                )
             )
         )
         staffed.append(found.scenario)
@@ -795,30 +916,32 @@ def _executor(
         return None
 
 
-def _where(executor: Executor) -> str:
+def _where(executor: Executor, voice: Voice) -> str:
+    """Where the work runs, as the start of a command says it."""
     from servsim.executors import DaskExecutor, SerialExecutor
 
     if isinstance(executor, SerialExecutor):
-        return "in this process"
+        return voice.say("where.serial")
     if isinstance(executor, DaskExecutor):
-        return f"on Dask ({executor.workers} worker threads)"
-    return f"on {executor.workers} local processes"
-
-
-def _cell(
-    write: Callable[[float, float, float, Unit | None], str],
-    row: Mapping[Hashable, Any],
-    value: str,
-    unit: Unit | None,
-) -> str:
-    """A summary or difference row's value and interval written by ``write``, in one unit."""
-    return write(float(row[value]), float(row["ci_low"]), float(row["ci_high"]), unit)
+        return voice.say("where.dask", workers=executor.workers)
+    return voice.say("where.processes", workers=executor.workers)
 
 
 def _print_comparison(
-    comparison: Comparison, replications: int, seed: int, console: Console, everything: bool
+    comparison: Comparison,
+    replications: int,
+    seed: int,
+    console: Console,
+    everything: bool,
+    voice: Voice,
 ) -> None:
-    """Every scenario's mean [CI] side by side, then each paired difference to the reference."""
+    """Every scenario's mean [CI] side by side, then each paired difference to the reference.
+
+    A difference is marked significant when its paired CI excludes 0, and exact (never
+    significant) when it is the same in every replication: a deterministic quantity such as
+    staff cost under fixed staffing has a CI of zero width that excludes 0 without being
+    evidence of anything.
+    """
     names = comparison.names
     reference = names[0]
     summary = {(r["scenario"], r["metric"]): r for r in comparison.summary.to_dict("records")}
@@ -827,65 +950,83 @@ def _print_comparison(
     }
     available = list(dict.fromkeys(comparison.summary["metric"]))
     metrics = _shown_metrics(available, everything, COMPARE_HEADLINE, ("occupancy",))
-    table = Table(
-        title=(
-            f"{len(names)} scenarios, {replications} replications each, seed {seed} for all "
-            "(common random numbers)"
-        ),
-        caption=Text(
-            f"mean [95% CI] over replications; Δ: paired difference to '{reference}' [its 95% "
-            "CI]; * significant: the paired CI excludes 0"
-        ),
+    grid = Grid(
+        voice.say("compare.title", count=len(names), replications=replications, seed=seed),
+        [
+            Column(voice.say("metric"), key=True, justify="left"),
+            *(
+                Column(voice.say("reference", name=name) if name == reference else name)
+                for name in names
+            ),
+            *(Column(f"Δ {name}") for name in names[1:]),
+        ],
+        caption=voice.say("compare.caption", reference=reference),
     )
-    table.add_column("metric", overflow="fold")
-    for name in names:
-        label = f"{name} (reference)" if name == reference else name
-        table.add_column(Text(label), justify="right", overflow="fold")
-    for name in names[1:]:
-        table.add_column(Text(f"Δ {name}"), justify="right", overflow="fold")
+    significant: dict[str, list[str]] = {name: [] for name in names[1:]}
+    exact: dict[str, list[str]] = {name: [] for name in names[1:]}
     for metric in metrics:
-        unit = unit_of(metric)
-        cells = [Text(_cell(mean_cell, summary[(name, metric)], "mean", unit)) for name in names]
+        cells = [Text(_mean_text(summary[(name, metric)], metric, voice)) for name in names]
         for name in names[1:]:
             row = differences[(name, metric)]
-            text = _cell(difference_cell, row, "difference", unit)
-            # the mark and bold when the paired CI excludes 0
-            cells.append(Text(f"{text} *", style="bold") if row["significant"] else Text(text))
-        table.add_row(Text(metric), *cells, style="bold" if metric in STANDARDS else None)
-    console.print(table)
+            written = _difference_text(row, metric, voice)
+            difference = float(row["difference"])
+            if is_exact(difference, float(row["ci_low"]), float(row["ci_high"])):
+                if difference != 0:  # an exact zero is no difference at all: not listed
+                    exact[name].append(voice.label(metric))
+                cells.append(Text(written))
+            elif row["significant"]:  # the mark and bold when the paired CI excludes 0
+                significant[name].append(voice.label(metric))
+                cells.append(Text(f"{written} *", style="bold"))
+            else:
+                cells.append(Text(written))
+        grid.add(voice.label(metric), *cells, style="bold" if metric in STANDARDS else None)
+    print_grid(console, grid, voice)
     for name in names[1:]:
-        changed = [m for m in metrics if differences[(name, m)]["significant"]]
+        changed = significant[name]
         console.print(
             Text(
-                f"{name} vs {reference}: "
-                + (
-                    f"significant differences in {', '.join(changed)}"
-                    if changed
-                    else "no significant difference in the metrics shown"
+                voice.say(
+                    "compare.significant",
+                    name=name,
+                    reference=reference,
+                    metrics=", ".join(changed),
                 )
+                if changed
+                else voice.say("compare.no_significant", name=name, reference=reference)
             )
         )
+        if exact[name]:
+            console.print(Text("  " + voice.say("compare.exact", metrics=", ".join(exact[name]))))
         notes = sorted({differences[(name, m)]["note"] for m in metrics} - {""})
         for note in notes:
             console.print(Text(f"  {note}", style="yellow"))
-        _print_input_differences(comparison.inputs.get(name, ()), name, reference, console)
+        _print_input_differences(comparison.inputs.get(name, ()), name, reference, console, voice)
 
 
 INPUTS_SHOWN = 12
 
 
 def _print_input_differences(
-    found: Sequence[tuple[str, object, object]], name: str, reference: str, console: Console
+    found: Sequence[tuple[str, object, object]],
+    name: str,
+    reference: str,
+    console: Console,
+    voice: Voice,
 ) -> None:
     """Every input that differs besides what the comparison is about: effects may come from it."""
     if not found:
-        console.print(Text(f"  {name} differs from {reference} in no other input"))
+        console.print(Text("  " + voice.say("compare.same_inputs", name=name, reference=reference)))
         return
-    console.print(Text(f"  inputs of {name} that differ from {reference} ({len(found)}):"))
+    console.print(
+        Text(
+            "  "
+            + voice.say("compare.inputs", name=name, reference=reference, count=len(found))
+        )
+    )
     for path, mine, theirs in found[:INPUTS_SHOWN]:
         console.print(Text(f"    {path}: {_short(mine)} -> {_short(theirs)}"), soft_wrap=True)
     if len(found) > INPUTS_SHOWN:
-        console.print(Text(f"    ... and {len(found) - INPUTS_SHOWN} more"))
+        console.print(Text("    " + voice.say("more", count=len(found) - INPUTS_SHOWN)))
 
 
 def _short(value: object) -> str:
@@ -901,7 +1042,9 @@ def _comparison_name(files: int, names: Sequence[str]) -> str:
     return f"{names[0]}_vs_{names[1]}" + (f"_and_{more}_more" if more > 0 else "")
 
 
-def _compare(args: argparse.Namespace, console: Console, errors: Console, argv: list[str]) -> int:
+def _compare(
+    args: argparse.Namespace, console: Console, errors: Console, argv: list[str], voice: Voice
+) -> int:
     """Run scenarios under common random numbers, print and save the paired comparison."""
     from servsim.compare import compare, unique_names
 
@@ -921,6 +1064,7 @@ def _compare(args: argparse.Namespace, console: Console, errors: Console, argv: 
         )
         return EXIT_USAGE
     reference = scenarios[0]
+    voice = voice.costs_in(reference.reporting.currency)
     replications = _replications_or_problem(reference, args.replications, "a comparison", errors)
     if replications is None:
         return EXIT_USAGE
@@ -945,20 +1089,22 @@ def _compare(args: argparse.Namespace, console: Console, errors: Console, argv: 
                 results.start_comparison(record, names, scenarios)
             with executor, _progress(errors, "replications", show_progress) as progress:
                 task = progress.add_task(
-                    f"comparing {len(scenarios)} scenarios {_where(executor)}",
+                    voice.say(
+                        "compare.progress", count=len(scenarios), where=_where(executor, voice)
+                    ),
                     total=len(scenarios) * replications,
                 )
                 comparison = compare(
                     scenarios, replications, seed, executor, progress=_updater(progress, task)
                 )
-            _print_comparison(comparison, replications, seed, console, args.all_metrics)
+            _print_comparison(comparison, replications, seed, console, args.all_metrics, voice)
             if record is not None:
                 results.save_comparison(record, comparison)
     except RuntimeError as exc:
         errors.print(Text(f"comparison failed: {exc}"), soft_wrap=True)
         return EXIT_FAILED
     if record is not None:
-        console.print(f"comparison written to {record.folder}", highlight=False)
+        print_saved(console, voice.say("saved.comparison"), record.folder)
     return EXIT_OK
 
 
@@ -970,7 +1116,9 @@ def _finished_points(folder: Path, filenames: set[str]) -> int:
     return sum(1 for path in point_dir.iterdir() if path.name in filenames)
 
 
-def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: list[str]) -> int:
+def _sweep(
+    args: argparse.Namespace, console: Console, errors: Console, argv: list[str], voice: Voice
+) -> int:
     """Run a sweep file; report where the tables are and which points failed, and why."""
     from servsim.sweep import expected_work, load_sweep, run_sweep, sweep_points
 
@@ -989,8 +1137,15 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: li
         return EXIT_USAGE
     console.print(
         Text(
-            f"sweep '{spec.name}': {len(points)} points x {replications} replications of "
-            f"'{base.name}', seed {seed}, {_where(executor)}"
+            voice.say(
+                "sweep.start",
+                name=spec.name,
+                points=len(points),
+                replications=replications,
+                base=base.name,
+                seed=seed,
+                where=_where(executor, voice),
+            )
         )
     )
     show_progress = not args.quiet and console.is_terminal
@@ -1013,9 +1168,12 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: li
         kept = _finished_points(folder, {p.filename for p in points})
         errors.print(
             Text(
-                f"interrupted: {kept} of {len(points)} points had finished and are kept in "
-                f"{folder / results.POINT_FILES}; run the same command with --resume to run "
-                "only the missing points (the tables are written when every point has run)"
+                voice.say(
+                    "sweep.interrupted",
+                    kept=kept,
+                    points=len(points),
+                    folder=str(folder / results.POINT_FILES),
+                )
             ),
             soft_wrap=True,
         )
@@ -1026,33 +1184,30 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: li
     if result.changed:
         console.print(
             Text(
-                "the sweep's definition changed since its last run ("
-                + "; ".join(result.changed)
-                + f"): every point whose key changed runs again; {result.discarded} saved "
-                "point(s) of the old definition were removed, so the tables hold only the "
-                "current one"
+                voice.say(
+                    "sweep.changed", changes="; ".join(result.changed), discarded=result.discarded
+                )
             ),
             soft_wrap=True,
         )
+    print_saved(console, voice.say("sweep.saved"), folder)
     console.print(
         Text(
-            f"results in {folder}: table.csv, table.parquet (one row per point and "
-            "replication), summary.csv, failures.csv, points/"
-        )
-    )
-    console.print(
-        Text(
-            f"points: {finished - result.skipped} run, {result.skipped} resumed, "
-            f"{failed} failed, of {len(points)}"
+            voice.say(
+                "sweep.points",
+                run=finished - result.skipped,
+                resumed=result.skipped,
+                failed=failed,
+                points=len(points),
+            )
         )
     )
     if failed:
-        _print_failures(result.failures, result.parameters, console)
+        _print_failures(result.failures, result.parameters, console, voice)
     if finished == 0:
         errors.print(
             Text(
-                f"every point failed: nothing to analyse (reasons above and in "
-                f"{folder / 'failures.csv'})",
+                voice.say("sweep.all_failed", file=str(folder / "failures.csv")),
                 style="bold red",
             ),
             soft_wrap=True,
@@ -1061,8 +1216,14 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: li
     if failed:
         errors.print(
             Text(
-                f"warning: {failed} of {len(points)} points failed (listed above and in "
-                f"{folder / 'failures.csv'}); the other {finished} are in the tables",
+                voice.say("warning")
+                + voice.say(
+                    "sweep.some_failed",
+                    failed=failed,
+                    points=len(points),
+                    file=str(folder / "failures.csv"),
+                    finished=finished,
+                ),
                 style="yellow",
             ),
             soft_wrap=True,
@@ -1070,25 +1231,28 @@ def _sweep(args: argparse.Namespace, console: Console, errors: Console, argv: li
     return EXIT_OK
 
 
-def _print_failures(failures: pd.DataFrame, parameters: Sequence[str], console: Console) -> None:
-    table = Table(title="failed points", caption="a failed point never stops the others")
-    table.add_column("point", justify="right")
-    for name in parameters:
-        table.add_column(Text(name), overflow="fold")
-    table.add_column("reason", overflow="fold")
+def _print_failures(
+    failures: pd.DataFrame, parameters: Sequence[str], console: Console, voice: Voice
+) -> None:
+    """The failed points: number, parameter values (each whole), and the reason (wrapped)."""
+    grid = Grid(
+        voice.say("failures.title"),
+        [
+            Column(voice.say("point"), key=True),
+            *(Column(name) for name in parameters),
+            Column(voice.say("reason"), key=True, justify="left"),
+        ],
+        caption=voice.say("failures.caption"),
+    )
     for row in failures.to_dict("records"):
-        table.add_row(
-            str(row["point"]),
-            *(Text(str(row[name])) for name in parameters),
-            Text(str(row["error"])),
-        )
-    console.print(table)
+        grid.add(str(row["point"]), *(str(row[name]) for name in parameters), str(row["error"]))
+    print_grid(console, grid, voice)
 
 
 # --------------------------------------------------------------------------- report
 
 
-def _report(folder: Path, console: Console, errors: Console) -> int:
+def _report(folder: Path, console: Console, errors: Console, language: Language = "en") -> int:
     """Build a run folder's HTML report; a scenario's results folder means its newest run.
 
     A folder that is neither is a usage error (exit 2) naming the files it lacks, so a typo in
@@ -1126,9 +1290,14 @@ def _report(folder: Path, console: Console, errors: Console) -> int:
         )
         folder = runs[-1]
     try:
-        path = build_report(folder)
+        path = build_report(folder, **_language_of(build_report, language))
     except results.NotAResultFolder as exc:
         errors.print(Text(str(exc)), soft_wrap=True)
         return EXIT_USAGE
     console.print(Text(f"report written to {path}"), soft_wrap=True)
     return EXIT_OK
+
+
+def _language_of(build: Callable[..., Path], language: Language) -> dict[str, Language]:
+    """``language=`` for a ``build_report`` that takes it (it is being taught Spanish)."""
+    return {"language": language} if "language" in inspect.signature(build).parameters else {}

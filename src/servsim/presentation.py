@@ -24,12 +24,16 @@ __all__ = [
     "format_interval",
     "format_value",
     "formatter",
+    "is_exact",
     "mean_cell",
     "metric_definition",
     "metric_label",
     "metric_value",
 ]
 
+EXACT_TOLERANCE: Final = 1e-9
+"""An interval narrower than this (relative to the difference, or absolute below 1) is
+rounding noise on a quantity that did not vary between replications."""
 TIME_SCALES: Final = ((600.0, 1.0, "s"), (7200.0, 60.0, "min"), (math.inf, 3600.0, "h"))
 """(below this many seconds, divide by, suffix): seconds up to 10 min, minutes up to 2 h."""
 
@@ -97,31 +101,48 @@ def format_value(value: float, unit: Unit | None, currency: str | None = None) -
     return formatter(value, unit, currency=currency)(value)
 
 
-def format_interval(mean: float, low: float, high: float, unit: Unit | None) -> str:
+def format_interval(
+    mean: float, low: float, high: float, unit: Unit | None, currency: str | None = None
+) -> str:
     """``low .. high`` in the unit that suits the mean; ``-`` when there is no interval."""
     if math.isnan(low) or math.isnan(high):
         return "-"
-    show = formatter(mean, unit)
+    show = formatter(mean, unit, currency=currency)
     return f"{show(low)} .. {show(high)}"
 
 
-def mean_cell(mean: float, low: float, high: float, unit: Unit | None) -> str:
+def mean_cell(
+    mean: float, low: float, high: float, unit: Unit | None, currency: str | None = None
+) -> str:
     """``mean [low .. high]`` in one unit; the mean alone without an interval, ``-`` without it."""
     if math.isnan(mean):
         return "-"
-    show = formatter(mean, unit)
+    show = formatter(mean, unit, currency=currency)
     if math.isnan(low) or math.isnan(high):
         return show(mean)
     return f"{show(mean)} [{show(low)} .. {show(high)}]"
 
 
-def difference_cell(difference: float, low: float, high: float, unit: Unit | None) -> str:
+def difference_cell(
+    difference: float, low: float, high: float, unit: Unit | None, currency: str | None = None
+) -> str:
     """A paired difference and its interval, signed: ``+1.2 min [+0.8 min .. +1.6 min]``."""
-    show = formatter(difference, unit, signed=True)
+    show = formatter(difference, unit, signed=True, currency=currency)
     text = show(difference)
     if not (math.isnan(difference) or math.isnan(low) or math.isnan(high)):
         text += f" [{show(low)} .. {show(high)}]"
     return text
+
+
+def is_exact(difference: float, low: float, high: float) -> bool:
+    """A paired difference the same in every replication: an interval of zero width.
+
+    Staff cost under fixed staffing is such a quantity: the difference is deterministic, so
+    no test applies and it is neither significant nor uncertain, only exact.
+    """
+    if math.isnan(difference) or math.isnan(low) or math.isnan(high):
+        return False
+    return high - low <= EXACT_TOLERANCE * max(1.0, abs(difference))
 
 
 def metric_value(column: str, value: float) -> str:

@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from servsim.arguments import EXIT_OK, EXIT_USAGE
 from servsim.catalogue import unit_of
+from servsim.language import text
 from servsim.presentation import format_value, mean_cell
 from servsim.scenario import load_scenario
 from servsim.schema_types import parse_duration
+from servsim.terminal import Column, Grid, Voice, print_grid, print_saved
 
 if TYPE_CHECKING:
     from servsim.catalogue import Unit
@@ -38,7 +39,11 @@ TARGET_UNITS: dict[str, Unit] = {
 
 
 def staff_command(
-    args: argparse.Namespace, console: Console, errors: Console, argv: list[str]
+    args: argparse.Namespace,
+    console: Console,
+    errors: Console,
+    argv: list[str],
+    voice: Voice | None = None,
 ) -> int:
     """Plan the staffing, print targets, requirements and cost, and save the plan's folder."""
     from servsim import results
@@ -93,12 +98,13 @@ def staff_command(
         return EXIT_USAGE
     finally:
         executor.close()
-    print_plan(plan, console)
+    voice = voice or Voice()
+    print_plan(plan, console, voice)
     for warning in plan.warnings:
-        errors.print(Text(f"warning (verified plan): {warning}"), soft_wrap=True)
+        errors.print(Text(voice.say("staff.warning", warning=warning)), soft_wrap=True)
     if not args.no_save:
         folder = save_plan(plan, args.results, ["servsim", *argv], args.seed)
-        console.print(Text(f"results written to {folder}"), soft_wrap=True)
+        print_saved(console, voice.say("saved.run"), folder)
     return EXIT_OK
 
 
@@ -128,61 +134,83 @@ def _target_unit(target: str) -> Unit | None:
     return TARGET_UNITS.get(key) or unit_of(key)
 
 
-def print_plan(plan: StaffingPlan, console: Console) -> None:
-    """The targets judged, staff hours per pool against the Erlang requirement, and the cost."""
-    verdicts = Table(
-        title="targets on the verified plan",
-        caption="mean [95% CI] over replications, common random numbers",
+def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None) -> None:
+    """The targets judged, staff hours per pool against the Erlang requirement, and the cost.
+
+    Costs carry the scenario's currency; every heading and verdict is in ``voice``'s language.
+    """
+    voice = (voice or Voice()).costs_in(plan.scenario.reporting.currency)
+    verdicts = Grid(
+        voice.say("staff.targets.title"),
+        [
+            Column(voice.say("staff.target"), key=True, justify="left"),
+            Column(voice.say("staff.pool"), key=True, justify="left"),
+            Column(voice.say("staff.achieved")),
+            Column(voice.say("staff.verdict"), justify="left"),
+        ],
+        caption=voice.say("staff.targets.caption"),
     )
-    verdicts.add_column("target", no_wrap=True)
-    verdicts.add_column("pool", no_wrap=True)
-    verdicts.add_column("achieved", justify="right")
-    verdicts.add_column("verdict")
     for row in plan.targets.itertuples(index=False):
         unit = _target_unit(str(row.target))
         mean, low, high = (float(str(v)) for v in (row.mean, row.ci_low, row.ci_high))
-        verdicts.add_row(
-            Text(str(row.target)),
-            Text(str(row.pool) or "whole run"),
-            Text(mean_cell(mean, low, high, unit)),
-            Text("met" if row.met else "missed", style="green" if row.met else "bold red"),
+        verdicts.add(
+            str(row.target),
+            str(row.pool) or voice.say("staff.whole_run"),
+            mean_cell(mean, low, high, unit, voice.currency),
+            Text(
+                text("goal.met" if row.met else "goal.missed", voice.language),
+                style="green" if row.met else "bold red",
+            ),
         )
-    console.print(verdicts)
+    print_grid(console, verdicts, voice)
     table = plan.intervals
     length = float(plan.scenario.reporting.interval) / 3600.0
-    hours = Table(title="staff hours per pool and day")
-    for heading in ("day", "pool", "Erlang (pilot)", "simulated", "scheduled", "peak"):
-        hours.add_column(heading, justify="right" if heading not in ("pool",) else "left")
+    hours = Grid(
+        voice.say("staff.hours.title"),
+        [
+            Column(voice.say("staff.day"), key=True),
+            Column(voice.say("staff.pool"), key=True, justify="left"),
+            *(
+                Column(voice.say(f"staff.{heading}"))
+                for heading in ("erlang", "simulated", "scheduled", "peak")
+            ),
+        ],
+    )
     grouped = table.groupby(["day", "pool"], sort=False)
     for (day, pool), rows in grouped:
-        hours.add_row(
+        hours.add(
             str(day),
-            Text(str(pool)),
+            str(pool),
             f"{rows['erlang_required'].sum() * length:,.1f}",
             f"{rows['simulated_required'].sum() * length:,.1f}",
             f"{rows['scheduled'].sum() * length:,.1f}",
             str(int(rows["scheduled"].max())),
         )
-    console.print(hours)
+    print_grid(console, hours, voice)
     offered = table[table["offered"] > 0]
     if not offered.empty:
         shares = offered.groupby("pool", sort=False)["met"].mean()
         console.print(
             Text(
-                "intervals with work offered that meet every target of their pool: "
-                + ", ".join(f"{pool} {share:.0%}" for pool, share in shares.items())
+                voice.say(
+                    "staff.intervals_met",
+                    shares=", ".join(f"{pool} {share:.0%}" for pool, share in shares.items()),
+                )
             )
         )
     if not plan.shifts.empty:
         console.print(
             Text(
-                f"shifts chosen: {int(plan.shifts['count'].sum())} staff-shifts "
-                f"over {plan.shifts['template'].nunique()} template(s)"
+                voice.say(
+                    "staff.shifts",
+                    shifts=int(plan.shifts["count"].sum()),
+                    templates=plan.shifts["template"].nunique(),
+                )
             )
         )
-    cost = "-" if math.isnan(plan.cost) else format_value(plan.cost, "money")
-    verdict = "every target met" if plan.met else "some targets missed"
-    console.print(Text(f"staff cost of the plan: {cost} per replication; {verdict}"))
+    cost = "-" if math.isnan(plan.cost) else format_value(plan.cost, "money", voice.currency)
+    verdict = voice.say("staff.all_met" if plan.met else "staff.some_missed")
+    console.print(Text(voice.say("staff.cost", cost=cost, verdict=verdict)))
 
 
 def save_plan(
