@@ -11,7 +11,6 @@ drawn.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import math
 import os
@@ -1290,7 +1289,7 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
         )
         folder = runs[-1]
     try:
-        path = build_report(folder, **_language_of(build_report, language))
+        path = build_report(folder, language=language)
     except results.NotAResultFolder as exc:
         errors.print(Text(str(exc)), soft_wrap=True)
         return EXIT_USAGE
@@ -1298,6 +1297,3 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
     return EXIT_OK
 
 
-def _language_of(build: Callable[..., Path], language: Language) -> dict[str, Language]:
-    """``language=`` for a ``build_report`` that takes it (it is being taught Spanish)."""
-    return {"language": language} if "language" in inspect.signature(build).parameters else {}
