@@ -194,12 +194,13 @@ def tradeoff(
             color=f"C{index}",
             capsize=4,
         )
-        axes.annotate(
+        axes.annotate(  # staggered: levels that land on one point stay readable
             point.label,
             (point.cost, point.csat),
-            xytext=(6, 6),
+            xytext=(6, 6 - 14 * index),
             textcoords="offset points",
             fontsize=9,
+            color=f"C{index}",
         )
     axes.set_xlabel(x_label)
     axes.set_ylabel(y_label)

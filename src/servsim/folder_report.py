@@ -529,7 +529,7 @@ def _contact_levels_report(page: _Page) -> Path:
         }
         points.append(
             folder_plots.TradeoffPoint(
-                f"{_level(page, levels[scenario])} ({scenario})",
+                _level(page, levels[scenario]),
                 *(
                     get.get(("cost_per_resolved_issue", k), math.nan)
                     for k in ("mean", "ci_low", "ci_high")
@@ -755,10 +755,12 @@ def _sweep_report(page: _Page, metrics: Sequence[str] | None) -> Path:
                 f' data-parameter="{_e(parameter)}"',
             )
         )
+    shown = page.t("sweep.metrics.shown", metrics=", ".join(page.label(m) for m in chosen))
     metrics_section = _section(
         "metrics",
         page.t("sweep.metrics.heading"),
         page.t("sweep.metrics.explain"),
+        _note(shown),
         *(figures or [_note(page.t("no_data"))]),
     )
     sections = [what, metrics_section]

@@ -70,6 +70,11 @@ def _table(folder: Path, name: str) -> pd.DataFrame:
     return pd.read_parquet(parquet) if parquet.is_file() else _csv(folder / f"{name}.csv")
 
 
+def _text(column: pd.Series) -> pd.Series:
+    """A text column read back from CSV: empty cells (read as NaN) are empty strings again."""
+    return column.map(lambda value: "" if pd.isna(value) else str(value))
+
+
 def _yaml(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
     return data if isinstance(data, dict) else {}
@@ -124,7 +129,7 @@ def load_comparison(folder: str | Path) -> SavedComparison:
     manifest = COMPARISON.check(folder)
     differences = _table(folder, "differences")
     if "note" in differences.columns:
-        differences["note"] = differences["note"].fillna("").astype(str)
+        differences["note"] = _text(differences["note"])
     return SavedComparison(
         folder,
         manifest,
@@ -168,7 +173,7 @@ def load_contact_levels(folder: str | Path) -> SavedContactLevels:
     manifest = CONTACT_LEVELS.check(folder)
     staffing = _csv(folder / "staffing.csv")
     if "headcount_per_shift" in staffing.columns:
-        staffing["headcount_per_shift"] = staffing["headcount_per_shift"].astype(str)
+        staffing["headcount_per_shift"] = _text(staffing["headcount_per_shift"])
     return SavedContactLevels(
         folder,
         manifest,
@@ -214,10 +219,10 @@ def load_staffing(folder: str | Path) -> SavedStaffing:
     manifest = STAFFING.check(folder)
     targets = _csv(folder / "targets.csv")
     if "pool" in targets.columns:
-        targets["pool"] = targets["pool"].fillna("").astype(str)
+        targets["pool"] = _text(targets["pool"])
     shifts = _csv(folder / "shifts.csv")
     if "break" in shifts.columns:
-        shifts["break"] = shifts["break"].fillna("").astype(str)
+        shifts["break"] = _text(shifts["break"])
     return SavedStaffing(
         folder,
         manifest,
