@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from matplotlib.text import Text
 from test_report_browser import HEIGHT, browser, load_in_chromium
 from test_report_browser import problems as run_problems
 
-from servsim import results
+from servsim import folder_report, results
 from servsim.catalogue import CATALOGUE
 from servsim.cli import main
 from servsim.folder_report import build_folder_report, difference_rows, verdict_of
@@ -247,6 +248,17 @@ def test_the_contact_level_report_uses_the_domain_terms(reports: dict[str, Path]
     page = _page(reports["levels/es"])
     for term in ("nivel de contacto", "alto contacto", "bajo contacto", "personal de contacto"):
         assert term in page, term
+    assert "staff_hours_total" not in re.sub(r"<code>.*?</code>", "", page)
+
+
+def test_the_staffing_figure_speaks_the_report_language(folders: dict[str, Path]) -> None:
+    """The staffing plan is drawn by plots.staffing_plan in English, then relabelled."""
+    saved = results.load_staffing(folders["staffing"])
+    page = folder_report._Page(folders["staffing"], "es", [])
+    figure = folder_report._staffing_figure(page, saved.intervals, 0.8)
+    texts = {t.get_text() for t in figure.findobj(Text)}
+    assert {"plan de personal", "programado", "logrado", "meta 80%", "día y hora"} <= texts
+    assert not texts & {"staffing plan", "scheduled", "achieved", "goal 80%", "day and time of day"}
 
 
 # --------------------------------------------------------------------------- the command

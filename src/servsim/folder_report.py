@@ -68,6 +68,9 @@ MAX_TICKS = 12
 MAX_LINES = 6
 """Most lines of one sweep panel; with more combinations of the other parameters, they are
 held at their middle values instead."""
+UNCATALOGUED = ("staff_hours_total",)
+"""Columns of :func:`servsim.analysis.contact_level_comparison` that the catalogue does not
+declare (sums made for the comparison); their labels are messages."""
 EXACT = 1e-9
 """An interval narrower than this (relative to the difference, at least absolutely) has no
 width: the quantity did not vary between replications."""
@@ -206,6 +209,9 @@ class _Page:
         return _figure_html(filename, caption, css, data)
 
     def label(self, metric: str) -> str:
+        """The catalogue's label; an analysis column of no catalogue entry has a message."""
+        if metric in UNCATALOGUED:
+            return self.t(f"metric.{metric}")
         return metric_label(metric, self.language)
 
     def write(
