@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from servsim.compare import Comparison
     from servsim.executors import Executor
     from servsim.experiment import SimulationResult
+    from servsim.language import Language
 
 else:
     results = LazyModule("servsim.results")
@@ -1252,17 +1253,19 @@ def _print_failures(
 
 
 def _report(folder: Path, console: Console, errors: Console, language: Language = "en") -> int:
-    """Build a run folder's HTML report; a scenario's results folder means its newest run.
+    """Build a result folder's HTML report; a folder of results means its newest one.
 
-    A folder that is neither is a usage error (exit 2) naming the files it lacks, so a typo in
-    the path is told apart from a broken run; a folder that records a failed run is refused
-    with what went wrong, and failed runs never count as the newest.
+    Every kind is reported (a run, a comparison, a contact-level study, a sweep, a staffing
+    plan). A folder that is none is a usage error (exit 2) naming the files it lacks, so a typo
+    in the path is told apart from a broken run; a folder that records a failed attempt is
+    refused with what went wrong, and failed ones never count as the newest.
     """
-    from servsim.report import build_report
+    from servsim.folder_report import build_folder_report, newest_result
 
-    missing = results.RUN.missing(folder)
+    kind = results.kind_of(folder) or results.RUN
+    missing = kind.missing(folder)
     try:
-        results.RUN.check(folder)
+        kind.check(folder)
     except results.FailedResultFolder as exc:
         errors.print(Text(f"{exc}; see its error.txt"), soft_wrap=True)
         return EXIT_USAGE
@@ -1270,26 +1273,32 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
         pass
     if missing:
         runs = results.RUN.results_in(folder)
-        if not runs:
+        newest = runs[-1] if runs else newest_result(folder)
+        if newest is None:
             reason = (
                 "does not exist"
                 if not folder.exists()
                 else "is not a folder"
                 if not folder.is_dir()
-                else f"is not a run folder (missing {', '.join(missing)}) and holds no complete run"
+                else f"is not a {kind.name} folder (missing {', '.join(missing)}) and holds no "
+                "complete run or other result"
             )
             errors.print(
-                Text(f"{folder} {reason}: give a folder written by `servsim run`"),
+                Text(
+                    f"{folder} {reason}: give a folder written by `servsim run`, `compare`, "
+                    "`sweep`, `contact-levels` or `staff`"
+                ),
                 soft_wrap=True,
             )
             return EXIT_USAGE
+        held = f"{len(runs)} run(s)" if runs else "results"
         console.print(
-            Text(f"{folder} holds {len(runs)} run(s); reporting the newest: {runs[-1].name}"),
+            Text(f"{folder} holds {held}; reporting the newest: {newest.name}"),
             soft_wrap=True,
         )
-        folder = runs[-1]
+        folder = newest
     try:
-        path = build_report(folder, language=language)
+        path = build_folder_report(folder, language)
     except results.NotAResultFolder as exc:
         errors.print(Text(str(exc)), soft_wrap=True)
         return EXIT_USAGE

@@ -67,6 +67,18 @@ from servsim.results.kinds import (
     write_comparison,
     write_run,
 )
+from servsim.results.saved import (
+    KINDS,
+    SavedComparison,
+    SavedContactLevels,
+    SavedStaffing,
+    SavedSweep,
+    kind_of,
+    load_comparison,
+    load_contact_levels,
+    load_staffing,
+    load_sweep_folder,
+)
 from servsim.results.spool import TableSpool, join_spooled, remove_spool
 from servsim.results.sweeps import POINT_FILES, SweepExists, SweepFolder, open_sweep, read_sweep
 
@@ -76,6 +88,7 @@ __all__ = [
     "CONTACT_LEVELS",
     "FAILED",
     "INTERRUPTED",
+    "KINDS",
     "MANIFEST",
     "POINT_FILES",
     "RESOLVED_SCENARIO",
@@ -89,7 +102,11 @@ __all__ = [
     "Recording",
     "ResultKind",
     "ResultsWriteError",
+    "SavedComparison",
+    "SavedContactLevels",
     "SavedRun",
+    "SavedStaffing",
+    "SavedSweep",
     "StalePartials",
     "SweepExists",
     "SweepFolder",
@@ -100,7 +117,12 @@ __all__ = [
     "comparison_manifest",
     "content_hash",
     "join_spooled",
+    "kind_of",
+    "load_comparison",
+    "load_contact_levels",
     "load_run",
+    "load_staffing",
+    "load_sweep_folder",
     "make_folder",
     "new_run_id",
     "open_sweep",
