@@ -282,3 +282,21 @@ def test_nothing_points_outside_the_repository() -> None:
 
 def test_readme_points_at_the_model_page() -> None:
     assert "docs/model.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_shows_every_report_kind_in_both_languages() -> None:
+    """Issue 13: screenshots of each report kind in English and Spanish, linked and real."""
+    from PIL import Image, ImageStat
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\]\((docs/images/[^)]+\.png)\)", readme))
+    kinds = ("run", "compare", "contact-levels", "sweep", "staffing")
+    expected = {f"docs/images/report-{k}-{lang}.png" for k in kinds for lang in ("en", "es")}
+    assert expected <= linked, sorted(expected - linked)
+    for name in sorted(linked):
+        path = ROOT / name
+        assert path.is_file(), name
+        with Image.open(path) as image:
+            assert 600 <= image.width <= 1400 and 400 <= image.height <= 3000, name
+            spread = ImageStat.Stat(image.convert("L")).stddev[0]
+            assert spread > 10, f"{name} looks blank"

@@ -753,7 +753,37 @@ def test_the_channel_follows_the_contact_level_unless_a_touchpoint_says() -> Non
     ]
     low = make(contact_level="low")
     assert {tp.name: tp.channel for tp in low.service_cycle}["kiosk"] == "self_service"
-    assert all(tp.channel == "remote" for tp in low.service_cycle if tp.served_by is not None)
+    assert all(tp.channel == "written" for tp in low.service_cycle if tp.served_by is not None)
+    medium = make(contact_level="medium")
+    assert all(tp.channel == "remote" for tp in medium.service_cycle if tp.served_by is not None)
+
+
+def test_a_channel_carries_its_share_of_the_person_into_personal_reach() -> None:
+    """personal_reach weighs each staffed moment by its channel's social presence (§2b).
+
+    The same cycle with every moment staffed: face to face the reach is 1; told that staff
+    answer by phone or in writing it is the social presence of that channel, whatever the
+    staff's empathy; a self-service moment adds 0 to the mean.
+    """
+    staffed = [
+        {"name": "desk", "served_by": "agents", "service_time": {"mean": "3min"}},
+        {
+            "name": "close",
+            "served_by": "agents",
+            "service_time": {"mean": "2min"},
+            "resolution": 1.0,
+        },
+    ]
+    reaches = {}
+    for channel in ("face_to_face", "remote", "written"):
+        cycle = [{**tp, "channel": channel} for tp in staffed]
+        scenario = servsim.validate_scenario({**copy.deepcopy(BASE), "service_cycle": cycle})
+        metrics = servsim.simulate(scenario, replications=1, seed=4).summary["mean"]
+        reaches[channel] = metrics["personal_reach"]
+    presence = make().satisfaction.social_presence
+    for channel, reach in reaches.items():
+        assert reach == pytest.approx(presence[channel]), (channel, reaches)
+    assert reaches["face_to_face"] > reaches["remote"] > reaches["written"] > 0
 
 
 def test_warmth_makes_a_phone_moment_stellar_only_through_delight() -> None:

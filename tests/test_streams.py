@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 from servsim.streams import CounterNoise, RandomStreams
@@ -95,3 +97,15 @@ def test_named_generators_are_reproducible_and_independent() -> None:
     one_by_one = [buffer.next() for _ in range(1500)]
     expected = RandomStreams(5, 2).generator("decisions#buffered").random(2048)[:1500]
     assert np.array_equal(one_by_one, expected)
+
+
+@given(
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.lists(st.integers(min_value=0, max_value=2**62), min_size=1, max_size=4),
+)
+def test_one_counter_draw_equals_the_vector_draw(key: int, fields: list[int]) -> None:
+    """``uniform`` (one value, pure Python) is ``uniforms`` (numpy) for the same fields."""
+    noise = CounterNoise(key)
+    vector = noise.uniforms(*[np.array([value]) for value in fields])[0]
+    assert noise.uniform(*fields) == vector
+    assert 0.0 < noise.uniform(*fields) < 1.0

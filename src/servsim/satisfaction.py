@@ -614,6 +614,17 @@ def _channel_of(scenario: Scenario, touchpoint: Touchpoint | None) -> Channel:
     return default_channel(scenario.contact_level, present, touchpoint.served_by is not None)
 
 
+def _social_presence(scenario: Scenario, names: list[str]) -> FloatArray:
+    """Per judged touchpoint, the share of personal treatment its channel carries (0-1).
+
+    In person the customer meets the staff whole; by voice most of it comes across, in
+    writing half; self-service carries none (``satisfaction.social_presence``).
+    """
+    specs = _touchpoint_specs(scenario)
+    table = scenario.satisfaction.social_presence
+    return np.array([table[_channel_of(scenario, specs.get(name))] for name in names])
+
+
 def _reliability(moments: _Judged, model: SatisfactionModel) -> FloatArray:
     """Reliability of each moment: a failure, an issue left open, or being made to come back."""
     return np.select(
@@ -1176,7 +1187,10 @@ def add_satisfaction(
         tally.ratio(column("moment_utility", tp), float(utility[i]), float(count[i]))
 
     staffed = text_codes(mine["pool"], [NO_STAFF]) != 0 if len(mine) else np.zeros(0, bool)
-    tally.share("personal_reach", staffed)  # staff meet the customer there by design
+    # staff meet the customer there by design, as fully as the channel carries a person
+    every_code = text_codes(mine["touchpoint"], names) if len(mine) else np.zeros(0, np.int64)
+    presence = _social_presence(scenario, names)[np.maximum(every_code, 0)]
+    tally.mean("personal_reach", np.where(staffed, presence, 0.0))
     for name in ("empathy", "assurance"):
         values: FloatArray = mine[f"p_{name}"].to_numpy(dtype=np.float64)[staffed]
         tally.mean(f"{name}_mean", values[~np.isnan(values)])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from servsim.schema_types import MAX_WEIGHT, Duration, PositiveDuration, Real, StrictModel
 
@@ -88,15 +88,21 @@ class Expectations(StrictModel):
     )
 
 
-Channel = Literal["face_to_face", "remote", "self_service"]
-"""How customer and service meet at a touchpoint (docs/model.md §2b)."""
+Channel = Literal["face_to_face", "remote", "written", "self_service"]
+"""How customer and service meet at a touchpoint (docs/model.md §2b): in person, by voice
+(phone, video, a callback), in writing (chat, e-mail, web messages) or with no staff at all."""
 
 
 def _default_channel_weights() -> dict[Channel, dict[Dimension, float]]:
     return {
         "face_to_face": {"empathy": 1.5, "assurance": 1.5},
+        "written": {"tangibles": 1.5, "reliability": 1.5},
         "self_service": {"tangibles": 1.5, "reliability": 1.5},
     }
+
+
+def _default_social_presence() -> dict[Channel, float]:
+    return {"face_to_face": 1.0, "remote": 0.8, "written": 0.5, "self_service": 0.0}
 
 
 def _default_weights() -> dict[Dimension, float]:
@@ -167,6 +173,20 @@ class SatisfactionModel(StrictModel):
             "and that it works [ASM; Bitner 1990; Meuter et al. 2000]"
         ),
     )
+    social_presence: dict[Channel, Score] = Field(
+        default_factory=_default_social_presence,
+        description=(
+            "how much of the staff's personal treatment a moment of this channel carries to "
+            "the customer (personal_reach): in person all of it, by voice 0.8 (the tone without "
+            "the face), in writing half, self-service none [ASM; Short, Williams & Christie "
+            "1976; Daft & Lengel 1986]; a channel left out keeps its default"
+        ),
+    )
+    @field_validator("social_presence")
+    @classmethod
+    def _every_channel(cls, given: dict[Channel, float]) -> dict[Channel, float]:
+        return {**_default_social_presence(), **given}
+
     alpha: Annotated[Real, Field(gt=0, le=1)] = Field(
         default=0.88, description="curvature of gains and losses (Kahneman & Tversky)"
     )

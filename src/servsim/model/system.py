@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
-from servsim.distributions import Gamma, ResolvedDistribution, quantile
+from servsim.distributions import ResolvedDistribution, quantile
 from servsim.model.arrivals import arrival_days
 from servsim.model.staffing import StaffedQueue, staff_shifts
 from servsim.model.training import (
@@ -365,8 +365,10 @@ class InquiryRuntime:
         """
         if self.deadline_cv <= 0.0:
             return 1.0
-        u = self.deadlines.uniforms(np.array([customer]))
-        return float(quantile(Gamma(mean=1.0, cv=self.deadline_cv), u)[0])
+        from scipy.special import gammaincinv  # only runs with status inquiries load it
+
+        shape = 1.0 / self.deadline_cv**2  # gamma with mean 1: scale = 1 / shape
+        return float(gammaincinv(shape, self.deadlines.uniform(customer))) / shape
 
 
 @dataclass

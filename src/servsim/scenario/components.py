@@ -174,9 +174,10 @@ class Touchpoint(StrictModel):
         default=None,
         description=(
             "how customer and service meet here, which shifts what they weigh: face_to_face "
-            "(empathy and assurance count more), remote (phone, chat, e-mail) or self_service "
-            "(the interface and reliability count more); by default self_service without "
-            "staff, face_to_face where the customer is present at high contact, else remote"
+            "(empathy and assurance count more), remote (phone, video, a callback), written "
+            "(chat, e-mail, web messages) or self_service (in writing and at self-service the "
+            "interface and reliability count more); by default self_service without staff, "
+            "face_to_face at high contact, written at low contact, else remote"
         ),
     )
     outbound: bool = Field(

@@ -184,11 +184,14 @@ def default_channel(contact_level: str, present: bool, staffed: bool) -> Channel
     """The channel a touchpoint has unless it says: how customer and service meet there.
 
     Self-service without staff; face to face where a present customer meets staff at high
-    contact; otherwise remote (phone, chat, e-mail, a callback).
+    contact; in writing (chat, e-mail, web) at low contact, where Chase's low-contact systems
+    reach the customer by mail and the internet; otherwise remote (phone, a callback).
     """
     if not staffed:
         return "self_service"
-    return "face_to_face" if present and contact_level == "high" else "remote"
+    if contact_level == "high" and present:
+        return "face_to_face"
+    return "written" if contact_level == "low" else "remote"
 
 
 def _resolve_touchpoint(s: Scenario, index: int, tp: Touchpoint) -> ResolvedTouchpoint:
