@@ -49,10 +49,10 @@ from servsim.presentation import (
     SATISFACTION_SHOWN,
     TOUCHPOINT_SHOWN,
     difference_cell,
+    exact_of,
     format_interval,
     format_value,
     formatter,
-    is_exact,
     mean_cell,
     metric_value,
 )
@@ -839,7 +839,7 @@ def _difference_text(row: Mapping[Hashable, Any], metric: str, voice: Voice) -> 
     """A paired difference with its interval, or marked exact when the interval has no width."""
     difference, low, high = (float(row[k]) for k in ("difference", "ci_low", "ci_high"))
     unit = unit_of(metric)
-    if is_exact(difference, low, high):
+    if exact_of(row):
         shown = formatter(difference, unit, signed=True, currency=voice.currency)(difference)
         return f"{shown} {voice.say('exact')}"
     return difference_cell(difference, low, high, unit, voice.currency)
@@ -970,7 +970,7 @@ def _print_comparison(
             row = differences[(name, metric)]
             written = _difference_text(row, metric, voice)
             difference = float(row["difference"])
-            if is_exact(difference, float(row["ci_low"]), float(row["ci_high"])):
+            if exact_of(row):
                 if difference != 0:  # an exact zero is no difference at all: not listed
                     exact[name].append(voice.label(metric))
                 cells.append(Text(written))

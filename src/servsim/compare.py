@@ -20,7 +20,7 @@ from scipy import stats
 from servsim.catalogue import unit_of
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
 from servsim.experiment import fixed_replications
-from servsim.presentation import mean_cell
+from servsim.presentation import is_exact, mean_cell
 from servsim.scenario import ResolvedScenario, Scenario, resolve_scenario
 from servsim.scenario.paths import differing_paths
 from servsim.statistics import CONFIDENCE, confidence_interval, metric_interval
@@ -35,7 +35,8 @@ class Comparison:
         replications: one row per scenario and replication, one column per metric.
         summary: one row per scenario and metric: mean and 95% CI.
         differences: one row per other scenario and metric: the paired difference to the
-            reference (mean, CI, significant), the unpaired CI for comparison, and a ``note``
+            reference (mean, CI, ``significant``; ``exact`` when it is the same in every
+            replication, and then never significant), the unpaired CI for comparison, and a ``note``
             where the difference means nothing (service levels against different targets).
         inputs: per other scenario, every input that differs from the reference, as
             ``(path, reference value, its value)``: a comparison is about what was changed, and
@@ -75,7 +76,10 @@ def paired_difference(
 ) -> dict[str, float]:
     """Mean of other - reference over paired replications, its CI, and the unpaired CI width.
 
-    Replications where either value is missing (NaN) are left out of the pair.
+    Replications where either value is missing (NaN) are left out of the pair. A difference
+    the same in every replication (staff cost under fixed staffing) is ``exact``: its interval
+    has no width, so no test applies and it is never ``significant``, which a reader of the
+    saved table would otherwise take as evidence of an effect.
     """
     keep = ~(np.isnan(reference) | np.isnan(other))
     a, b = reference[keep], other[keep]
@@ -94,13 +98,15 @@ def paired_difference(
     else:
         unpaired = math.nan
     low, high = paired["ci_low"], paired["ci_high"]
+    exact = is_exact(paired["mean"], low, high)
     return {
         "difference": paired["mean"],
         "ci_low": low,
         "ci_high": high,
         "half_width": paired["half_width"],
         "unpaired_half_width": unpaired,
-        "significant": float(not math.isnan(low) and (low > 0 or high < 0)),
+        "significant": float(not exact and not math.isnan(low) and (low > 0 or high < 0)),
+        "exact": float(exact),
         "n": paired["n"],
     }
 
@@ -184,6 +190,7 @@ def compare(
     }
     differences = _refuse_incomparable(differences, resolved, names)
     differences["significant"] = differences["significant"].astype(bool)
+    differences["exact"] = differences["exact"].astype(bool)
     return Comparison(tuple(names), table, summary, differences, inputs)
 
 
@@ -224,7 +231,7 @@ def _refuse_incomparable(
         )
         columns = ["difference", "ci_low", "ci_high", "half_width", "unpaired_half_width"]
         differences.loc[rows, columns] = math.nan
-        differences.loc[rows, "significant"] = 0.0
+        differences.loc[rows, ["significant", "exact"]] = 0.0
         differences.loc[rows, "note"] = (
             f"not comparable: service-level targets differ ({target:g} s vs "
             f"{other.service_level.target:g} s)"

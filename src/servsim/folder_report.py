@@ -32,7 +32,14 @@ from servsim import folder_plots, plots, results
 from servsim.catalogue import STANDARDS, Unit, lookup, unit_of
 from servsim.folder_plots import ForestRow, Verdict
 from servsim.language import Language, text
-from servsim.presentation import difference_cell, format_value, formatter, mean_cell, metric_label
+from servsim.presentation import (
+    difference_cell,
+    exact_of,
+    format_value,
+    formatter,
+    mean_cell,
+    metric_label,
+)
 from servsim.report import STYLE, build_report, escape, html_table, save_png
 
 __all__ = [
@@ -137,18 +144,25 @@ def change_cell(
     return out
 
 
-def verdict_of(difference: float, low: float, high: float, note: str = "") -> Verdict:
+def verdict_of(
+    difference: float, low: float, high: float, note: str = "", exact: bool | None = None
+) -> Verdict:
     """How a paired difference reads: significant only when its CI has width and excludes 0.
 
     A zero-width interval means the quantity did not vary between replications (it is fixed
-    by the design, like staff cost with fixed staffing): *exact*, never significant.
+    by the design, like staff cost with fixed staffing): *exact*, never significant. ``exact``
+    is the comparison's saved column; without it (older folders), the interval decides.
     """
     if note or math.isnan(difference):
         return "not_comparable"
+    if exact is None:
+        exact = not (math.isnan(low) or math.isnan(high)) and high - low <= EXACT * max(
+            1.0, abs(difference)
+        )
+    if exact:
+        return "exact"
     if math.isnan(low) or math.isnan(high):
         return "not_significant"
-    if high - low <= EXACT * max(1.0, abs(difference)):
-        return "exact"
     return "significant" if low > 0 or high < 0 else "not_significant"
 
 
@@ -307,7 +321,9 @@ def difference_rows(
         found = by_metric[metric]
         d, low, high = (_float(found[k]) for k in ("difference", "ci_low", "ci_high"))
         note = str(found.get("note") or "")
-        verdict = verdict_of(d, low, high, note)
+        if isinstance(found.get("note"), float):  # an empty note read back from CSV is NaN
+            note = ""
+        verdict = verdict_of(d, low, high, note, exact_of(found))
         shown = (
             _t(language, "verdict.not_comparable")
             if verdict == "not_comparable"
@@ -583,7 +599,7 @@ def _sensitivities(
                 cells.append("-")
                 continue
             d, low, high = (_float(found[k]) for k in ("difference", "ci_low", "ci_high"))
-            verdict = verdict_of(d, low, high)
+            verdict = verdict_of(d, low, high, exact=exact_of(found))
             mark = " *" if verdict == "significant" else ""
             cells.append(change_cell(d, low, high, unit_of(str(metric))) + mark)
         shown = page.t(f"change.{change}") if change in CHANGES else str(change)

@@ -11,8 +11,8 @@ min]``, never ``106.7 min .. 2.1 h``, whose bounds a reader would have to conver
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Final, Literal
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Final, Literal
 
 from servsim.catalogue import Unit, lookup, unit_of
 
@@ -21,6 +21,7 @@ __all__ = [
     "TOUCHPOINT_SHOWN",
     "archetype_scores",
     "difference_cell",
+    "exact_of",
     "format_interval",
     "format_value",
     "formatter",
@@ -143,6 +144,28 @@ def is_exact(difference: float, low: float, high: float) -> bool:
     if math.isnan(difference) or math.isnan(low) or math.isnan(high):
         return False
     return high - low <= EXACT_TOLERANCE * max(1.0, abs(difference))
+
+
+def exact_of(row: Mapping[Hashable, Any]) -> bool:
+    """Whether a saved difference row is exact: its ``exact`` column, else from its interval.
+
+    Comparisons save ``exact`` beside ``significant``; folders written before it was saved
+    (and tables that never had it, such as the contact-level sensitivities) are judged by
+    :func:`is_exact` on their saved ``difference``, ``ci_low`` and ``ci_high``.
+    """
+    saved = row.get("exact")
+    if saved is not None and not (isinstance(saved, float) and math.isnan(saved)):
+        if isinstance(saved, str):
+            return saved.strip().lower() in ("true", "1", "1.0")
+        return bool(saved)
+    return is_exact(*(_number(row.get(k)) for k in ("difference", "ci_low", "ci_high")))
+
+
+def _number(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def metric_value(column: str, value: float) -> str:
