@@ -258,7 +258,7 @@ def test_the_staffing_figure_speaks_the_report_language(folders: dict[str, Path]
     page = folder_report._Page(folders["staffing"], "es", [])
     figure = folder_report._staffing_figure(page, saved.intervals, 0.8)
     texts = {t.get_text() for t in figure.findobj(Text)}
-    assert {"plan de personal", "programado", "logrado", "meta 80%", "día y hora"} <= texts
+    assert {"plan de personal", "programado", "logrado", "meta 80 %", "día y hora"} <= texts
     assert not texts & {"staffing plan", "scheduled", "achieved", "goal 80%", "day and time of day"}
 
 

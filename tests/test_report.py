@@ -149,8 +149,11 @@ def test_summary_judges_each_goal_from_the_saved_summary(
             assert verdict == expected, metric
             assert text(f"goal.{expected}", language) in cells_text(body)
             mean = summary.loc[metric, "mean"]
-            assert f"{mean * 100:.1f}% [{low * 100:.1f}% .. {high * 100:.1f}%]" in body
-            assert f"{goal:.0%}" in body
+            shown = f"{mean * 100:.1f}% [{low * 100:.1f}% .. {high * 100:.1f}%]"
+            if language == "es":  # the decimal comma, and a space before % (RAE, ISO 80000)
+                shown = shown.replace(".", ",").replace("%", " %").replace(",,", "..")
+            assert shown in body
+            assert (f"{goal:.0%}" if language == "en" else f"{goal * 100:.0f} %") in body
 
 
 def test_summary_costs_in_the_scenario_currency(

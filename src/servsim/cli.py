@@ -51,6 +51,8 @@ from servsim.presentation import (
     difference_cell,
     exact_of,
     format_interval,
+    format_number,
+    format_share,
     format_value,
     formatter,
     mean_cell,
@@ -333,19 +335,20 @@ _VIEW_COLUMNS: tuple[tuple[str, str], ...] = (
 """The interval view's printed columns: key (its header is ``cli.view.<key>``), cell style."""
 
 
-def _view_cell(value: float, style: str) -> str:
-    """A compact cell, so a pool's interval table fits 80 columns."""
+def _view_cell(value: float, style: str, language: Language = "en") -> str:
+    """A compact cell, so a pool's interval table fits 80 columns (the % kept tight)."""
     if math.isnan(value):
         return "-"
     if style == "share":
-        return f"{value:.0%}"
+        return f"{value * 100:.0f}%"
     if style == "seconds":
         return f"{value:.0f}s" if value < 600 else f"{value / 60:.0f}m"
     if style == "staff":
-        return f"{value:.0f}" if value == round(value) else f"{value:.1f}"
-    if style == "hours":
-        return f"{value:.0f}h" if value >= 10 or value == round(value) else f"{value:.1f}h"
-    return f"{value:.0f}" if value >= 10 or value == round(value) else f"{value:.1f}"
+        whole = value == round(value)
+        return f"{value:.0f}" if whole else format_number(value, ".1f", language)
+    whole = value >= 10 or value == round(value)
+    cell = f"{value:.0f}" if whole else format_number(value, ".1f", language)
+    return cell + ("h" if style == "hours" else "")
 
 
 def _interval_source(result: SimulationResult) -> Any:
@@ -392,7 +395,9 @@ def _print_interval_view(
             when = f"{values['day']:>{width}} {weekday}"
             if by == "interval":
                 when += f" {values['start']}"
-            cells = [_view_cell(float(values[key]), style) for key, style in columns]
+            cells = [
+                _view_cell(float(values[key]), style, voice.language) for key, style in columns
+            ]
             table.add_row(when, *cells)
         console.print(table)
 
@@ -533,10 +538,10 @@ def _print_goal(
     line = Text(
         voice.say(
             "goal",
-            goal=f"{standard.goal:.0%}",
-            target=format_value(standard.target, "seconds"),
+            goal=format_share(standard.goal, voice.language),
+            target=format_value(standard.target, "seconds", language=voice.language),
             convention=voice.say("goal.exclude" if exclude else "goal.include"),
-            reached=f"{format_value(mean, 'share')} [{format_interval(mean, low, high, 'share')}]",
+            reached=mean_cell(mean, low, high, "share", language=voice.language),
         )
         + " "
     )
@@ -555,8 +560,8 @@ def _interval(row: Mapping[Hashable, Any] | None, name: str, voice: Voice) -> tu
     mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
     currency = voice.currency
     return (
-        format_value(mean, unit, currency),
-        format_interval(mean, low, high, unit, currency),
+        format_value(mean, unit, currency, voice.language),
+        format_interval(mean, low, high, unit, currency, voice.language),
     )
 
 
@@ -583,7 +588,7 @@ def _print_satisfaction(result: SimulationResult, console: Console, voice: Voice
     means = summary["mean"]
 
     def shown(name: str) -> str:
-        return metric_value(name, float(means.get(name, math.nan)))
+        return metric_value(name, float(means.get(name, math.nan)), voice.language)
 
     levels = "  ".join(
         f"{k} {text(f'term.level.{k}', voice.language)} " + shown(f"level_share_{k}")
@@ -611,9 +616,9 @@ def _print_satisfaction(result: SimulationResult, console: Console, voice: Voice
     line.append(voice.say(f"archetype.{slug}"), style="bold")
     grounds = voice.say(
         "archetype.grounds",
-        procedural=format_value(archetype.procedural, "score"),
-        personal=format_value(archetype.personal, "score"),
-        threshold=f"{ARCHETYPE_THRESHOLD:.2f}",
+        procedural=format_value(archetype.procedural, "score", language=voice.language),
+        personal=format_value(archetype.personal, "score", language=voice.language),
+        threshold=format_number(ARCHETYPE_THRESHOLD, ".2f", voice.language),
     )
     line.append(f" ({grounds}): {voice.say(f'archetype.{slug}.description')}")
     if result.overloaded:
@@ -644,8 +649,8 @@ def _print_satisfaction(result: SimulationResult, console: Console, voice: Voice
             str(row.priority),
             str(row.touchpoint),
             voice.say("quadrant." + quadrant.replace(" ", "_")),
-            f"{float(row.importance):.2f}",  # type: ignore[arg-type]
-            f"{float(row.performance):+.2f}",  # type: ignore[arg-type]
+            format_number(float(row.importance), ".2f", voice.language),  # type: ignore[arg-type]
+            format_number(float(row.performance), "+.2f", voice.language),  # type: ignore[arg-type]
             style="bold" if quadrant == "concentrate here" else None,
         )
     print_grid(console, grid, voice)
@@ -750,6 +755,7 @@ def _levels_grid(
             float(row["ci_high"]),
             unit_of(metric) or _DERIVED_UNITS.get(metric),
             voice.currency,
+            voice.language,
         )
     for metric in dict.fromkeys(str(m) for m in comparison["metric"]):
         grid.add(
@@ -832,7 +838,7 @@ def _print_sensitivities(
 def _mean_text(row: Mapping[Hashable, Any], metric: str, voice: Voice) -> str:
     """A summary row's ``mean [low .. high]``, in the metric's unit and currency."""
     mean, low, high = (float(row[k]) for k in ("mean", "ci_low", "ci_high"))
-    return mean_cell(mean, low, high, unit_of(metric), voice.currency)
+    return mean_cell(mean, low, high, unit_of(metric), voice.currency, voice.language)
 
 
 def _difference_text(row: Mapping[Hashable, Any], metric: str, voice: Voice) -> str:
@@ -840,9 +846,11 @@ def _difference_text(row: Mapping[Hashable, Any], metric: str, voice: Voice) -> 
     difference, low, high = (float(row[k]) for k in ("difference", "ci_low", "ci_high"))
     unit = unit_of(metric)
     if exact_of(row):
-        shown = formatter(difference, unit, signed=True, currency=voice.currency)(difference)
+        shown = formatter(
+            difference, unit, signed=True, currency=voice.currency, language=voice.language
+        )(difference)
         return f"{shown} {voice.say('exact')}"
-    return difference_cell(difference, low, high, unit, voice.currency)
+    return difference_cell(difference, low, high, unit, voice.currency, voice.language)
 
 
 def _derived_and_staffed(
@@ -862,8 +870,8 @@ def _derived_and_staffed(
             voice.say(
                 "derived.intro",
                 name=base.name,
-                goal=f"{goal.goal:.0%}",
-                target=format_value(goal.target, "seconds"),
+                goal=format_share(goal.goal, voice.language),
+                target=format_value(goal.target, "seconds", language=voice.language),
                 replications=replications,
                 seed=seed,
             )
@@ -885,7 +893,7 @@ def _derived_and_staffed(
                     "derived.staffed" if found.met else "derived.short",
                     name=scenario.name,
                     counts=counts,
-                    level=f"{found.service_level:.1%}",
+                    level=format_share(found.service_level, voice.language, 1),
                 )
             )
         )
