@@ -45,6 +45,7 @@ from servsim.arguments import (
 )
 from servsim.catalogue import CATALOGUE, STANDARDS, column, keys, lookup, unit_of
 from servsim.language import Language, choose_language, text
+from servsim.notices import Notice, render_saved
 from servsim.presentation import (
     SATISFACTION_SHOWN,
     TOUCHPOINT_SHOWN,
@@ -304,13 +305,13 @@ def _run(
                     results.remove_spool(spool)
                 raise
         count = len(result.replications)
-        _print_warnings(result.warnings, errors, voice)
+        _print_warnings(result.notices, errors, voice)
         _print_summary(
             result.summary, scenario, count, result.seed, console, args.all_metrics, voice
         )
         stopping = getattr(result, "stopping", None)
         if stopping is not None:
-            console.print(Text(stopping.describe()))
+            console.print(Text(stopping.notice().render(voice.language)))
         _print_satisfaction(result, console, voice)
         if args.by is not None:
             _print_interval_view(result, args.by, console, voice)
@@ -407,10 +408,19 @@ BYTES_PER_CUSTOMER = 1_100
 MEMORY_WARNING_BYTES = 2e9
 
 
-def _print_warnings(warnings: Sequence[str], errors: Console, voice: Voice) -> None:
-    """Warnings first, before any table: a planner reads them before trusting a number."""
+def _print_warnings(
+    warnings: Sequence[Notice | str], errors: Console, voice: Voice, scenario: str | None = None
+) -> None:
+    """Warnings first, before any table: a planner reads them before trusting a number.
+
+    Each is said in the reader's language (a notice is data, :mod:`servsim.notices`);
+    ``scenario`` names whose warning it is when a command runs several.
+    """
     for warning in warnings:
-        errors.print(Text.assemble((voice.say("warning"), "yellow"), warning), soft_wrap=True)
+        line = render_saved(warning, voice.language)
+        if scenario is not None:
+            line = voice.say("warning.of_scenario", scenario=scenario, warning=line)
+        errors.print(Text.assemble((voice.say("warning"), "yellow"), line), soft_wrap=True)
 
 
 def _with_records(scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -420,7 +430,7 @@ def _with_records(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     return scenario.with_overrides({"records": args.records})
 
 
-def _memory_warning(scenario: Scenario, replications: int | str) -> str | None:
+def _memory_warning(scenario: Scenario, replications: int | str) -> Notice | None:
     """Say before starting when a run's records will need gigabytes (they stay in memory)."""
     if scenario.records == "summary":
         return None
@@ -429,12 +439,9 @@ def _memory_warning(scenario: Scenario, replications: int | str) -> str | None:
     needed = customers * count * BYTES_PER_CUSTOMER
     if needed < MEMORY_WARNING_BYTES:
         return None
-    return (
-        f"about {customers:,.0f} customers per replication x {count} replications"
-        f"{' (at most)' if not isinstance(replications, int) else ''}: every record is kept "
-        f"in memory, about {needed / 1e9:,.0f} GB; use --records summary (the measures "
-        "without the record tables), fewer replications (-r) or a shorter horizon if this "
-        "machine has less"
+    return Notice(
+        "memory" if isinstance(replications, int) else "memory_auto",
+        {"customers": customers, "replications": count, "gigabytes": needed / 1e9},
     )
 
 
@@ -694,7 +701,7 @@ def _contact_levels(
             )
     comparison = contact_level_comparison(results)
     for result in results:
-        _print_warnings([f"{result.scenario.name}: {w}" for w in result.warnings], errors, voice)
+        _print_warnings(result.notices, errors, voice, result.scenario.name)
     for result in results:
         archetype = result.archetype
         line = voice.say(

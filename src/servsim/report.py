@@ -48,6 +48,7 @@ from servsim.catalogue import STANDARDS, Unit, keys, lookup, unit_of
 from servsim.distributions import mean_of
 from servsim.language import Language, text
 from servsim.metrics import daily_metrics
+from servsim.notices import Notice, notices_from_manifest
 from servsim.presentation import (
     SATISFACTION_SHOWN,
     format_number,
@@ -490,60 +491,51 @@ class WarningLine:
     of: int
 
 
-_OVERLOAD = re.compile(
-    r"pool '(?P<pool>[^']+)' overloaded in (?P<n>\d+) of (?P<of>\d+) replications: busy "
-    r"(?P<busy>\S+) of its time on the floor, (?P<waiting>\S+) customers still waiting"
-)
-_BACKLOG = re.compile(
-    r"pool '(?P<pool>[^']+)' left a backlog in (?P<n>\d+) of (?P<of>\d+) replications: "
-    r"(?P<waiting>\S+) customers \((?P<share>\S+) of arrivals\)"
-)
 _COUNTED = re.compile(r"\bin (?P<n>\d+) of (?P<of>\d+) replications\b")
 _REPLICATION = re.compile(r"^\s*(?:replication|réplica)\s+\d+\s*[:,-]\s*", re.IGNORECASE)
 
 
 def aggregate_warnings(
-    warnings: Sequence[str], replications: int, language: Language = "en"
+    warnings: Sequence[Notice | str], replications: int, language: Language = "en"
 ) -> list[WarningLine]:
     """One line per distinct warning, with how many replications raised it.
 
-    A run saves its warnings already grouped (``in 3 of 10 replications``); older runs and
-    other writers may repeat a warning once per replication (``replication 4: ...``). Both
-    become one line: repeated lines are counted, a saved count is read. The two kinds of
-    warning servsim writes (an overloaded pool, a backlog at the horizon) are written again in
-    ``language``; any other is shown as saved.
+    A run saves its warnings as data (:class:`servsim.notices.Notice`), already grouped over
+    replications, and each is written in ``language`` from its values. Older runs saved
+    English text, sometimes once per replication (``replication 4: ...``): such a text is
+    shown as saved, repeated lines counted as one, a saved count (``in 3 of 10
+    replications``) read, never translated by guessing at its words.
     """
-    counts: Counter[str] = Counter(_REPLICATION.sub("", w).strip() for w in warnings)
     out = []
-    for line, repeated in counts.items():
+    texts: Counter[str] = Counter()
+    for warning in warnings:
+        if isinstance(warning, Notice):
+            out.append(WarningLine(warning.render(language), None, replications))
+        else:
+            texts[_REPLICATION.sub("", warning).strip()] += 1
+    for line, repeated in texts.items():
         if not line:
             continue
         said = _COUNTED.search(line)
         n = int(said["n"]) if said else repeated if repeated > 1 else None
         of = int(said["of"]) if said else replications
-        shown = line
-        if (found := _OVERLOAD.search(line)) is not None:
-            shown = text(
-                "report.warning.overload",
-                language,
-                pool=found["pool"],
-                busy=found["busy"],
-                waiting=found["waiting"],
-            )
-        elif (found := _BACKLOG.search(line)) is not None:
-            shown = text(
-                "report.warning.backlog",
-                language,
-                pool=found["pool"],
-                waiting=found["waiting"],
-                share=found["share"],
-            )
-        out.append(WarningLine(shown, n, of))
+        out.append(WarningLine(line, n, of))
     return out
 
 
+def _stopping(run: _Run) -> str:
+    """How ``replications: auto`` decided, in the report's language (as saved when only text)."""
+    saved = run.manifest.get("stopping_notice")
+    if isinstance(saved, dict):
+        try:
+            return Notice.from_json(saved).render(run.language)
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+    return str(run.manifest.get("stopping") or "")
+
+
 def _warnings(run: _Run) -> str:
-    saved = [str(w) for w in run.manifest.get("warnings") or []]
+    saved = notices_from_manifest(run.manifest.get("warnings"))
     replications = int(run.manifest.get("replications") or 0)
     lines = aggregate_warnings(saved, replications, run.language)
     items = []
@@ -563,7 +555,7 @@ def _warnings(run: _Run) -> str:
             f'<li class="warning">{_e(run.t("report.scenario_problem"))}: '
             f"{_e(run.scenario_problem)}</li>"
         )
-    stopping = run.manifest.get("stopping")
+    stopping = _stopping(run)
     out = f"<h3>{_e(run.t('report.warnings'))}</h3>"
     if stopping:
         out += f'<p class="note">{_e(stopping)}</p>'
