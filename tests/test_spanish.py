@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import servsim
 from servsim.cli import main
 from servsim.language import Language, messages
-from servsim.notices import Notice, notices_from_manifest
+from servsim.notices import FieldValue, Notice, notices_from_manifest
 from servsim.presentation import (
     format_number,
     format_share,
@@ -187,7 +187,34 @@ def test_every_warning_code_used_in_the_source_is_declared_and_every_one_used() 
             used |= {first, second} - {""}
     used |= {"overload", "backlog"}  # Notice(kind, ...): the kinds of RunWarning
     assert set(get_args(typing.get_type_hints(RunWarning)["kind"])) == {"overload", "backlog"}
-    declared = {k.removeprefix("warning.") for k in messages() if k.startswith("warning.")}
-    assert len(used) >= 15
-    assert used <= declared, used - declared
-    assert declared <= used, declared - used  # no sentence left behind
+    warnings = {k.removeprefix("warning.") for k in messages() if k.startswith("warning.")}
+    notes = {k.removeprefix("note.") for k in messages() if k.startswith("note.")}
+    assert len(used) >= 20
+    assert used <= warnings | notes, used - warnings - notes
+    assert warnings | notes <= used, (warnings | notes) - used  # no sentence left behind
+
+
+def test_the_contact_levels_report_names_archetypes_in_the_seeds_spanish() -> None:
+    from servsim.folder_report import _archetype, _Page
+
+    page = _Page(Path("."), "es", [])
+    assert [_archetype(page, a) for a in ("freezer", "factory", "friendly zoo")] == [
+        "congelador",
+        "fábrica",
+        "zoológico amistoso",
+    ]
+    assert _archetype(page, "quality service") == "servicio de calidad"
+    assert _archetype(page, "something new") == "something new"  # unknown: as saved
+    assert _archetype(_Page(Path("."), "en", []), "friendly zoo") == "friendly zoo"
+
+
+def test_library_notes_speak_spanish() -> None:
+    from servsim.warmup import WarmupSuggestion
+
+    suggestion = WarmupSuggestion(3600.0, 12, 100, 3)
+    assert suggestion.describe().startswith("suggested warm-up: 60 min (3600 s)")
+    assert suggestion.notice().render("es").startswith("calentamiento sugerido: 60 min")
+    fields: dict[str, FieldValue] = {"scenario": "s", "change": "+1", "pool": "a", "level": 0.8126}
+    step = Notice("staffing_step", fields, "note")
+    assert step.render("es") == "s: +1 a por turno, nivel de servicio 81,3 %"
+    assert str(step) == "s: +1 a per shift, service level 81.3%"

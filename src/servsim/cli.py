@@ -135,17 +135,16 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _report_stale(stale: results.StalePartials | None, errors: Console) -> None:
+def _report_stale(
+    stale: results.StalePartials | None, errors: Console, voice: Voice
+) -> None:
     """Say which partial folders of killed writers were removed, and which were kept."""
     if stale is None:
         return
     for path in stale.removed:
-        errors.print(Text(f"removed {path}: left by a writer that was killed"), soft_wrap=True)
+        errors.print(Text(voice.say("stale.removed", path=str(path))), soft_wrap=True)
     for path in stale.kept:
-        errors.print(
-            Text(f"note: {path} is being written from another machine, or was left by it"),
-            soft_wrap=True,
-        )
+        errors.print(Text(voice.say("stale.kept", path=str(path))), soft_wrap=True)
 
 
 def _saving(
@@ -265,14 +264,14 @@ def _run(
     from servsim.experiment import simulate
 
     if args.replications is not None and args.replications < 1:
-        errors.print("--replications must be at least 1")
+        errors.print(Text(voice.say("usage.replications")))
         return EXIT_USAGE
     scenario = _with_records(load_scenario(args.scenario), args)
     if args.interval is not None:
         scenario = scenario.with_overrides({"reporting.interval": args.interval})
     voice = voice.costs_in(scenario.reporting.currency)
     if args.suggest_warmup:
-        return _suggest_warmup(args, scenario, console, errors)
+        return _suggest_warmup(args, scenario, console, errors, voice)
     replications = args.replications or scenario.replications
     # a saved run writes its records as it goes; only --no-save keeps them all in memory
     memory = _memory_warning(scenario, replications) if args.no_save else None
@@ -284,7 +283,7 @@ def _run(
     manifest = results.run_manifest(scenario, seed, replications, ["servsim", *argv])
     with _saving(args, results.RUN, scenario.name, manifest) as record:
         if record is not None:  # the folder is writable: the scenario is kept even on failure
-            _report_stale(record.stale, errors)
+            _report_stale(record.stale, errors, voice)
             results.start_run(record, scenario)
         with _progress(errors, "replications", show_progress) as progress:
             task = progress.add_task(
@@ -446,7 +445,7 @@ def _memory_warning(scenario: Scenario, replications: int | str) -> Notice | Non
 
 
 def _suggest_warmup(
-    args: argparse.Namespace, scenario: Scenario, console: Console, errors: Console
+    args: argparse.Namespace, scenario: Scenario, console: Console, errors: Console, voice: Voice
 ) -> int:
     """Print an MSER-5 warm-up suggestion from a pilot run, beside the scenario's own warm-up.
 
@@ -457,18 +456,21 @@ def _suggest_warmup(
 
     pilots = args.replications or 3
     status = (
-        errors.status(f"{scenario.name}: {pilots} pilot replications without warm-up")
+        errors.status(voice.say("warmup.pilots", name=scenario.name, count=pilots))
         if not args.quiet and console.is_terminal
         else nullcontext()
     )
     with status:
         suggestion = suggest_warmup(scenario, seed=args.seed, replications=pilots)
-    console.print(Text(suggestion.describe()))
+    console.print(Text(suggestion.notice().render(voice.language)))
     current = scenario.horizon.warm_up
     console.print(
         Text(
-            f"the scenario's warm-up is {format_value(float(current), 'seconds')}; set "
-            f"horizon.warm_up in {args.scenario} and run without --suggest-warmup"
+            voice.say(
+                "warmup.current",
+                warm_up=format_value(float(current), "seconds", language=voice.language),
+                path=str(args.scenario),
+            )
         )
     )
     return EXIT_OK
@@ -671,11 +673,11 @@ def _contact_levels(
     from servsim.experiment import simulate
 
     if args.replications is not None and args.replications < 1:
-        errors.print("--replications must be at least 1")
+        errors.print(Text(voice.say("usage.replications")))
         return EXIT_USAGE
     scenarios = [load_scenario(path) for path in args.scenarios]  # all checked before running
     if args.derive and len(scenarios) != 1:
-        errors.print("--derive takes one scenario: the base the three levels are derived from")
+        errors.print(Text(voice.say("usage.derive_one")))
         return EXIT_USAGE
     replications = _replications_or_problem(
         scenarios[0], args.replications, "a contact-level comparison", errors
@@ -887,7 +889,10 @@ def _derived_and_staffed(
     staffed = []
     for scenario in derive_levels(base):
         found = staff_to_goal(
-            scenario, replications, seed, lambda line: errors.print(Text(line), soft_wrap=True)
+            scenario,
+            replications,
+            seed,
+            lambda note: errors.print(Text(note.render(voice.language)), soft_wrap=True),
         )
         counts = ", ".join(
             f"{pool} {'/'.join(str(n) for n in shifts)}"
@@ -1013,6 +1018,8 @@ def _print_comparison(
         if exact[name]:
             console.print(Text("  " + voice.say("compare.exact", metrics=", ".join(exact[name]))))
         notes = sorted({differences[(name, m)]["note"] for m in metrics} - {""})
+        if name in comparison.notes:  # said in the reader's language
+            notes = [comparison.notes[name].render(voice.language)]
         for note in notes:
             console.print(Text(f"  {note}", style="yellow"))
         _print_input_differences(comparison.inputs.get(name, ()), name, reference, console, voice)
@@ -1070,11 +1077,7 @@ def _compare(
         )
     if len(scenarios) < 2:
         errors.print(
-            Text(
-                f"nothing to compare: {args.scenarios[0]} is one scenario without variants; "
-                "give two or more scenario files, or add `variants:` to the file, e.g. "
-                "variants: {plus_one: {staff.front.<pool>.headcount: N}}"
-            ),
+            Text(voice.say("usage.nothing_to_compare", path=str(args.scenarios[0]))),
             soft_wrap=True,
         )
         return EXIT_USAGE
@@ -1084,7 +1087,7 @@ def _compare(
     if replications is None:
         return EXIT_USAGE
     if args.seed is not None and args.seed < 0:
-        errors.print("--seed must be 0 or more")
+        errors.print(Text(voice.say("usage.seed")))
         return EXIT_USAGE
     seed = args.seed if args.seed is not None else reference.seed
     work = sum(_customers(s) for s in scenarios) * replications
@@ -1100,7 +1103,7 @@ def _compare(
     try:
         with _saving(args, results.COMPARISON, name, manifest) as record:
             if record is not None:  # the scenarios are kept even if a scenario crashes
-                _report_stale(record.stale, errors)
+                _report_stale(record.stale, errors, voice)
                 results.start_comparison(record, names, scenarios)
             with executor, _progress(errors, "replications", show_progress) as progress:
                 task = progress.add_task(
@@ -1145,7 +1148,7 @@ def _sweep(
     seed = spec.seed if spec.seed is not None else base.seed
     points = sweep_points(spec, base)
     results.check_writable(args.results)  # before anything runs: a wrong -o fails at once
-    _report_stale(results.clean_stale_partials(args.results), errors)
+    _report_stale(results.clean_stale_partials(args.results), errors, voice)
     folder = results.SWEEP.parent(args.results, spec.name)
     executor = _executor(args.workers, args.scheduler, errors, expected_work(spec, base))
     if executor is None:
@@ -1282,7 +1285,7 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
     try:
         kind.check(folder)
     except results.FailedResultFolder as exc:
-        errors.print(Text(f"{exc}; see its error.txt"), soft_wrap=True)
+        errors.print(Text(text("cli.report.failed", language, problem=str(exc))), soft_wrap=True)
         return EXIT_USAGE
     except results.NotAResultFolder:
         pass
@@ -1291,24 +1294,28 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
         newest = runs[-1] if runs else newest_result(folder)
         if newest is None:
             reason = (
-                "does not exist"
+                text("cli.report.absent", language)
                 if not folder.exists()
-                else "is not a folder"
+                else text("cli.report.not_folder", language)
                 if not folder.is_dir()
-                else f"is not a {kind.name} folder (missing {', '.join(missing)}) and holds no "
-                "complete run or other result"
+                else text(
+                    "cli.report.not_result", language, kind=kind.name, missing=", ".join(missing)
+                )
             )
             errors.print(
-                Text(
-                    f"{folder} {reason}: give a folder written by `servsim run`, `compare`, "
-                    "`sweep`, `contact-levels` or `staff`"
-                ),
+                Text(text("cli.report.give", language, folder=str(folder), reason=reason)),
                 soft_wrap=True,
             )
             return EXIT_USAGE
-        held = f"{len(runs)} run(s)" if runs else "results"
+        held = (
+            text("cli.report.runs", language, count=len(runs))
+            if runs
+            else text("cli.report.results", language)
+        )
         console.print(
-            Text(f"{folder} holds {held}; reporting the newest: {newest.name}"),
+            Text(
+                text("cli.report.newest", language, folder=str(folder), held=held, name=newest.name)
+            ),
             soft_wrap=True,
         )
         folder = newest
@@ -1317,7 +1324,7 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
     except results.NotAResultFolder as exc:
         errors.print(Text(str(exc)), soft_wrap=True)
         return EXIT_USAGE
-    console.print(Text(f"report written to {path}"), soft_wrap=True)
+    console.print(Text(text("cli.report.written", language, path=str(path))), soft_wrap=True)
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ from scipy import stats
 from servsim.catalogue import unit_of
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
 from servsim.experiment import fixed_replications
+from servsim.notices import Notice
 from servsim.presentation import is_exact, mean_cell
 from servsim.scenario import ResolvedScenario, Scenario, resolve_scenario
 from servsim.scenario.paths import differing_paths
@@ -41,6 +42,8 @@ class Comparison:
         inputs: per other scenario, every input that differs from the reference, as
             ``(path, reference value, its value)``: a comparison is about what was changed, and
             anything else that differs is named so no effect is misattributed.
+        notes: per other scenario, why some of its differences are not compared, as data the
+            CLI says in the reader's language (the saved ``note`` column is its English text).
     """
 
     names: tuple[str, ...]
@@ -48,6 +51,7 @@ class Comparison:
     summary: pd.DataFrame
     differences: pd.DataFrame
     inputs: dict[str, tuple[tuple[str, Any, Any], ...]] = field(default_factory=dict)
+    notes: dict[str, Notice] = field(default_factory=dict)
 
     def wide(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """Metric rows, one column per scenario, each cell ``mean [low .. high]`` in its unit."""
@@ -188,10 +192,11 @@ def compare(
         name: tuple(input_differences(resolved[0], other))
         for name, other in zip(names[1:], resolved[1:], strict=True)
     }
-    differences = _refuse_incomparable(differences, resolved, names)
+    notes = _incomparable(resolved, names)
+    differences = _refuse_incomparable(differences, names, notes)
     differences["significant"] = differences["significant"].astype(bool)
     differences["exact"] = differences["exact"].astype(bool)
-    return Comparison(tuple(names), table, summary, differences, inputs)
+    return Comparison(tuple(names), table, summary, differences, inputs, notes)
 
 
 IGNORED_INPUTS: frozenset[str] = frozenset(
@@ -213,18 +218,31 @@ def input_differences(
     )
 
 
+def _incomparable(resolved: Sequence[ResolvedScenario], names: Sequence[str]) -> dict[str, Notice]:
+    """Per scenario whose service-level target differs from the reference's, the note saying so."""
+    target = resolved[0].service_level.target
+    return {
+        name: Notice(
+            "not_comparable",
+            {"reference": target, "other": other.service_level.target},
+            "note",
+        )
+        for name, other in zip(names[1:], resolved[1:], strict=True)
+        if other.service_level.target != target
+    }
+
+
 def _refuse_incomparable(
-    differences: pd.DataFrame, resolved: Sequence[ResolvedScenario], names: Sequence[str]
+    differences: pd.DataFrame, names: Sequence[str], notes: dict[str, Notice]
 ) -> pd.DataFrame:
     """No difference of service levels measured against different targets: a note instead.
 
     80% within 20 s and 80% within 60 s are different standards; their "difference" would read
-    as an effect of the change under study.
+    as an effect of the change under study. The saved note is the English text.
     """
     differences = differences.assign(note="")
-    target = resolved[0].service_level.target
-    for name, other in zip(names[1:], resolved[1:], strict=True):
-        if other.service_level.target == target:
+    for name in names[1:]:
+        if name not in notes:
             continue
         rows = (differences["scenario"] == name) & differences["metric"].str.startswith(
             TARGET_DEPENDENT
@@ -232,10 +250,7 @@ def _refuse_incomparable(
         columns = ["difference", "ci_low", "ci_high", "half_width", "unpaired_half_width"]
         differences.loc[rows, columns] = math.nan
         differences.loc[rows, ["significant", "exact"]] = 0.0
-        differences.loc[rows, "note"] = (
-            f"not comparable: service-level targets differ ({target:g} s vs "
-            f"{other.service_level.target:g} s)"
-        )
+        differences.loc[rows, "note"] = notes[name].render("en")
     return differences
 
 

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from servsim import folder_plots, plots, results
 from servsim.catalogue import STANDARDS, Unit, lookup, unit_of
 from servsim.folder_plots import ForestRow, Verdict
-from servsim.language import Language, text
+from servsim.language import Language, messages, text
 from servsim.presentation import (
     difference_cell,
     exact_of,
@@ -494,7 +494,9 @@ def _contact_levels_report(page: _Page) -> Path:
         for r in comparison.to_dict("records")
     }
     rows = [[page.label(m), *(cells.get((m, s), "-") for s in scenario_names)] for m in metrics]
-    rows.append([page.t("column.archetype"), *(archetypes.get(s, "-") for s in scenario_names)])
+    rows.append(
+        [page.t("column.archetype"), *(_archetype(page, archetypes.get(s)) for s in scenario_names)]
+    )
     level_section = _section(
         "levels",
         page.t("levels.comparison.heading"),
@@ -577,6 +579,14 @@ def _contact_levels_report(page: _Page) -> Path:
         saved.manifest.get("command"),
         [level_section, staffing_section, sensitivity_section, tradeoff_section],
     )
+
+
+def _archetype(page: _Page, saved: str | None) -> str:
+    """A saved archetype name (``friendly zoo``) in the report's language, the seeds' terms."""
+    if not saved:
+        return "-"
+    key = "report.archetype." + saved.replace(" ", "_")
+    return text(key, page.language) if key in messages() else saved
 
 
 def _sensitivities(

@@ -12,9 +12,10 @@ A message says how each value is written with a format spec of its own, so the m
 not the code that raises the warning) decides whether a share shows one decimal:
 
 ``share`` (``84.4%``), ``share0`` (``84%``), ``percent`` (a share as ``±5%``, ``g`` style),
-``count`` (``1,234``), ``g`` and ``3g`` (a plain number), and nothing for text. A :class:`Span`
-is written ``low–high`` in that style (one value when both are equal); a tuple of notices is
-each rendered and joined with ``, `` (``concat``: with nothing, for optional clauses).
+``count`` (``1,234``), ``d`` (``1234``), ``g`` and ``3g`` (a plain number), and nothing for
+text. A :class:`Span` is written ``low–high`` in that style (one value when both are equal);
+a tuple of notices is each rendered and joined with ``, `` (``concat``: with nothing, for
+optional clauses).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import math
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from servsim.language import Language, messages
 from servsim.presentation import format_number, format_share
@@ -48,16 +49,19 @@ class Notice:
     """One warning as data: the message ``warning.<code>`` and the values that fill it.
 
     Attributes:
-        code: names the message ``warning.<code>`` (declared in both languages).
+        code: names the message ``<family>.<code>`` (declared in both languages).
         fields: the values the message's ``{fields}`` take, each written by its format spec.
+        family: ``warning`` for what a planner must heed; ``note`` for what a command says
+            along the way (a search's progress, why a difference is not compared).
     """
 
     code: str
     fields: Mapping[str, FieldValue] = field(default_factory=dict)
+    family: Literal["warning", "note"] = "warning"
 
     def render(self, language: Language = "en") -> str:
         """The warning in ``language``, its numbers written as that language writes them."""
-        template = messages()[f"warning.{self.code}"][language]
+        template = messages()[f"{self.family}.{self.code}"][language]
         return _Writer(language).vformat(template, (), dict(self.fields))
 
     def __str__(self) -> str:
@@ -67,6 +71,7 @@ class Notice:
     def to_json(self) -> dict[str, Any]:
         """The manifest's form: code, fields (spans and lists as JSON) and the English text."""
         return {
+            **({"family": self.family} if self.family != "warning" else {}),
             "code": self.code,
             "fields": {name: _field_json(value) for name, value in self.fields.items()},
             "text": self.render("en"),
@@ -80,7 +85,9 @@ class Notice:
             KeyError, TypeError, ValueError: the mapping is not a saved notice.
         """
         fields = saved.get("fields") or {}
-        return cls(str(saved["code"]), {str(k): _field_value(v) for k, v in fields.items()})
+        family: Literal["warning", "note"] = "note" if saved.get("family") == "note" else "warning"
+        values = {str(k): _field_value(v) for k, v in fields.items()}
+        return cls(str(saved["code"]), values, family)
 
 
 def _field_json(value: FieldValue) -> Any:
@@ -127,6 +134,7 @@ class _Writer(string.Formatter):
             "share0": lambda v: format_share(v, language),
             "percent": lambda v: _percent(v, language),
             "count": lambda v: format_number(v, ",.0f", language),
+            "d": lambda v: format_number(v, ".0f", language),
             "g": lambda v: format_number(v, "g", language),
             "3g": lambda v: format_number(v, ".3g", language),
             "": lambda v: format_number(v, "g", language),
