@@ -262,7 +262,7 @@ def test_spanish_compare_saves_to_a_path_said_in_spanish(
     code, out, _ = run_cli([*argv, "-o", str(tmp_path / "r")], 80, capsys, monkeypatch)
     assert code == 0
     assert "comparación guardada en:" in out and "cuatro (referencia)" in out
-    assert "+240.00 EUR (exacta)" in out and "coste de personal" in out
+    assert "+240,00 EUR (exacta)" in out and "coste de personal" in out
     assert "seis frente a cuatro" in out
     lines = out.splitlines()
     path = Path(lines[lines.index("comparación guardada en:") + 1])
@@ -405,12 +405,15 @@ def test_an_exact_sensitivity_is_not_marked_significant(monkeypatch: pytest.Monk
         ],
     )
     monkeypatch.setattr(servsim.derive, "sensitivities", lambda *_args: effects)
-    spoken: tuple[tuple[Language, str], ...] = (("en", "(exact)"), ("es", "(exacta)"))
-    for language, exact in spoken:
+    spoken: tuple[tuple[Language, str, str, str], ...] = (
+        ("en", "(exact)", "160.00", "+0.20 [+0.10 .. +0.30]"),
+        ("es", "(exacta)", "160,00", "+0,20 [+0,10 .. +0,30]"),  # the decimal comma
+    )
+    for language, exact, cost, interval in spoken:
         console = Console(width=80, record=True, file=io.StringIO())
         _print_sensitivities([scenario], 2, 1, console, Voice(language, "EUR"))
         out = console.export_text()
-        assert f"+160.00 EUR {exact}" in out, out
-        assert "*" not in out and "160.00 EUR [" not in out
-        assert "+0.20 [+0.10 .. +0.30]" in out  # a real interval keeps its low .. high
+        assert f"+{cost} EUR {exact}" in out, out
+        assert "*" not in out and f"{cost} EUR [" not in out
+        assert interval in out  # a real interval keeps its low .. high
         assert all(cell_len(line) <= 80 for line in out.splitlines())

@@ -43,9 +43,14 @@ def test_paired_interval_is_narrower_than_unpaired(
 def test_paired_difference_of_identical_runs_is_zero_and_not_significant() -> None:
     values = np.array([1.0, 2.0, 3.0, 4.0])
     result = paired_difference(values, values.copy())
-    assert result["difference"] == 0 and not result["significant"]
+    assert result["difference"] == 0 and not result["significant"] and result["exact"]
+    # the same shift in every replication is exact: no noise, so no test and no significance
     shifted = paired_difference(values, values + 0.5)
-    assert shifted["difference"] == pytest.approx(0.5) and shifted["significant"]
+    assert shifted["difference"] == pytest.approx(0.5) and shifted["exact"]
+    assert not shifted["significant"]
+    noisy = paired_difference(values, values + np.array([0.4, 0.6, 0.5, 0.55]))
+    assert noisy["difference"] == pytest.approx(0.5125) and noisy["significant"]
+    assert not noisy["exact"]
 
 
 def test_variants_in_one_file_compare_against_the_base(tmp_path: Path) -> None:
@@ -125,3 +130,40 @@ def test_share_intervals_stay_within_their_range() -> None:
     )
     time = metric_interval(np.array([10.0, 1.0, 2.0]), "first_response_time")
     assert time["ci_low"] == 0.0 and time["ci_high"] > 10.0  # a time is cut at 0, not at 1
+
+
+def test_saved_differences_mark_a_deterministic_difference_exact_not_significant(
+    staffing_pair: tuple[servsim.Scenario, servsim.Scenario], tmp_path: Path
+) -> None:
+    """Staff cost under fixed staffing differs by the same amount in every replication: the
+    saved table says ``exact`` and not ``significant``; a real random difference (occupancy)
+    stays significant and is not exact. An older folder without the column still reads exact.
+    """
+    import pandas as pd
+
+    from servsim import results
+    from servsim.folder_report import difference_rows
+
+    base, eight = (
+        s.with_overrides({"staff.front.agents.cost_per_hour": 20}) for s in staffing_pair
+    )
+    comparison = compare([base, eight], replications=3, seed=4)
+    folder = results.write_comparison(comparison, [base, eight], "cost", root=tmp_path)
+    saved = pd.read_csv(folder / "differences.csv").set_index("metric")
+    cost = saved.loc["staff_cost"]
+    assert cost["difference"] == pytest.approx(20 * 12)  # one more agent for 12 hours
+    assert bool(cost["exact"]) and not bool(cost["significant"])
+    occupancy = saved.loc["occupancy[agents]"]  # 8 agents share the same work: less busy
+    assert not bool(occupancy["exact"]) and bool(occupancy["significant"])
+    assert occupancy["ci_low"] < occupancy["ci_high"] < 0
+
+    for name in ("differences.csv", "differences.parquet"):  # as a folder written before
+        path = folder / name
+        if path.suffix == ".csv":
+            pd.read_csv(path).drop(columns="exact").to_csv(path, index=False)
+        else:
+            pd.read_parquet(path).drop(columns="exact").to_parquet(path, index=False)
+    old = results.load_comparison(folder)
+    assert "exact" not in old.differences.columns
+    rows = {r.metric: r.row.verdict for r in difference_rows(old, "eight_agents")}
+    assert rows["staff_cost"] == "exact"

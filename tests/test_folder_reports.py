@@ -153,14 +153,15 @@ def test_the_difference_figure_rows_are_the_saved_differences_with_their_signs(
 def test_a_zero_width_difference_is_exact_never_significant(
     folders: dict[str, Path], reports: dict[str, Path]
 ) -> None:
-    """Two more agents cost a fixed amount more in every replication: saved as significant
-    (its CI excludes 0), reported as exact."""
+    """Two more agents cost a fixed amount more in every replication: saved and reported as
+    exact, never significant."""
     saved = results.load_comparison(folders["compare"])
     plus_two = next(n for n in saved.names if n.endswith("plus_two"))
     cost = saved.differences[
         (saved.differences["scenario"] == plus_two) & (saved.differences["metric"] == "staff_cost")
     ].iloc[0]
     assert cost["ci_low"] == cost["ci_high"] > 0  # deterministic: staffing is fixed
+    assert bool(cost["exact"]) and not bool(cost["significant"])
     (row,) = [r for r in difference_rows(saved, plus_two) if r.metric == "staff_cost"]
     assert row.row.verdict == "exact"
     table = _section(_page(reports["compare/en"]), "differences")
@@ -257,7 +258,7 @@ def test_the_staffing_figure_speaks_the_report_language(folders: dict[str, Path]
     page = folder_report._Page(folders["staffing"], "es", [])
     figure = folder_report._staffing_figure(page, saved.intervals, 0.8)
     texts = {t.get_text() for t in figure.findobj(Text)}
-    assert {"plan de personal", "programado", "logrado", "meta 80%", "día y hora"} <= texts
+    assert {"plan de personal", "programado", "logrado", "meta 80 %", "día y hora"} <= texts
     assert not texts & {"staffing plan", "scheduled", "achieved", "goal 80%", "day and time of day"}
 
 

@@ -8,6 +8,7 @@ import yaml
 
 import servsim
 from servsim.cli import main
+from servsim.notices import Span
 from servsim.replication import RunWarning, describe_warnings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,9 @@ def test_warnings_of_replications_are_one_line_with_counts_and_ranges() -> None:
     ]
     lines = describe_warnings(found, replications=3)
     assert len(lines) == 2
-    backlog, overload = lines  # sorted by kind
+    backlog, overload = (str(line) for line in lines)  # sorted by kind
+    assert [line.code for line in lines] == ["backlog", "overload"]
+    assert lines[1].fields["busy"] == Span(0.99, 1.0)  # data, not text
     assert "pool 'agents' overloaded in 2 of 3 replications" in overload
     assert "99%–100%" in overload and "120–180 customers" in overload
     assert "pool 'back' left a backlog in 1 of 3 replications" in backlog

@@ -45,14 +45,17 @@ from servsim.arguments import (
 )
 from servsim.catalogue import CATALOGUE, STANDARDS, column, keys, lookup, unit_of
 from servsim.language import Language, choose_language, text
+from servsim.notices import Notice, render_saved
 from servsim.presentation import (
     SATISFACTION_SHOWN,
     TOUCHPOINT_SHOWN,
     difference_cell,
+    exact_of,
     format_interval,
+    format_number,
+    format_share,
     format_value,
     formatter,
-    is_exact,
     mean_cell,
     metric_value,
 )
@@ -132,17 +135,16 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _report_stale(stale: results.StalePartials | None, errors: Console) -> None:
+def _report_stale(
+    stale: results.StalePartials | None, errors: Console, voice: Voice
+) -> None:
     """Say which partial folders of killed writers were removed, and which were kept."""
     if stale is None:
         return
     for path in stale.removed:
-        errors.print(Text(f"removed {path}: left by a writer that was killed"), soft_wrap=True)
+        errors.print(Text(voice.say("stale.removed", path=str(path))), soft_wrap=True)
     for path in stale.kept:
-        errors.print(
-            Text(f"note: {path} is being written from another machine, or was left by it"),
-            soft_wrap=True,
-        )
+        errors.print(Text(voice.say("stale.kept", path=str(path))), soft_wrap=True)
 
 
 def _saving(
@@ -262,14 +264,14 @@ def _run(
     from servsim.experiment import simulate
 
     if args.replications is not None and args.replications < 1:
-        errors.print("--replications must be at least 1")
+        errors.print(Text(voice.say("usage.replications")))
         return EXIT_USAGE
     scenario = _with_records(load_scenario(args.scenario), args)
     if args.interval is not None:
         scenario = scenario.with_overrides({"reporting.interval": args.interval})
     voice = voice.costs_in(scenario.reporting.currency)
     if args.suggest_warmup:
-        return _suggest_warmup(args, scenario, console, errors)
+        return _suggest_warmup(args, scenario, console, errors, voice)
     replications = args.replications or scenario.replications
     # a saved run writes its records as it goes; only --no-save keeps them all in memory
     memory = _memory_warning(scenario, replications) if args.no_save else None
@@ -281,7 +283,7 @@ def _run(
     manifest = results.run_manifest(scenario, seed, replications, ["servsim", *argv])
     with _saving(args, results.RUN, scenario.name, manifest) as record:
         if record is not None:  # the folder is writable: the scenario is kept even on failure
-            _report_stale(record.stale, errors)
+            _report_stale(record.stale, errors, voice)
             results.start_run(record, scenario)
         with _progress(errors, "replications", show_progress) as progress:
             task = progress.add_task(
@@ -302,13 +304,13 @@ def _run(
                     results.remove_spool(spool)
                 raise
         count = len(result.replications)
-        _print_warnings(result.warnings, errors, voice)
+        _print_warnings(result.notices, errors, voice)
         _print_summary(
             result.summary, scenario, count, result.seed, console, args.all_metrics, voice
         )
         stopping = getattr(result, "stopping", None)
         if stopping is not None:
-            console.print(Text(stopping.describe()))
+            console.print(Text(stopping.notice().render(voice.language)))
         _print_satisfaction(result, console, voice)
         if args.by is not None:
             _print_interval_view(result, args.by, console, voice)
@@ -333,19 +335,20 @@ _VIEW_COLUMNS: tuple[tuple[str, str], ...] = (
 """The interval view's printed columns: key (its header is ``cli.view.<key>``), cell style."""
 
 
-def _view_cell(value: float, style: str) -> str:
-    """A compact cell, so a pool's interval table fits 80 columns."""
+def _view_cell(value: float, style: str, language: Language = "en") -> str:
+    """A compact cell, so a pool's interval table fits 80 columns (the % kept tight)."""
     if math.isnan(value):
         return "-"
     if style == "share":
-        return f"{value:.0%}"
+        return f"{value * 100:.0f}%"
     if style == "seconds":
         return f"{value:.0f}s" if value < 600 else f"{value / 60:.0f}m"
     if style == "staff":
-        return f"{value:.0f}" if value == round(value) else f"{value:.1f}"
-    if style == "hours":
-        return f"{value:.0f}h" if value >= 10 or value == round(value) else f"{value:.1f}h"
-    return f"{value:.0f}" if value >= 10 or value == round(value) else f"{value:.1f}"
+        whole = value == round(value)
+        return f"{value:.0f}" if whole else format_number(value, ".1f", language)
+    whole = value >= 10 or value == round(value)
+    cell = f"{value:.0f}" if whole else format_number(value, ".1f", language)
+    return cell + ("h" if style == "hours" else "")
 
 
 def _interval_source(result: SimulationResult) -> Any:
@@ -392,7 +395,9 @@ def _print_interval_view(
             when = f"{values['day']:>{width}} {weekday}"
             if by == "interval":
                 when += f" {values['start']}"
-            cells = [_view_cell(float(values[key]), style) for key, style in columns]
+            cells = [
+                _view_cell(float(values[key]), style, voice.language) for key, style in columns
+            ]
             table.add_row(when, *cells)
         console.print(table)
 
@@ -402,10 +407,19 @@ BYTES_PER_CUSTOMER = 1_100
 MEMORY_WARNING_BYTES = 2e9
 
 
-def _print_warnings(warnings: Sequence[str], errors: Console, voice: Voice) -> None:
-    """Warnings first, before any table: a planner reads them before trusting a number."""
+def _print_warnings(
+    warnings: Sequence[Notice | str], errors: Console, voice: Voice, scenario: str | None = None
+) -> None:
+    """Warnings first, before any table: a planner reads them before trusting a number.
+
+    Each is said in the reader's language (a notice is data, :mod:`servsim.notices`);
+    ``scenario`` names whose warning it is when a command runs several.
+    """
     for warning in warnings:
-        errors.print(Text.assemble((voice.say("warning"), "yellow"), warning), soft_wrap=True)
+        line = render_saved(warning, voice.language)
+        if scenario is not None:
+            line = voice.say("warning.of_scenario", scenario=scenario, warning=line)
+        errors.print(Text.assemble((voice.say("warning"), "yellow"), line), soft_wrap=True)
 
 
 def _with_records(scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -415,7 +429,7 @@ def _with_records(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     return scenario.with_overrides({"records": args.records})
 
 
-def _memory_warning(scenario: Scenario, replications: int | str) -> str | None:
+def _memory_warning(scenario: Scenario, replications: int | str) -> Notice | None:
     """Say before starting when a run's records will need gigabytes (they stay in memory)."""
     if scenario.records == "summary":
         return None
@@ -424,17 +438,14 @@ def _memory_warning(scenario: Scenario, replications: int | str) -> str | None:
     needed = customers * count * BYTES_PER_CUSTOMER
     if needed < MEMORY_WARNING_BYTES:
         return None
-    return (
-        f"about {customers:,.0f} customers per replication x {count} replications"
-        f"{' (at most)' if not isinstance(replications, int) else ''}: every record is kept "
-        f"in memory, about {needed / 1e9:,.0f} GB; use --records summary (the measures "
-        "without the record tables), fewer replications (-r) or a shorter horizon if this "
-        "machine has less"
+    return Notice(
+        "memory" if isinstance(replications, int) else "memory_auto",
+        {"customers": customers, "replications": count, "gigabytes": needed / 1e9},
     )
 
 
 def _suggest_warmup(
-    args: argparse.Namespace, scenario: Scenario, console: Console, errors: Console
+    args: argparse.Namespace, scenario: Scenario, console: Console, errors: Console, voice: Voice
 ) -> int:
     """Print an MSER-5 warm-up suggestion from a pilot run, beside the scenario's own warm-up.
 
@@ -445,18 +456,21 @@ def _suggest_warmup(
 
     pilots = args.replications or 3
     status = (
-        errors.status(f"{scenario.name}: {pilots} pilot replications without warm-up")
+        errors.status(voice.say("warmup.pilots", name=scenario.name, count=pilots))
         if not args.quiet and console.is_terminal
         else nullcontext()
     )
     with status:
         suggestion = suggest_warmup(scenario, seed=args.seed, replications=pilots)
-    console.print(Text(suggestion.describe()))
+    console.print(Text(suggestion.notice().render(voice.language)))
     current = scenario.horizon.warm_up
     console.print(
         Text(
-            f"the scenario's warm-up is {format_value(float(current), 'seconds')}; set "
-            f"horizon.warm_up in {args.scenario} and run without --suggest-warmup"
+            voice.say(
+                "warmup.current",
+                warm_up=format_value(float(current), "seconds", language=voice.language),
+                path=str(args.scenario),
+            )
         )
     )
     return EXIT_OK
@@ -533,10 +547,10 @@ def _print_goal(
     line = Text(
         voice.say(
             "goal",
-            goal=f"{standard.goal:.0%}",
-            target=format_value(standard.target, "seconds"),
+            goal=format_share(standard.goal, voice.language),
+            target=format_value(standard.target, "seconds", language=voice.language),
             convention=voice.say("goal.exclude" if exclude else "goal.include"),
-            reached=f"{format_value(mean, 'share')} [{format_interval(mean, low, high, 'share')}]",
+            reached=mean_cell(mean, low, high, "share", language=voice.language),
         )
         + " "
     )
@@ -555,8 +569,8 @@ def _interval(row: Mapping[Hashable, Any] | None, name: str, voice: Voice) -> tu
     mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
     currency = voice.currency
     return (
-        format_value(mean, unit, currency),
-        format_interval(mean, low, high, unit, currency),
+        format_value(mean, unit, currency, voice.language),
+        format_interval(mean, low, high, unit, currency, voice.language),
     )
 
 
@@ -583,7 +597,7 @@ def _print_satisfaction(result: SimulationResult, console: Console, voice: Voice
     means = summary["mean"]
 
     def shown(name: str) -> str:
-        return metric_value(name, float(means.get(name, math.nan)))
+        return metric_value(name, float(means.get(name, math.nan)), voice.language)
 
     levels = "  ".join(
         f"{k} {text(f'term.level.{k}', voice.language)} " + shown(f"level_share_{k}")
@@ -611,9 +625,9 @@ def _print_satisfaction(result: SimulationResult, console: Console, voice: Voice
     line.append(voice.say(f"archetype.{slug}"), style="bold")
     grounds = voice.say(
         "archetype.grounds",
-        procedural=format_value(archetype.procedural, "score"),
-        personal=format_value(archetype.personal, "score"),
-        threshold=f"{ARCHETYPE_THRESHOLD:.2f}",
+        procedural=format_value(archetype.procedural, "score", language=voice.language),
+        personal=format_value(archetype.personal, "score", language=voice.language),
+        threshold=format_number(ARCHETYPE_THRESHOLD, ".2f", voice.language),
     )
     line.append(f" ({grounds}): {voice.say(f'archetype.{slug}.description')}")
     if result.overloaded:
@@ -644,8 +658,8 @@ def _print_satisfaction(result: SimulationResult, console: Console, voice: Voice
             str(row.priority),
             str(row.touchpoint),
             voice.say("quadrant." + quadrant.replace(" ", "_")),
-            f"{float(row.importance):.2f}",  # type: ignore[arg-type]
-            f"{float(row.performance):+.2f}",  # type: ignore[arg-type]
+            format_number(float(row.importance), ".2f", voice.language),  # type: ignore[arg-type]
+            format_number(float(row.performance), "+.2f", voice.language),  # type: ignore[arg-type]
             style="bold" if quadrant == "concentrate here" else None,
         )
     print_grid(console, grid, voice)
@@ -659,11 +673,11 @@ def _contact_levels(
     from servsim.experiment import simulate
 
     if args.replications is not None and args.replications < 1:
-        errors.print("--replications must be at least 1")
+        errors.print(Text(voice.say("usage.replications")))
         return EXIT_USAGE
     scenarios = [load_scenario(path) for path in args.scenarios]  # all checked before running
     if args.derive and len(scenarios) != 1:
-        errors.print("--derive takes one scenario: the base the three levels are derived from")
+        errors.print(Text(voice.say("usage.derive_one")))
         return EXIT_USAGE
     replications = _replications_or_problem(
         scenarios[0], args.replications, "a contact-level comparison", errors
@@ -689,7 +703,7 @@ def _contact_levels(
             )
     comparison = contact_level_comparison(results)
     for result in results:
-        _print_warnings([f"{result.scenario.name}: {w}" for w in result.warnings], errors, voice)
+        _print_warnings(result.notices, errors, voice, result.scenario.name)
     for result in results:
         archetype = result.archetype
         line = voice.say(
@@ -750,6 +764,7 @@ def _levels_grid(
             float(row["ci_high"]),
             unit_of(metric) or _DERIVED_UNITS.get(metric),
             voice.currency,
+            voice.language,
         )
     for metric in dict.fromkeys(str(m) for m in comparison["metric"]):
         grid.add(
@@ -832,17 +847,19 @@ def _print_sensitivities(
 def _mean_text(row: Mapping[Hashable, Any], metric: str, voice: Voice) -> str:
     """A summary row's ``mean [low .. high]``, in the metric's unit and currency."""
     mean, low, high = (float(row[k]) for k in ("mean", "ci_low", "ci_high"))
-    return mean_cell(mean, low, high, unit_of(metric), voice.currency)
+    return mean_cell(mean, low, high, unit_of(metric), voice.currency, voice.language)
 
 
 def _difference_text(row: Mapping[Hashable, Any], metric: str, voice: Voice) -> str:
     """A paired difference with its interval, or marked exact when the interval has no width."""
     difference, low, high = (float(row[k]) for k in ("difference", "ci_low", "ci_high"))
     unit = unit_of(metric)
-    if is_exact(difference, low, high):
-        shown = formatter(difference, unit, signed=True, currency=voice.currency)(difference)
+    if exact_of(row):
+        shown = formatter(
+            difference, unit, signed=True, currency=voice.currency, language=voice.language
+        )(difference)
         return f"{shown} {voice.say('exact')}"
-    return difference_cell(difference, low, high, unit, voice.currency)
+    return difference_cell(difference, low, high, unit, voice.currency, voice.language)
 
 
 def _derived_and_staffed(
@@ -862,8 +879,8 @@ def _derived_and_staffed(
             voice.say(
                 "derived.intro",
                 name=base.name,
-                goal=f"{goal.goal:.0%}",
-                target=format_value(goal.target, "seconds"),
+                goal=format_share(goal.goal, voice.language),
+                target=format_value(goal.target, "seconds", language=voice.language),
                 replications=replications,
                 seed=seed,
             )
@@ -872,7 +889,10 @@ def _derived_and_staffed(
     staffed = []
     for scenario in derive_levels(base):
         found = staff_to_goal(
-            scenario, replications, seed, lambda line: errors.print(Text(line), soft_wrap=True)
+            scenario,
+            replications,
+            seed,
+            lambda note: errors.print(Text(note.render(voice.language)), soft_wrap=True),
         )
         counts = ", ".join(
             f"{pool} {'/'.join(str(n) for n in shifts)}"
@@ -885,7 +905,7 @@ def _derived_and_staffed(
                     "derived.staffed" if found.met else "derived.short",
                     name=scenario.name,
                     counts=counts,
-                    level=f"{found.service_level:.1%}",
+                    level=format_share(found.service_level, voice.language, 1),
                 )
             )
         )
@@ -970,7 +990,7 @@ def _print_comparison(
             row = differences[(name, metric)]
             written = _difference_text(row, metric, voice)
             difference = float(row["difference"])
-            if is_exact(difference, float(row["ci_low"]), float(row["ci_high"])):
+            if exact_of(row):
                 if difference != 0:  # an exact zero is no difference at all: not listed
                     exact[name].append(voice.label(metric))
                 cells.append(Text(written))
@@ -998,6 +1018,8 @@ def _print_comparison(
         if exact[name]:
             console.print(Text("  " + voice.say("compare.exact", metrics=", ".join(exact[name]))))
         notes = sorted({differences[(name, m)]["note"] for m in metrics} - {""})
+        if name in comparison.notes:  # said in the reader's language
+            notes = [comparison.notes[name].render(voice.language)]
         for note in notes:
             console.print(Text(f"  {note}", style="yellow"))
         _print_input_differences(comparison.inputs.get(name, ()), name, reference, console, voice)
@@ -1055,11 +1077,7 @@ def _compare(
         )
     if len(scenarios) < 2:
         errors.print(
-            Text(
-                f"nothing to compare: {args.scenarios[0]} is one scenario without variants; "
-                "give two or more scenario files, or add `variants:` to the file, e.g. "
-                "variants: {plus_one: {staff.front.<pool>.headcount: N}}"
-            ),
+            Text(voice.say("usage.nothing_to_compare", path=str(args.scenarios[0]))),
             soft_wrap=True,
         )
         return EXIT_USAGE
@@ -1069,7 +1087,7 @@ def _compare(
     if replications is None:
         return EXIT_USAGE
     if args.seed is not None and args.seed < 0:
-        errors.print("--seed must be 0 or more")
+        errors.print(Text(voice.say("usage.seed")))
         return EXIT_USAGE
     seed = args.seed if args.seed is not None else reference.seed
     work = sum(_customers(s) for s in scenarios) * replications
@@ -1085,7 +1103,7 @@ def _compare(
     try:
         with _saving(args, results.COMPARISON, name, manifest) as record:
             if record is not None:  # the scenarios are kept even if a scenario crashes
-                _report_stale(record.stale, errors)
+                _report_stale(record.stale, errors, voice)
                 results.start_comparison(record, names, scenarios)
             with executor, _progress(errors, "replications", show_progress) as progress:
                 task = progress.add_task(
@@ -1130,7 +1148,7 @@ def _sweep(
     seed = spec.seed if spec.seed is not None else base.seed
     points = sweep_points(spec, base)
     results.check_writable(args.results)  # before anything runs: a wrong -o fails at once
-    _report_stale(results.clean_stale_partials(args.results), errors)
+    _report_stale(results.clean_stale_partials(args.results), errors, voice)
     folder = results.SWEEP.parent(args.results, spec.name)
     executor = _executor(args.workers, args.scheduler, errors, expected_work(spec, base))
     if executor is None:
@@ -1267,7 +1285,7 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
     try:
         kind.check(folder)
     except results.FailedResultFolder as exc:
-        errors.print(Text(f"{exc}; see its error.txt"), soft_wrap=True)
+        errors.print(Text(text("cli.report.failed", language, problem=str(exc))), soft_wrap=True)
         return EXIT_USAGE
     except results.NotAResultFolder:
         pass
@@ -1276,24 +1294,28 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
         newest = runs[-1] if runs else newest_result(folder)
         if newest is None:
             reason = (
-                "does not exist"
+                text("cli.report.absent", language)
                 if not folder.exists()
-                else "is not a folder"
+                else text("cli.report.not_folder", language)
                 if not folder.is_dir()
-                else f"is not a {kind.name} folder (missing {', '.join(missing)}) and holds no "
-                "complete run or other result"
+                else text(
+                    "cli.report.not_result", language, kind=kind.name, missing=", ".join(missing)
+                )
             )
             errors.print(
-                Text(
-                    f"{folder} {reason}: give a folder written by `servsim run`, `compare`, "
-                    "`sweep`, `contact-levels` or `staff`"
-                ),
+                Text(text("cli.report.give", language, folder=str(folder), reason=reason)),
                 soft_wrap=True,
             )
             return EXIT_USAGE
-        held = f"{len(runs)} run(s)" if runs else "results"
+        held = (
+            text("cli.report.runs", language, count=len(runs))
+            if runs
+            else text("cli.report.results", language)
+        )
         console.print(
-            Text(f"{folder} holds {held}; reporting the newest: {newest.name}"),
+            Text(
+                text("cli.report.newest", language, folder=str(folder), held=held, name=newest.name)
+            ),
             soft_wrap=True,
         )
         folder = newest
@@ -1302,7 +1324,7 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
     except results.NotAResultFolder as exc:
         errors.print(Text(str(exc)), soft_wrap=True)
         return EXIT_USAGE
-    console.print(Text(f"report written to {path}"), soft_wrap=True)
+    console.print(Text(text("cli.report.written", language, path=str(path))), soft_wrap=True)
     return EXIT_OK
 
 

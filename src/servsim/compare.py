@@ -20,7 +20,8 @@ from scipy import stats
 from servsim.catalogue import unit_of
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
 from servsim.experiment import fixed_replications
-from servsim.presentation import mean_cell
+from servsim.notices import Notice
+from servsim.presentation import is_exact, mean_cell
 from servsim.scenario import ResolvedScenario, Scenario, resolve_scenario
 from servsim.scenario.paths import differing_paths
 from servsim.statistics import CONFIDENCE, confidence_interval, metric_interval
@@ -35,11 +36,14 @@ class Comparison:
         replications: one row per scenario and replication, one column per metric.
         summary: one row per scenario and metric: mean and 95% CI.
         differences: one row per other scenario and metric: the paired difference to the
-            reference (mean, CI, significant), the unpaired CI for comparison, and a ``note``
+            reference (mean, CI, ``significant``; ``exact`` when it is the same in every
+            replication, and then never significant), the unpaired CI for comparison, and a ``note``
             where the difference means nothing (service levels against different targets).
         inputs: per other scenario, every input that differs from the reference, as
             ``(path, reference value, its value)``: a comparison is about what was changed, and
             anything else that differs is named so no effect is misattributed.
+        notes: per other scenario, why some of its differences are not compared, as data the
+            CLI says in the reader's language (the saved ``note`` column is its English text).
     """
 
     names: tuple[str, ...]
@@ -47,6 +51,7 @@ class Comparison:
     summary: pd.DataFrame
     differences: pd.DataFrame
     inputs: dict[str, tuple[tuple[str, Any, Any], ...]] = field(default_factory=dict)
+    notes: dict[str, Notice] = field(default_factory=dict)
 
     def wide(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """Metric rows, one column per scenario, each cell ``mean [low .. high]`` in its unit."""
@@ -75,7 +80,10 @@ def paired_difference(
 ) -> dict[str, float]:
     """Mean of other - reference over paired replications, its CI, and the unpaired CI width.
 
-    Replications where either value is missing (NaN) are left out of the pair.
+    Replications where either value is missing (NaN) are left out of the pair. A difference
+    the same in every replication (staff cost under fixed staffing) is ``exact``: its interval
+    has no width, so no test applies and it is never ``significant``, which a reader of the
+    saved table would otherwise take as evidence of an effect.
     """
     keep = ~(np.isnan(reference) | np.isnan(other))
     a, b = reference[keep], other[keep]
@@ -94,13 +102,15 @@ def paired_difference(
     else:
         unpaired = math.nan
     low, high = paired["ci_low"], paired["ci_high"]
+    exact = is_exact(paired["mean"], low, high)
     return {
         "difference": paired["mean"],
         "ci_low": low,
         "ci_high": high,
         "half_width": paired["half_width"],
         "unpaired_half_width": unpaired,
-        "significant": float(not math.isnan(low) and (low > 0 or high < 0)),
+        "significant": float(not exact and not math.isnan(low) and (low > 0 or high < 0)),
+        "exact": float(exact),
         "n": paired["n"],
     }
 
@@ -182,9 +192,11 @@ def compare(
         name: tuple(input_differences(resolved[0], other))
         for name, other in zip(names[1:], resolved[1:], strict=True)
     }
-    differences = _refuse_incomparable(differences, resolved, names)
+    notes = _incomparable(resolved, names)
+    differences = _refuse_incomparable(differences, names, notes)
     differences["significant"] = differences["significant"].astype(bool)
-    return Comparison(tuple(names), table, summary, differences, inputs)
+    differences["exact"] = differences["exact"].astype(bool)
+    return Comparison(tuple(names), table, summary, differences, inputs, notes)
 
 
 IGNORED_INPUTS: frozenset[str] = frozenset(
@@ -206,29 +218,39 @@ def input_differences(
     )
 
 
+def _incomparable(resolved: Sequence[ResolvedScenario], names: Sequence[str]) -> dict[str, Notice]:
+    """Per scenario whose service-level target differs from the reference's, the note saying so."""
+    target = resolved[0].service_level.target
+    return {
+        name: Notice(
+            "not_comparable",
+            {"reference": target, "other": other.service_level.target},
+            "note",
+        )
+        for name, other in zip(names[1:], resolved[1:], strict=True)
+        if other.service_level.target != target
+    }
+
+
 def _refuse_incomparable(
-    differences: pd.DataFrame, resolved: Sequence[ResolvedScenario], names: Sequence[str]
+    differences: pd.DataFrame, names: Sequence[str], notes: dict[str, Notice]
 ) -> pd.DataFrame:
     """No difference of service levels measured against different targets: a note instead.
 
     80% within 20 s and 80% within 60 s are different standards; their "difference" would read
-    as an effect of the change under study.
+    as an effect of the change under study. The saved note is the English text.
     """
     differences = differences.assign(note="")
-    target = resolved[0].service_level.target
-    for name, other in zip(names[1:], resolved[1:], strict=True):
-        if other.service_level.target == target:
+    for name in names[1:]:
+        if name not in notes:
             continue
         rows = (differences["scenario"] == name) & differences["metric"].str.startswith(
             TARGET_DEPENDENT
         )
         columns = ["difference", "ci_low", "ci_high", "half_width", "unpaired_half_width"]
         differences.loc[rows, columns] = math.nan
-        differences.loc[rows, "significant"] = 0.0
-        differences.loc[rows, "note"] = (
-            f"not comparable: service-level targets differ ({target:g} s vs "
-            f"{other.service_level.target:g} s)"
-        )
+        differences.loc[rows, ["significant", "exact"]] = 0.0
+        differences.loc[rows, "note"] = notes[name].render("en")
     return differences
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from servsim.catalogue import column
 from servsim.experiment import simulate
+from servsim.notices import FieldValue, Notice
 from servsim.scenario import Routing, Scenario, resolve_scenario
 
 __all__ = [
@@ -97,11 +98,22 @@ def _shifted(scenario: Scenario, pool: str, change: int) -> Scenario | None:
     raise KeyError(pool)
 
 
+def _step(scenario: str, change: str, pool: str, level: float) -> Notice:
+    """One step of :func:`staff_to_goal`: a pool changed on every shift, the level it reached."""
+    fields: dict[str, FieldValue] = {
+        "scenario": scenario,
+        "change": change,
+        "pool": pool,
+        "level": level,
+    }
+    return Notice("staffing_step", fields, "note")
+
+
 def staff_to_goal(
     scenario: Scenario,
     replications: int,
     seed: int,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[Notice], None] | None = None,
 ) -> StaffingSearch:
     """The least staff with which ``scenario`` meets its service-level goal (a simple search).
 
@@ -110,7 +122,8 @@ def staff_to_goal(
     service level is lowest gets one more person on every shift; once the goal is met, each
     pool in turn loses one person per shift while the goal stays met. Pools that serve nobody
     waiting in person (a decoupled back office) are never changed: the goal does not depend on
-    them.
+    them. ``progress`` is told each step as a note (:class:`servsim.notices.Notice`), which
+    the CLI says in the reader's language.
     """
     goal = scenario.service_level.goal
     headline = _headline(scenario)
@@ -137,7 +150,7 @@ def staff_to_goal(
         current, steps = bigger, [*steps, f"+{weakest}"]
         level, pools = measure(current)
         if progress is not None:
-            progress(f"{scenario.name}: +1 {weakest} per shift, service level {level:.1%}")
+            progress(_step(scenario.name, "+1", weakest, level))
     if level >= goal:
         for name in [n for n, value in pools.items() if not math.isnan(value)]:
             while len(steps) < 2 * MAX_STEPS:
@@ -150,7 +163,7 @@ def staff_to_goal(
                 current, level, pools = smaller, smaller_level, smaller_pools
                 steps.append(f"-{name}")
                 if progress is not None:
-                    progress(f"{scenario.name}: -1 {name} per shift, service level {level:.1%}")
+                    progress(_step(scenario.name, "-1", name, level))
     headcounts = {
         spec.name: tuple(shift.headcount for shift in spec.shifts) or (spec.headcount or 0,)
         for _, spec in current.staff.pools()

@@ -30,6 +30,7 @@ from servsim.executors import (
     task_for,
 )
 from servsim.model.arrivals import expected_arrivals
+from servsim.notices import FieldValue, Notice
 from servsim.records import RECORD_TYPES, RecordTables
 from servsim.replication import ReplicationResult, describe_warnings, run_replication
 from servsim.scenario import (
@@ -78,38 +79,65 @@ class StoppingReport:
     confidence: float = CONFIDENCE
 
     def describe(self) -> str:
-        """One line for the command line and the run's manifest."""
-        target = f"±{self.target * 100:g}%"
+        """One line for the command line and the run's manifest, in English."""
+        return self.notice().render("en")
+
+    def notice(self) -> Notice:
+        """How the number of replications was decided, as data the CLI and report can say."""
         judged = [m for m in self.metrics if m not in self.skipped]
+        extra: list[Notice] = []
         if self.reached:
-            by_absolute = [
-                f"{m} within ±{self.absolute_half_widths[m]:g}"
+            absolute = self.absolute_half_widths
+            by_absolute = tuple(
+                Notice("stopping.absolute", {"metric": m, "half_width": absolute[m]})
                 for m in judged
                 if m in self.absolute_half_widths and self.relative_half_widths[m] > self.target
-            ]
-            line = (
-                f"replications: auto -> {self.replications} used; {self.confidence:.0%} CI within "
-                f"{target} of the mean on {', '.join(judged) or 'no metric'}"
-                + (f" ({', '.join(by_absolute)})" if by_absolute else "")
             )
-        else:
-            line = (
-                f"replications: auto -> cap of {self.max_replications} reached: "
-                + ", ".join(self.shortfall(m) for m in self.unmet)
-                + f" (target {target} of the mean)"
-            )
+            if by_absolute:
+                extra.append(Notice("stopping.by_absolute", {"absolute": by_absolute}))
         if self.skipped:
-            line += f"; no value to judge: {', '.join(self.skipped)}"
-        return line
+            extra.append(Notice("stopping.skipped", {"metrics": ", ".join(self.skipped)}))
+        common: dict[str, FieldValue] = {"target": self.target, "extra": tuple(extra)}
+        if self.reached:
+            return Notice(
+                "stopping.reached",
+                {
+                    **common,
+                    "replications": self.replications,
+                    "confidence": self.confidence,
+                    "metrics": _names(judged),
+                },
+            )
+        return Notice(
+            "stopping.cap",
+            {**common, "cap": self.max_replications, "shortfalls": self.shortfalls()},
+        )
 
     def shortfall(self, metric: str) -> str:
         """How far a metric is from the target, e.g. ``resolution_time still ±7.2%``."""
+        return self.shortfall_notice(metric).render("en")
+
+    def shortfall_notice(self, metric: str) -> Notice:
+        """:meth:`shortfall` as data."""
         relative = self.relative_half_widths[metric]
         if math.isnan(relative):
-            return f"{metric} has fewer than two values"
+            return Notice("shortfall.too_few", {"metric": metric})
         if math.isinf(relative):
-            return f"{metric} still ±{self.half_widths[metric]:.3g} around a mean of 0"
-        return f"{metric} still ±{relative:.1%}"
+            return Notice(
+                "shortfall.around_zero", {"metric": metric, "half_width": self.half_widths[metric]}
+            )
+        return Notice("shortfall.relative", {"metric": metric, "relative": relative})
+
+    def shortfalls(self) -> tuple[Notice, ...]:
+        """Every unmet metric's shortfall."""
+        return tuple(self.shortfall_notice(m) for m in self.unmet)
+
+
+def _names(metrics: Sequence[str]) -> tuple[Notice, ...]:
+    """Metric keys as a list a notice writes (``no metric`` when empty)."""
+    if not metrics:
+        return (Notice("stopping.no_metric"),)
+    return tuple(Notice("stopping.metric", {"metric": m}) for m in metrics)
 
 
 @dataclass(frozen=True)
@@ -123,8 +151,10 @@ class SimulationResult:
         summary: one row per metric: mean, std, n, 95% CI (``ci_low``, ``ci_high``, ``half_width``).
         replications: one row per replication, one column per metric.
         records: the record tables of every replication, with a ``replication`` column.
-        warnings: things a user must know (an overloaded system, for instance), one line per
-            kind and pool, aggregated over replications.
+        notices: things a user must know (an overloaded system, for instance), one notice
+            per kind and pool, aggregated over replications (:mod:`servsim.notices`: data the
+            CLI and the reports say in the reader's language); ``warnings`` is their English
+            text.
         overloaded: the pools found overloaded in at least one replication; a verdict about
             the service (the archetype) is read with that in mind.
         moments: every visible moment of truth (:func:`servsim.satisfaction.moment_table`),
@@ -148,7 +178,7 @@ class SimulationResult:
     summary: pd.DataFrame
     replications: pd.DataFrame
     records: RecordTables
-    warnings: tuple[str, ...] = field(default=())
+    notices: tuple[Notice, ...] = field(default=())
     moments: pd.DataFrame = field(default_factory=pd.DataFrame)
     satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
     stopping: StoppingReport | None = None
@@ -156,6 +186,11 @@ class SimulationResult:
     intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
     importance: pd.DataFrame = field(default_factory=pd.DataFrame)
     spool: Path | None = None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The notices in English, one line each: for logs and readers of plain text."""
+        return tuple(notice.render("en") for notice in self.notices)
 
     def metric(self, name: str) -> dict[str, float]:
         """The summary row of one metric: mean, ci_low, ci_high, half_width, std, n."""
@@ -285,7 +320,7 @@ def simulate(
         summary=summarise(per_replication),
         replications=per_replication,
         records=_stack(results),
-        warnings=warnings,
+        notices=warnings,
         moments=_stack_frames({r.replication: r.moments for r in results}),
         satisfaction=_stack_frames({r.replication: r.satisfaction for r in results}),
         stopping=stopping,
@@ -445,17 +480,18 @@ def _judged_metrics(table: pd.DataFrame, precision: Precision, scenario: Scenari
     return list(precision.metrics)
 
 
-def _cap_warning(stopping: StoppingReport, scenario: Scenario) -> str:
-    shortfalls = ", ".join(stopping.shortfall(m) for m in stopping.unmet)
+def _cap_warning(stopping: StoppingReport, scenario: Scenario) -> Notice:
+    """The warning of a run that ``replications: auto`` stopped at its cap, as data."""
     means_zero = any(math.isinf(stopping.relative_half_widths[m]) for m in stopping.unmet)
-    return (
-        f"replications: auto stopped at the cap of {stopping.max_replications} replications "
-        f"before every {stopping.confidence:.0%} confidence interval was within "
-        f"±{stopping.target * 100:g}% of its mean: {shortfalls}. The estimates are less precise "
-        "than asked; raise precision.max_replications or loosen "
-        "precision.relative_half_width"
-        + (" (or give precision.absolute_half_width for a mean near 0)" if means_zero else "")
-        + f" (scenario '{scenario.name}')."
+    return Notice(
+        "replications_cap_near_zero" if means_zero else "replications_cap",
+        {
+            "cap": stopping.max_replications,
+            "confidence": stopping.confidence,
+            "target": stopping.target,
+            "shortfalls": stopping.shortfalls(),
+            "scenario": scenario.name,
+        },
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,16 @@ from matplotlib.figure import Figure
 from servsim import folder_plots, plots, results
 from servsim.catalogue import STANDARDS, Unit, lookup, unit_of
 from servsim.folder_plots import ForestRow, Verdict
-from servsim.language import Language, text
-from servsim.presentation import difference_cell, format_value, formatter, mean_cell, metric_label
+from servsim.language import Language, messages, text
+from servsim.presentation import (
+    difference_cell,
+    exact_of,
+    format_number,
+    format_share,
+    format_value,
+    mean_cell,
+    metric_label,
+)
 from servsim.report import STYLE, build_report, escape, html_table, save_png
 
 __all__ = [
@@ -100,55 +108,55 @@ def _float(value: object) -> float:
         return math.nan
 
 
-def _money_aware(
-    unit: Unit | None, currency: str | None, signed: bool, reference: float
-) -> Callable[[float], str]:
-    return formatter(reference, unit, signed=signed, currency=currency)
-
-
 def value_cell(
-    mean: float, low: float, high: float, unit: Unit | None, currency: str | None = None
+    mean: float,
+    low: float,
+    high: float,
+    unit: Unit | None,
+    currency: str | None = None,
+    language: Language = "en",
 ) -> str:
     """``mean [low .. high]`` as :func:`servsim.presentation.mean_cell` writes it.
 
-    Money is followed by its currency, which ``mean_cell`` does not know.
+    Money is followed by its currency; numbers are written as ``language`` writes them.
     """
-    if unit != "money" or not currency or math.isnan(mean):
-        return mean_cell(mean, low, high, unit)
-    show = _money_aware(unit, currency, False, mean)
-    if math.isnan(low) or math.isnan(high):
-        return show(mean)
-    return f"{show(mean)} [{show(low)} .. {show(high)}]"
+    return mean_cell(mean, low, high, unit, currency, language)
 
 
 def change_cell(
-    difference: float, low: float, high: float, unit: Unit | None, currency: str | None = None
+    difference: float,
+    low: float,
+    high: float,
+    unit: Unit | None,
+    currency: str | None = None,
+    language: Language = "en",
 ) -> str:
     """A signed difference and its interval, as :func:`servsim.presentation.difference_cell`.
 
-    Money is followed by its currency.
+    Money is followed by its currency; numbers are written as ``language`` writes them.
     """
-    if unit != "money" or not currency:
-        return difference_cell(difference, low, high, unit)
-    show = _money_aware(unit, currency, True, difference)
-    out = show(difference)
-    if not (math.isnan(difference) or math.isnan(low) or math.isnan(high)):
-        out += f" [{show(low)} .. {show(high)}]"
-    return out
+    return difference_cell(difference, low, high, unit, currency, language)
 
 
-def verdict_of(difference: float, low: float, high: float, note: str = "") -> Verdict:
+def verdict_of(
+    difference: float, low: float, high: float, note: str = "", exact: bool | None = None
+) -> Verdict:
     """How a paired difference reads: significant only when its CI has width and excludes 0.
 
     A zero-width interval means the quantity did not vary between replications (it is fixed
-    by the design, like staff cost with fixed staffing): *exact*, never significant.
+    by the design, like staff cost with fixed staffing): *exact*, never significant. ``exact``
+    is the comparison's saved column; without it (older folders), the interval decides.
     """
     if note or math.isnan(difference):
         return "not_comparable"
+    if exact is None:
+        exact = not (math.isnan(low) or math.isnan(high)) and high - low <= EXACT * max(
+            1.0, abs(difference)
+        )
+    if exact:
+        return "exact"
     if math.isnan(low) or math.isnan(high):
         return "not_significant"
-    if high - low <= EXACT * max(1.0, abs(difference)):
-        return "exact"
     return "significant" if low > 0 or high < 0 else "not_significant"
 
 
@@ -307,11 +315,13 @@ def difference_rows(
         found = by_metric[metric]
         d, low, high = (_float(found[k]) for k in ("difference", "ci_low", "ci_high"))
         note = str(found.get("note") or "")
-        verdict = verdict_of(d, low, high, note)
+        if isinstance(found.get("note"), float):  # an empty note read back from CSV is NaN
+            note = ""
+        verdict = verdict_of(d, low, high, note, exact_of(found))
         shown = (
             _t(language, "verdict.not_comparable")
             if verdict == "not_comparable"
-            else change_cell(d, low, high, unit_of(metric), currency)
+            else change_cell(d, low, high, unit_of(metric), currency, language)
         )
         out.append(
             DifferenceRow(
@@ -356,6 +366,7 @@ def _side_by_side(
             _float(row["ci_high"]),
             unit_of(metric),
             currency,
+            page.language,
         )
     names = saved.names
     return html_table(
@@ -478,11 +489,14 @@ def _contact_levels_report(page: _Page) -> Path:
             _float(r["ci_high"]),
             unit_of(str(r["metric"])),
             currency,
+            page.language,
         )
         for r in comparison.to_dict("records")
     }
     rows = [[page.label(m), *(cells.get((m, s), "-") for s in scenario_names)] for m in metrics]
-    rows.append([page.t("column.archetype"), *(archetypes.get(s, "-") for s in scenario_names)])
+    rows.append(
+        [page.t("column.archetype"), *(_archetype(page, archetypes.get(s)) for s in scenario_names)]
+    )
     level_section = _section(
         "levels",
         page.t("levels.comparison.heading"),
@@ -567,6 +581,14 @@ def _contact_levels_report(page: _Page) -> Path:
     )
 
 
+def _archetype(page: _Page, saved: str | None) -> str:
+    """A saved archetype name (``friendly zoo``) in the report's language, the seeds' terms."""
+    if not saved:
+        return "-"
+    key = "report.archetype." + saved.replace(" ", "_")
+    return text(key, page.language) if key in messages() else saved
+
+
 def _sensitivities(
     page: _Page, effects: pd.DataFrame, scenarios: Sequence[str], levels: dict[str, str]
 ) -> str:
@@ -583,9 +605,11 @@ def _sensitivities(
                 cells.append("-")
                 continue
             d, low, high = (_float(found[k]) for k in ("difference", "ci_low", "ci_high"))
-            verdict = verdict_of(d, low, high)
+            verdict = verdict_of(d, low, high, exact=exact_of(found))
             mark = " *" if verdict == "significant" else ""
-            cells.append(change_cell(d, low, high, unit_of(str(metric))) + mark)
+            cells.append(
+                change_cell(d, low, high, unit_of(str(metric)), language=page.language) + mark
+            )
         shown = page.t(f"change.{change}") if change in CHANGES else str(change)
         rows.append([shown, page.label(str(metric)), *cells])
         classes.append("")
@@ -818,7 +842,7 @@ def _heatmap_section(
             i, j = y_values.index(row[y_name]), x_values.index(row[x_name])
             mean = _float(row["mean"])
             grid[i][j] = mean
-            texts[i][j] = format_value(mean, unit_of(metric), currency)
+            texts[i][j] = format_value(mean, unit_of(metric), currency, page.language)
         maps.append(folder_plots.Heatmap(page.label(metric), grid, texts))
     figure = folder_plots.heatmaps(
         page.t("sweep.heatmap.title", x=x_name, y=y_name),
@@ -892,7 +916,8 @@ def _staffing_figure(page: _Page, intervals: pd.DataFrame, goal: float | None) -
         "no data": page.t("no_data"),
     }
     if goal is not None:
-        words[f"goal {goal:.0%}"] = page.t("staffing.figure.goal", goal=f"{goal:.0%}")
+        shown = format_share(goal, page.language)
+        words[f"goal {goal:.0%}"] = page.t("staffing.figure.goal", goal=shown)
     for pool in dict.fromkeys(str(p) for p in intervals.get("pool", [])):
         words[f"{pool}\nstaff / erlangs"] = f"{pool}\n" + page.t("staffing.figure.staff")
         words[f"{pool}\nservice level"] = f"{pool}\n" + page.t("staffing.figure.service_level")
@@ -922,8 +947,8 @@ def _staffing_report(page: _Page) -> Path:
             _note(
                 page.t(
                     "staffing.goal",
-                    goal=format_value(goal, "share"),
-                    target=format_value(target, "seconds"),
+                    goal=format_value(goal, "share", language=page.language),
+                    target=format_value(target, "seconds", language=page.language),
                 )
             ),
         )
@@ -936,7 +961,7 @@ def _staffing_report(page: _Page) -> Path:
                 page.t(
                     "staffing.intervals_met",
                     shares=", ".join(
-                        f"{pool} {format_value(float(share), 'share')}"
+                        f"{pool} {format_value(float(share), 'share', language=page.language)}"
                         for pool, share in shares.items()
                     ),
                 )
@@ -977,7 +1002,7 @@ def _staffing_report(page: _Page) -> Path:
         "shifts", page.t("staffing.shifts.heading"), page.t("staffing.shifts.explain"), shift_body
     )
     cost = _float(saved.manifest.get("cost"))
-    cost_text = format_value(cost, "money", currency)
+    cost_text = format_value(cost, "money", currency, page.language)
     cost_section = _section(
         "cost",
         page.t("staffing.cost.heading"),
@@ -995,6 +1020,7 @@ def _staffing_report(page: _Page) -> Path:
                 _float(r["ci_high"]),
                 _target_unit(str(r["target"])),
                 currency,
+                page.language,
             ),
             _target_verdict(
                 page, str(r["target"]), _met(r["met"]), _float(r["ci_low"]), _float(r["ci_high"])
@@ -1051,7 +1077,7 @@ def _hours(page: _Page, intervals: pd.DataFrame, scenario: dict[str, Any]) -> st
                 str(day),
                 str(pool),
                 *(
-                    f"{group[c].sum() * length:,.1f}"
+                    format_number(group[c].sum() * length, ",.1f", page.language)
                     for c in ("erlang_required", "simulated_required", "scheduled")
                 ),
                 str(int(group["scheduled"].max())),

@@ -20,6 +20,7 @@ from servsim.catalogue import column, lookup
 from servsim.intervals import VISIT_SUMS, interval_bins, interval_sums, visit_sums
 from servsim.metrics import add_batch, finish_metrics
 from servsim.model import simulate_replication
+from servsim.notices import FieldValue, Notice, Span
 from servsim.records import RecordBatch, RecordTables, text_codes
 from servsim.results.spool import TableSpool
 from servsim.satisfaction import (
@@ -123,36 +124,33 @@ def overload_warnings(
     return out
 
 
-def describe_warnings(warnings: Sequence[RunWarning], replications: int) -> list[str]:
-    """One line per kind of warning and pool, saying in how many replications and how much."""
+def describe_warnings(warnings: Sequence[RunWarning], replications: int) -> list[Notice]:
+    """One notice per kind of warning and pool, saying in how many replications and how much.
+
+    A notice, not a sentence: the CLI and the reports write it in the reader's language, and
+    the run's manifest keeps its values (:mod:`servsim.notices`).
+    """
     groups: dict[tuple[str, str], list[RunWarning]] = {}
     for warning in warnings:
         groups.setdefault((warning.kind, warning.pool), []).append(warning)
-    lines = []
+    out = []
     for (kind, pool), found in sorted(groups.items()):
-        busy = _span([w.busy for w in found], "{:.0%}")
-        waiting = _span([w.waiting for w in found], "{:,}")
-        share = _span([w.waiting / max(w.arrivals, 1) for w in found], "{:.1%}")
-        where = f"in {len(found)} of {replications} replications"
+        fields: dict[str, FieldValue] = {
+            "pool": pool,
+            "replications": len(found),
+            "of": replications,
+            "waiting": _span([w.waiting for w in found]),
+        }
         if kind == "overload":
-            lines.append(
-                f"pool '{pool}' overloaded {where}: busy {busy} of its time on the floor, "
-                f"{waiting} customers still waiting at the horizon. Demand looks beyond its "
-                "capacity and the time measures of those who finished understate what "
-                f"customers live: add staff to '{pool}' or shorten its service."
-            )
+            fields["busy"] = _span([w.busy for w in found])
         else:
-            lines.append(
-                f"pool '{pool}' left a backlog {where}: {waiting} customers ({share} of "
-                "arrivals) still waiting at the horizon; their waits are not in the time "
-                "measures."
-            )
-    return lines
+            fields["share"] = _span([w.waiting / max(w.arrivals, 1) for w in found])
+        out.append(Notice(kind, fields))
+    return out
 
 
-def _span(values: Sequence[float], style: str) -> str:
-    low, high = min(values), max(values)
-    return style.format(low) if low == high else f"{style.format(low)}–{style.format(high)}"
+def _span(values: Sequence[float]) -> Span:
+    return Span(float(min(values)), float(max(values)))
 
 
 def run_replication(

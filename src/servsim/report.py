@@ -48,7 +48,16 @@ from servsim.catalogue import STANDARDS, Unit, keys, lookup, unit_of
 from servsim.distributions import mean_of
 from servsim.language import Language, text
 from servsim.metrics import daily_metrics
-from servsim.presentation import SATISFACTION_SHOWN, formatter, goal_verdict, metric_label
+from servsim.notices import Notice, notices_from_manifest
+from servsim.presentation import (
+    SATISFACTION_SHOWN,
+    format_number,
+    format_share,
+    format_value,
+    goal_verdict,
+    mean_cell,
+    metric_label,
+)
 from servsim.records import FAILED, IN_SYSTEM, RECORD_TYPES, RecordTables
 from servsim.satisfaction import moment_utility
 from servsim.satisfaction_schema import LEVEL_NAMES
@@ -300,7 +309,11 @@ class _Run:
     def cell(self, metric: str) -> str:
         """``mean [low .. high]`` of a metric in its unit (money in the currency); ``-``."""
         mean, low, high = self.row(metric)
-        return value_cell(mean, low, high, unit_of(metric), self.currency)
+        return value_cell(mean, low, high, unit_of(metric), self.currency, self.language)
+
+    def number(self, value: float, unit: Unit | None) -> str:
+        """A value alone in its unit, written in the report's language."""
+        return format_value(value, unit, self.currency, self.language)
 
     def label(self, metric: str) -> str:
         """A metric column's label in the report's language: ``mean wait (agents)``."""
@@ -338,15 +351,18 @@ def _in_window(table: pd.DataFrame, run: _Run) -> pd.DataFrame:
 
 
 def value_cell(
-    mean: float, low: float, high: float, unit: Unit | None, currency: str | None = None
+    mean: float,
+    low: float,
+    high: float,
+    unit: Unit | None,
+    currency: str | None = None,
+    language: Language = "en",
 ) -> str:
-    """``mean [low .. high]`` in one unit (money followed by ``currency``); ``-`` without mean."""
-    if math.isnan(mean):
-        return "-"
-    show = formatter(mean, unit, currency=currency)
-    if math.isnan(low) or math.isnan(high):
-        return show(mean)
-    return f"{show(mean)} [{show(low)} .. {show(high)}]"
+    """``mean [low .. high]`` in one unit (money followed by ``currency``); ``-`` without mean.
+
+    Numbers are written as ``language`` writes them (:func:`servsim.presentation.localised`).
+    """
+    return mean_cell(mean, low, high, unit, currency, language)
 
 
 # --------------------------------------------------------------------------- summary
@@ -417,12 +433,12 @@ def _goal_item(run: _Run, goal: Goal, headline: bool) -> str:
     )
     what = run.t(
         "report.goal.overall" if headline or pool is None else "report.goal.pool",
-        goal=f"{goal.goal:.0%}",
-        target=formatter(goal.target, "seconds")(goal.target),
+        goal=format_share(goal.goal, run.language),
+        target=run.number(goal.target, "seconds"),
         pool=pool or "",
         convention=convention,
     )
-    reached = value_cell(goal.mean, goal.low, goal.high, "share")
+    reached = value_cell(goal.mean, goal.low, goal.high, "share", language=run.language)
     return (
         f'<li class="goal" data-metric="{_e(goal.metric)}" data-verdict="{_e(goal.verdict)}">'
         f"{_e(what)}: {_e(reached)} "
@@ -475,60 +491,51 @@ class WarningLine:
     of: int
 
 
-_OVERLOAD = re.compile(
-    r"pool '(?P<pool>[^']+)' overloaded in (?P<n>\d+) of (?P<of>\d+) replications: busy "
-    r"(?P<busy>\S+) of its time on the floor, (?P<waiting>\S+) customers still waiting"
-)
-_BACKLOG = re.compile(
-    r"pool '(?P<pool>[^']+)' left a backlog in (?P<n>\d+) of (?P<of>\d+) replications: "
-    r"(?P<waiting>\S+) customers \((?P<share>\S+) of arrivals\)"
-)
 _COUNTED = re.compile(r"\bin (?P<n>\d+) of (?P<of>\d+) replications\b")
 _REPLICATION = re.compile(r"^\s*(?:replication|réplica)\s+\d+\s*[:,-]\s*", re.IGNORECASE)
 
 
 def aggregate_warnings(
-    warnings: Sequence[str], replications: int, language: Language = "en"
+    warnings: Sequence[Notice | str], replications: int, language: Language = "en"
 ) -> list[WarningLine]:
     """One line per distinct warning, with how many replications raised it.
 
-    A run saves its warnings already grouped (``in 3 of 10 replications``); older runs and
-    other writers may repeat a warning once per replication (``replication 4: ...``). Both
-    become one line: repeated lines are counted, a saved count is read. The two kinds of
-    warning servsim writes (an overloaded pool, a backlog at the horizon) are written again in
-    ``language``; any other is shown as saved.
+    A run saves its warnings as data (:class:`servsim.notices.Notice`), already grouped over
+    replications, and each is written in ``language`` from its values. Older runs saved
+    English text, sometimes once per replication (``replication 4: ...``): such a text is
+    shown as saved, repeated lines counted as one, a saved count (``in 3 of 10
+    replications``) read, never translated by guessing at its words.
     """
-    counts: Counter[str] = Counter(_REPLICATION.sub("", w).strip() for w in warnings)
     out = []
-    for line, repeated in counts.items():
+    texts: Counter[str] = Counter()
+    for warning in warnings:
+        if isinstance(warning, Notice):
+            out.append(WarningLine(warning.render(language), None, replications))
+        else:
+            texts[_REPLICATION.sub("", warning).strip()] += 1
+    for line, repeated in texts.items():
         if not line:
             continue
         said = _COUNTED.search(line)
         n = int(said["n"]) if said else repeated if repeated > 1 else None
         of = int(said["of"]) if said else replications
-        shown = line
-        if (found := _OVERLOAD.search(line)) is not None:
-            shown = text(
-                "report.warning.overload",
-                language,
-                pool=found["pool"],
-                busy=found["busy"],
-                waiting=found["waiting"],
-            )
-        elif (found := _BACKLOG.search(line)) is not None:
-            shown = text(
-                "report.warning.backlog",
-                language,
-                pool=found["pool"],
-                waiting=found["waiting"],
-                share=found["share"],
-            )
-        out.append(WarningLine(shown, n, of))
+        out.append(WarningLine(line, n, of))
     return out
 
 
+def _stopping(run: _Run) -> str:
+    """How ``replications: auto`` decided, in the report's language (as saved when only text)."""
+    saved = run.manifest.get("stopping_notice")
+    if isinstance(saved, dict):
+        try:
+            return Notice.from_json(saved).render(run.language)
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+    return str(run.manifest.get("stopping") or "")
+
+
 def _warnings(run: _Run) -> str:
-    saved = [str(w) for w in run.manifest.get("warnings") or []]
+    saved = notices_from_manifest(run.manifest.get("warnings"))
     replications = int(run.manifest.get("replications") or 0)
     lines = aggregate_warnings(saved, replications, run.language)
     items = []
@@ -548,7 +555,7 @@ def _warnings(run: _Run) -> str:
             f'<li class="warning">{_e(run.t("report.scenario_problem"))}: '
             f"{_e(run.scenario_problem)}</li>"
         )
-    stopping = run.manifest.get("stopping")
+    stopping = _stopping(run)
     out = f"<h3>{_e(run.t('report.warnings'))}</h3>"
     if stopping:
         out += f'<p class="note">{_e(stopping)}</p>'
@@ -606,9 +613,9 @@ def _archetype(run: _Run) -> str:
     out += _e(
         run.t(
             "report.archetype.scores",
-            procedural=f"{procedural:.2f}",
-            personal=f"{personal:.2f}",
-            threshold=f"{ARCHETYPE_THRESHOLD:.2f}",
+            procedural=format_number(procedural, ".2f", run.language),
+            personal=format_number(personal, ".2f", run.language),
+            threshold=format_number(ARCHETYPE_THRESHOLD, ".2f", run.language),
         )
     )
     out += ")."
@@ -674,10 +681,13 @@ def _demand(run: _Run) -> str:
         return note(run.t("report.no_demand"))
     rows = [
         [f"{format_clock(h * 3600.0)}–{format_clock(((h + 1) % 24) * 3600.0)}"]
-        + [f"{float(v):.1f}" for v in table.loc[h]]
+        + [format_number(float(v), ".1f", run.language) for v in table.loc[h]]
         for h in table.index
     ]
-    rows.append([run.t("report.demand.day_total")] + [f"{float(v):.1f}" for v in table.sum()])
+    rows.append(
+        [run.t("report.demand.day_total")]
+        + [format_number(float(v), ".1f", run.language) for v in table.sum()]
+    )
     return (
         f"<h3>{_e(run.t('report.demand'))}</h3>"
         + note(run.t("report.demand.note", days=days))
@@ -705,7 +715,7 @@ def _staffing(run: _Run) -> str:
         return ""
     rows = []
     for side, pool in run.scenario.staff.pools():
-        cost = formatter(pool.cost_per_hour, "money", currency=run.currency)(pool.cost_per_hour)
+        cost = run.number(pool.cost_per_hour, "money")
         side_text = run.t("term.front_line" if side == "front" else "term.back_office")
         if not pool.shifts:
             rows.append(
@@ -763,10 +773,10 @@ def _cycle(run: _Run) -> str:
                 str(index),
                 tp.name,
                 served,
-                formatter(mean_of(tp.service_time), "seconds")(mean_of(tp.service_time)),
+                run.number(mean_of(tp.service_time), "seconds"),
                 yes if tp.customer_present else no,
                 yes if tp.moment_of_truth else no,
-                _probability(tp.failure),
+                _probability(tp.failure, run.language),
             ]
         )
     return f"<h3>{_e(run.t('term.service_cycle').capitalize())}</h3>" + html_table(
@@ -784,10 +794,10 @@ def _cycle(run: _Run) -> str:
     )
 
 
-def _probability(value: float | dict[str, float]) -> str:
+def _probability(value: float | dict[str, float], language: Language) -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v:.0%}" for k, v in value.items())
-    return f"{value:.0%}"
+        return ", ".join(f"{k} {format_share(v, language)}" for k, v in value.items())
+    return format_share(value, language)
 
 
 def _inputs(run: _Run) -> str:
@@ -910,10 +920,11 @@ def _blueprint_cell_html(run: _Run, cell: BlueprintCell) -> str:
         lines.append(_e(run.t("report.blueprint.not_judged")))
     if not math.isnan(cell.wait):
         lines.append(
-            _e(run.t("report.blueprint.wait", wait=formatter(cell.wait, "seconds")(cell.wait)))
+            _e(run.t("report.blueprint.wait", wait=run.number(cell.wait, "seconds")))
         )
     if not math.isnan(cell.failure):
-        lines.append(_e(run.t("report.blueprint.failure", share=f"{cell.failure:.1%}")))
+        share = format_share(cell.failure, run.language, 1)
+        lines.append(_e(run.t("report.blueprint.failure", share=share)))
     return (
         f'<div class="cell {css}" data-touchpoint="{_e(cell.touchpoint)}" '
         f'data-lane="{_e(cell.lane)}" data-visible="{str(cell.visible).lower()}" '
@@ -1002,7 +1013,7 @@ def _interval_view(run: _Run) -> str:
             cells = [str(row["day"]), weekday, str(row["pool"])]
             for name, unit in shown:
                 value = float(row[name])
-                cells.append(formatter(value, unit)(value))
+                cells.append(format_value(value, unit, language=run.language))
             rows.append(cells)
         parts.append(f"<h3>{_e(run.t('report.days'))}</h3>")
         parts.append(
@@ -1102,8 +1113,8 @@ def _satisfaction(run: _Run, ip_table: pd.DataFrame) -> str:
                 str(row["touchpoint"]),
                 _quadrant(run, str(row["quadrant"])),
                 str(row["moments"]),
-                f"{float(row['importance']):.2f}",
-                f"{float(row['performance']):+.2f}",
+                format_number(float(row["importance"]), ".2f", run.language),
+                format_number(float(row["performance"]), "+.2f", run.language),
             ]
             for row in ip_table.to_dict("records")
         ]

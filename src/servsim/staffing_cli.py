@@ -17,7 +17,7 @@ from rich.text import Text
 from servsim.arguments import EXIT_OK, EXIT_USAGE
 from servsim.catalogue import unit_of
 from servsim.language import text
-from servsim.presentation import format_value, mean_cell
+from servsim.presentation import format_number, format_share, format_value, mean_cell
 from servsim.scenario import load_scenario
 from servsim.schema_types import parse_duration
 from servsim.terminal import Column, Grid, Voice, print_grid, print_saved
@@ -156,7 +156,7 @@ def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None)
         verdicts.add(
             str(row.target),
             str(row.pool) or voice.say("staff.whole_run"),
-            mean_cell(mean, low, high, unit, voice.currency),
+            mean_cell(mean, low, high, unit, voice.currency, voice.language),
             Text(
                 text("goal.met" if row.met else "goal.missed", voice.language),
                 style="green" if row.met else "bold red",
@@ -181,9 +181,10 @@ def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None)
         hours.add(
             str(day),
             str(pool),
-            f"{rows['erlang_required'].sum() * length:,.1f}",
-            f"{rows['simulated_required'].sum() * length:,.1f}",
-            f"{rows['scheduled'].sum() * length:,.1f}",
+            *(
+                format_number(rows[c].sum() * length, ",.1f", voice.language)
+                for c in ("erlang_required", "simulated_required", "scheduled")
+            ),
             str(int(rows["scheduled"].max())),
         )
     print_grid(console, hours, voice)
@@ -194,7 +195,10 @@ def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None)
             Text(
                 voice.say(
                     "staff.intervals_met",
-                    shares=", ".join(f"{pool} {share:.0%}" for pool, share in shares.items()),
+                    shares=", ".join(
+                        f"{pool} {format_share(share, voice.language)}"
+                        for pool, share in shares.items()
+                    ),
                 )
             )
         )
@@ -208,7 +212,7 @@ def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None)
                 )
             )
         )
-    cost = "-" if math.isnan(plan.cost) else format_value(plan.cost, "money", voice.currency)
+    cost = format_value(plan.cost, "money", voice.currency, voice.language)
     verdict = voice.say("staff.all_met" if plan.met else "staff.some_missed")
     console.print(Text(voice.say("staff.cost", cost=cost, verdict=verdict)))
 

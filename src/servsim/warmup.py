@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from servsim.model import simulate_replication
+from servsim.notices import FieldValue, Notice
 from servsim.scenario import Scenario, resolve_scenario
 
 BATCH = 5
@@ -63,27 +64,21 @@ class WarmupSuggestion:
     unreliable: bool = False
 
     def describe(self) -> str:
-        """One sentence (or two) for the command line."""
+        """One sentence (or two) for the command line, in English."""
+        return self.notice().render("en")
+
+    def notice(self) -> Notice:
+        """The suggestion as a note the CLI says in the reader's language."""
         if self.empties_daily:
-            return (
-                "no warm-up needed: in every pilot replication the service emptied every day (an "
-                "hour or more with no customer waiting or served in person), so each day starts "
-                "as the first did and there is no start-up transient to cut; work the back "
-                "office carries overnight is part of the daily cycle, not a transient "
-                f"({self.replications} pilot replications)"
-            )
-        text = (
-            f"suggested warm-up: {self.warm_up / 60:.0f} min ({self.warm_up:.0f} s), deleting the "
-            f"first {self.customers_deleted} of {self.customers_observed} customers (MSER-5 on "
-            f"first waits, {self.replications} pilot replications)"
-        )
-        if self.unreliable:
-            text += (
-                ". Unreliable: the cut lies near the end of MSER's search range (the first half "
-                "of the run), so the run may be too short to leave its transient, or the system "
-                "may never settle (overloaded): run longer before trusting it"
-            )
-        return text
+            return Notice("warmup.none", {"replications": self.replications}, "note")
+        fields: dict[str, FieldValue] = {
+            "minutes": round(self.warm_up / 60),
+            "seconds": round(self.warm_up),
+            "deleted": self.customers_deleted,
+            "observed": self.customers_observed,
+            "replications": self.replications,
+        }
+        return Notice("warmup.unreliable" if self.unreliable else "warmup.cut", fields, "note")
 
 
 def suggest_warmup(

@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from servsim.intervals import day_table, interval_table
+from servsim.notices import Notice
 from servsim.records import RECORD_TYPES
 from servsim.results.folders import (
     COMPARISON,
@@ -101,9 +102,15 @@ def save_run(
         replications=len(result.replications),
         scenario_hash=scenario_hash(result.scenario),
         stopping=result.stopping.describe() if result.stopping is not None else None,
-        warnings=list(result.warnings),
+        stopping_notice=result.stopping.notice().to_json() if result.stopping else None,
+        warnings=[_saved_warning(w) for w in result.notices],
         **(extra_manifest or {}),
     )
+
+
+def _saved_warning(warning: Notice | str) -> dict[str, Any] | str:
+    """A warning as the manifest keeps it: code, fields and its English ``text`` (a notice)."""
+    return warning.to_json() if isinstance(warning, Notice) else str(warning)
 
 
 def write_run(
