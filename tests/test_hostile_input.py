@@ -564,13 +564,15 @@ def test_14_a_megabyte_scenario_parses_quickly(tmp_path: Path) -> None:
 def test_14_a_run_that_will_need_gigabytes_is_announced(tmp_path: Path) -> None:
     big = load_scenario(write_text(tmp_path, TINY.replace("per_hour: 20", "per_hour: 120")))
     year = big.with_overrides({"horizon.days": 365})
-    warning = _memory_warning(year, 10)
-    assert warning is not None
+    notice = _memory_warning(year, 10)
+    assert notice is not None
+    warning = notice.render("en")
     assert "1,051,200 customers per replication x 10 replications" in warning
     assert "GB" in warning
+    assert "1.051.200" in notice.render("es")  # the Spanish way of grouping thousands
     assert _memory_warning(big, 1) is None  # 1,440 customers: nothing to say
     auto = _memory_warning(year, "auto")
-    assert auto is not None and "at most" in auto
+    assert auto is not None and "at most" in auto.render("en")
 
 
 def test_14_run_prints_the_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
