@@ -13,7 +13,7 @@ import simpy
 
 import servsim
 from servsim.metrics import replication_metrics
-from servsim.model import ServiceSystem, journey, run, simulate_replication
+from servsim.model import ServiceSystem, engine, journey, run, simulate_replication
 from servsim.model.journey import arrivals
 from servsim.records import (
     ABANDONED,
@@ -231,6 +231,26 @@ def test_lean_processes_give_what_plain_simpy_processes_give(
     plain = simulate_replication(scenario, seed=9, replication=0)
     assert len(lean.visits) > 100
     for table, records in lean.as_dict().items():
+        pd.testing.assert_frame_equal(records, plain.as_dict()[table], obj=table)
+
+
+@pytest.mark.parametrize(
+    "name", ["helpdesk", "training_plan", "bank_account_medium"], ids=lambda n: n
+)
+def test_quick_event_loop_gives_what_simpy_gives(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's inlined run loop, timeouts and ticket events process the same events in
+    the same order as SimPy's own ``step``, ``Timeout`` and ``succeed``: same records."""
+    scenario = short(ROOT / "scenarios" / f"{name}.yaml", days=2)
+    quick = simulate_replication(scenario, seed=4, replication=1)
+    monkeypatch.setattr(engine.Engine, "run", simpy.Environment.run)
+    monkeypatch.setattr(engine.Engine, "delay", lambda self, delay: simpy.Timeout(self, delay))
+    monkeypatch.setattr(engine.Engine, "pending", lambda self: simpy.Event(self))
+    monkeypatch.setattr(engine.Engine, "fire", lambda self, event, value: event.succeed(value))
+    plain = simulate_replication(scenario, seed=4, replication=1)
+    assert len(quick.visits) > 100
+    for table, records in quick.as_dict().items():
         pd.testing.assert_frame_equal(records, plain.as_dict()[table], obj=table)
 
 

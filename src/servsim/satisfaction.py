@@ -235,10 +235,16 @@ def moment_utility(
         kappa: utility gained across the whole zone of tolerance.
     """
     array = np.asarray(x, dtype=np.float64)
-    loss = -loss_aversion * np.power(np.maximum(-array, 0.0), alpha)
-    gain = kappa + np.power(np.maximum(array - 1.0, 0.0), alpha)
-    result = np.where(array < 0, loss, np.where(array <= 1.0, kappa * array, gain))
-    return _like(result, x)
+    values = np.atleast_1d(array)
+    # the powers only where they apply (they cost far more than the rest); NaN stays NaN
+    result = kappa * values
+    loss = values < 0
+    if loss.any():
+        result[loss] = -loss_aversion * np.power(-values[loss], alpha)
+    gain = values > 1.0
+    if gain.any():
+        result[gain] = kappa + np.power(values[gain] - 1.0, alpha)
+    return _like(result.reshape(array.shape), x)
 
 
 @overload

@@ -20,6 +20,7 @@ from typing import Any
 
 import simpy
 
+from servsim.model.engine import Process, QuietProcess
 from servsim.model.staffing import StaffedQueue
 from servsim.model.system import (
     Customer,
@@ -47,7 +48,6 @@ from servsim.records import (
 from servsim.scenario import ResolvedScenario
 from servsim.streams import RandomStreams
 
-Process = Generator[simpy.Event, Any, None]
 INFINITY = math.inf
 
 
@@ -64,7 +64,7 @@ def run(system: ServiceSystem) -> RecordTables:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        system.env.process(arrivals(system))
+        QuietProcess(system.env, arrivals(system))
         system.env.run(until=system.scenario.horizon.length)
         system.close_open_records()
         system.settle(final=True)
@@ -91,116 +91,99 @@ def simulate_replication(
     return run(ServiceSystem.build(scenario, RandomStreams(seed, replication), recorder))
 
 
-class QuietProcess(simpy.Process):
-    """A SimPy process whose end is an event only when something waits for it.
-
-    SimPy schedules every process that finishes as an event of its own, to resume whoever
-    waits for it. Nothing waits for a customer's process, so that event would only be popped
-    off the queue again with nothing to do: one event in five of a customer's journey. This
-    process ends without it unless a callback is registered, which removes no-op events only
-    and so keeps the order of every other event (and every result) as it was. The rest is
-    SimPy's own ``Process._resume`` (SimPy 4.1, MIT licence).
-    """
-
-    def _resume(self, event: simpy.Event) -> None:
-        env = self.env
-        env._active_proc = self
-        while True:
-            try:
-                if event._ok:
-                    event = self._generator.send(event._value)
-                else:  # the process has to handle the failed event, or fail itself
-                    event._defused = True
-                    exc = type(event._value)(*event._value.args)
-                    exc.__cause__ = event._value
-                    event = self._generator.throw(exc)
-            except StopIteration as stop:
-                self._ok = True
-                self._value = stop.args[0] if stop.args else None
-                if self.callbacks:
-                    env.schedule(self)
-                else:  # nobody waits: processed already, as far as anyone can tell
-                    self.callbacks = None  # type: ignore[assignment]
-                break
-            except BaseException as error:
-                self._ok = False
-                self._value = error
-                env.schedule(self)
-                break
-            try:
-                if event.callbacks is not None:  # not triggered yet: resume on it
-                    event.callbacks.append(self._resume)
-                    break
-            except AttributeError:
-                raise RuntimeError(f'Invalid yield value "{event}"') from None
-        self._target = event
-        env._active_proc = None
-
-    @classmethod
-    def now(cls, env: simpy.Environment, generator: Process) -> QuietProcess:
-        """A process started at once, within the current step, instead of by an event.
-
-        ``env.process`` schedules an urgent event that starts the generator. When it is
-        created in a step that processes a normal event of time ``now``, no other urgent
-        event of that time is left in the queue, so that start event would be the very next
-        one processed: starting the generator at the end of the step, after everything the
-        step schedules, is the same, one event fewer.
-        """
-        process = cls.__new__(cls)
-        process.env = env
-        process.callbacks = []
-        process._generator = generator
-        active = env._active_proc
-        process._resume(_START)
-        env._active_proc = active
-        return process
-
-
-_START = simpy.Event.__new__(simpy.Event)
-"""What a process started by :meth:`QuietProcess.now` resumes on, as SimPy's start event."""
-_START._ok = True
-_START._value = None
-
-
 def arrivals(system: ServiceSystem) -> Process:
     """Process: release each customer at their first-arrival time.
 
-    The arrival of the next customer is scheduled before the journeys of this step's
-    customers start (:meth:`QuietProcess.now`), as it was when each journey was a process
-    started by an event of its own. That holds in a step of an arrival's timeout (a normal
-    event); customers who arrive at once when this process starts (an urgent event) get a
-    start event of their own, as before.
+    Customers who arrive at once when this process starts (an urgent event) get a start
+    event of their own, as processes started by ``env.process`` do. From the first arrival
+    after that on, arrivals are timeouts with a callback (:class:`_ArrivalStream`), not steps
+    of this process: the same events in the same order, without a process resumed per
+    customer.
     """
+    stream = _ArrivalStream(system)
     env = system.env
-    segments = system.segments
-    active = system.active
-    released: list[Process] = []
-    waited = False  # this step processes an arrival's timeout
-    for draws in system.draws:
-        base = draws.start
-        for offset, time in enumerate(draws.times):
-            now = env.now
-            if time > now:
-                wait = env.timeout(time - now)
-                for journey in released:  # this step's customers, in arrival order
-                    QuietProcess.now(env, journey)
-                released.clear()
-                yield wait
-                waited = True
-            index = base + offset
-            if not index % COMPACT_EVERY:
-                system.settle()  # rows so far into column arrays or on: memory stays small
-            customer = Customer(
-                index, segments[draws.segments[offset]], draws.request_types[offset], env.now
-            )
-            active[index] = customer
-            journey = customer_journey(system, customer, draws, offset)
-            if waited:
-                released.append(journey)
-            else:
-                QuietProcess(env, journey)
-    for journey in released:
-        QuietProcess.now(env, journey)
+    while stream.draws is not None and stream.time <= env._now:
+        QuietProcess(env, stream.release())
+    stream.wait()
+    return
+    yield  # a generator, to be started as a process
+
+
+class _ArrivalStream:
+    """The customers still to arrive, in order, and the callback that releases them.
+
+    Each arrival's timeout calls :meth:`arrive`, which creates the customers of that time,
+    schedules the next arrival, then starts their journeys within the step
+    (:meth:`QuietProcess.now`): the next arrival is scheduled before anything the journeys
+    schedule, as it was when arrivals were a process and each journey a process started by
+    an event of its own.
+    """
+
+    __slots__ = ("_arrive", "blocks", "draws", "env", "offset", "system", "time")
+
+    def __init__(self, system: ServiceSystem) -> None:
+        self.system = system
+        self.env = system.env
+        self.blocks = iter(system.draws)
+        self.draws: FirstContactDraws | None = None
+        self.offset = 0
+        self.time = INFINITY  # the arrival time of the next customer (``draws`` at ``offset``)
+        self._arrive = self.arrive  # one bound method for every timeout
+        self._advance()
+
+    def _advance(self) -> None:
+        """Move to the next customer's draws (``draws`` None once every customer arrived)."""
+        draws = self.draws
+        offset = self.offset + 1 if draws is not None else 0
+        while draws is None or offset >= len(draws.times):
+            draws = next(self.blocks, None)
+            offset = 0
+            if draws is None:
+                self.draws = None
+                return
+        self.draws, self.offset, self.time = draws, offset, draws.times[offset]
+
+    def release(self) -> Process:
+        """The next customer arrives now: their record of state and their journey."""
+        system = self.system
+        draws = self.draws
+        assert draws is not None
+        offset = self.offset
+        index = draws.start + offset
+        if not index % COMPACT_EVERY:
+            system.settle()  # rows so far into column arrays or on: memory stays small
+        customer = Customer(
+            index,
+            system.segments[draws.segments[offset]],
+            draws.request_types[offset],
+            self.env._now,
+        )
+        system.active[index] = customer
+        journey = customer_journey(system, customer, draws, offset)
+        self._advance()
+        return journey
+
+    def wait(self) -> None:
+        """Schedule the next arrival, if any customer is still to arrive."""
+        if self.draws is not None:
+            env = self.env
+            env.delay(self.time - env._now).callbacks.append(self._arrive)
+
+    def arrive(self, _: object) -> None:
+        """Callback of an arrival's timeout: release this time's customers, in order."""
+        env = self.env
+        start = QuietProcess.now
+        journey = self.release()
+        if self.draws is None or self.time > env._now:  # the usual case: one customer
+            self.wait()
+            start(env, journey)
+            return
+        journeys = [journey]
+        while self.draws is not None and self.time <= env._now:
+            journeys.append(self.release())
+        self.wait()
+        for journey in journeys:
+            start(env, journey)
 
 
 # outcome and kind codes of the records (servsim.records.Codebook)
@@ -228,7 +211,7 @@ def customer_journey(
     locals; the contact and visit under way are kept in the customer's fields for the horizon.
     """
     env = system.env
-    timeout = env.timeout
+    pause = env.delay  # env.timeout, cheaper
     rec = system.recorder
     visits = rec.coded_visits  # packed coded rows (servsim.records.CODED_ROWS)
     pack_visit = _PACK_VISIT
@@ -252,7 +235,7 @@ def customer_journey(
         contact = customer.contacts
         customer.contacts = contact + 1
         customer.attempts += 1
-        contact_started = env.now
+        contact_started = env._now
         repeats = customer.asked
         customer.contact = contact
         customer.contact_kind = kind
@@ -280,13 +263,13 @@ def customer_journey(
                 service = tp.draw_service(request_type)
                 u = tp.repeat_outcome.next()
                 patience = segment.draw_patience() if present else INFINITY
-            queued = env.now
+            queued = env._now
             customer.visit_touchpoint = tp  # the visit under way, for the horizon
             customer.visit_queue = queue
             customer.visit_queued = queued
             if queue is None:
                 customer.visit_started = queued
-                yield timeout(service)
+                yield pause(service)
                 started = queued
                 pool = 0
                 key = (request_type, "", -1.0)
@@ -297,16 +280,16 @@ def customer_journey(
                 if ticket is not None:
                     served = yield ticket
                     if not served:
-                        now = env.now
+                        now = env._now
                         visits += pack_visit(
                             index, contact, tp.code, pool, queued, nan, now, _ABANDONED
                         )
                         customer.visit_touchpoint = None  # recorded: not open awaiting a retry
                         outcome = _ABANDONED
                         break
-                started = customer.visit_started = env.now
+                started = customer.visit_started = env._now
                 customer.asked = True
-                yield timeout(service * queue.handle_factor)
+                yield pause(service * queue.handle_factor)
                 queue.release()
                 key = (request_type, queue.name, queue.proficiency)
             probabilities = tp.outcomes.get(key)
@@ -320,7 +303,7 @@ def customer_journey(
                 outcome = _NEXT
             else:
                 outcome = _UNRESOLVED
-            now = env.now
+            now = env._now
             visits += pack_visit(index, contact, tp.code, pool, queued, started, now, outcome)
             customer.visit_touchpoint = None
             if outcome != _NEXT:
@@ -358,7 +341,7 @@ def customer_journey(
         if customer.attempts >= spec.max_contacts or segment.decisions.next() >= probability:
             _leave(system, customer, final)
             return
-        yield timeout(segment.draw(delay, segment.delays))
+        yield pause(segment.draw(delay, segment.delays))
 
 
 def _until_open(

@@ -9,7 +9,9 @@ from functools import partial
 from typing import Any
 
 import simpy
+from simpy.events import PENDING
 
+from servsim.model.engine import Engine
 from servsim.records import Recorder, StaffingRecord
 from servsim.scenario import PoolSide
 from servsim.scenario.timetable import OpeningTimes
@@ -57,7 +59,7 @@ class StaffedQueue:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Engine,
         name: str,
         side: PoolSide,
         recorder: Recorder,
@@ -87,7 +89,7 @@ class StaffedQueue:
 
     def is_open(self) -> bool:
         """Whether customers may queue here in person now."""
-        return self.always_open or self.hours.is_open(self.env.now)
+        return self.always_open or self.hours.is_open(self.env._now)
 
     def request(self, patience: float, present: bool = True) -> simpy.Event | None:
         """Join the queue; ``None`` means a server was free and service starts now.
@@ -99,21 +101,22 @@ class StaffedQueue:
             self.busy += 1
             self.served += 1
             return None
-        ticket = self.env.event()
+        env = self.env
+        ticket = env.pending()
         self._waiting.append((ticket, present))
         self.waiting += 1
         self.waiting_present += present
         if patience != math.inf:
-            self.env.timeout(patience).callbacks.append(partial(self._abandon, ticket))
+            env.delay(patience).callbacks.append(partial(self._abandon, ticket))
         return ticket
 
     def _abandon(self, ticket: simpy.Event, _: Any) -> None:
-        if not ticket.triggered:
+        if ticket._value is PENDING:  # not served yet
             self.waiting -= 1
             self.waiting_present -= 1  # only customers queuing in person run out of patience
             if not self.waiting_present:
                 self.kept = 0
-            ticket.succeed(ABANDONED)
+            self.env.fire(ticket, ABANDONED)
 
     def release(self) -> None:
         """A server finished a service: take the next customer if the shift allows."""
@@ -125,18 +128,19 @@ class StaffedQueue:
 
     def _dispatch(self) -> None:
         waiting = self._waiting
+        fire = self.env.fire
         capacity = self.on_floor + self.kept
         started = False
         while self.waiting and self.busy < capacity:
             ticket, present = waiting.popleft()
-            if ticket.triggered:  # abandoned earlier, left in place to keep abandoning O(1)
+            if ticket._value is not PENDING:  # abandoned earlier, left in place: O(1) abandoning
                 continue
             self.waiting -= 1
             self.waiting_present -= present
             self.busy += 1
             self.served += 1
             started = True
-            ticket.succeed(SERVED)
+            fire(ticket, SERVED)
         if not self.waiting_present:
             self.kept = 0
         if started and self.busy > self.on_floor:

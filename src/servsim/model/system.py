@@ -20,6 +20,7 @@ import simpy
 
 from servsim.distributions import ResolvedDistribution, quantile
 from servsim.model.arrivals import arrival_days
+from servsim.model.engine import Engine
 from servsim.model.staffing import StaffedQueue, staff_shifts
 from servsim.model.training import (
     PoolProficiency,
@@ -377,7 +378,7 @@ class ServiceSystem:
 
     scenario: ResolvedScenario
     streams: RandomStreams
-    env: simpy.Environment
+    env: Engine
     recorder: Recorder
     queues: dict[str, StaffedQueue]
     cycle: list[TouchpointRuntime]
@@ -406,7 +407,7 @@ class ServiceSystem:
 
         ``recorder`` receives the records (a new one that keeps them all when omitted).
         """
-        env = simpy.Environment()
+        env = Engine()
         recorder = recorder if recorder is not None else Recorder()
         horizon = scenario.horizon.length
         calendar = scenario.calendar
