@@ -542,3 +542,30 @@ def test_figures_speak_the_language() -> None:
     legend = axes.get_legend()
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()][4] == "5 asombroso"
+
+
+def test_spanish_figures_write_decimal_commas_on_number_ticks_only() -> None:
+    """Issue 13: a Spanish page's figures write ``2,5`` where an English one writes ``2.5``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from servsim.plots import decimal_comma
+
+    def labels(language: str) -> tuple[list[str], list[str]]:
+        figure = Figure()
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        axes.bar(["helpdesk.plus_two", "base"], [0.5, 2.5])
+        if language == "es":
+            decimal_comma(figure)
+        figure.canvas.draw()
+        return (
+            [t.get_text() for t in axes.get_xticklabels()],
+            [t.get_text() for t in axes.get_yticklabels() if t.get_text()],
+        )
+
+    english_x, english_y = labels("en")
+    spanish_x, spanish_y = labels("es")
+    assert any("." in label for label in english_y)
+    assert spanish_y == [label.replace(".", ",") for label in english_y]
+    assert spanish_x == english_x == ["helpdesk.plus_two", "base"]  # names keep their points

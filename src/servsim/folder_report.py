@@ -228,7 +228,7 @@ class _Page:
         figures_dir = self.folder / FIGURES
         results.make_folder(figures_dir)
         for filename, figure in self.figures:
-            save_png(figure, figures_dir / filename)
+            save_png(figure, figures_dir / filename, self.language)
         command_line = (
             f'<p class="meta">{escape(self.t("command"))}: '
             f"<code>{escape(' '.join(map(str, command)))}</code></p>"

@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import Formatter, MaxNLocator, ScalarFormatter
 
 from servsim.analysis import IMPORTANCE_SPLIT
 from servsim.language import Language, text
@@ -706,4 +706,44 @@ def staffing_plan(intervals: pd.DataFrame, goal: float | None = None) -> Figure:
     last.set_xticks(ticks, [f"d{int(t // 24) + 1} {int(t % 24):02d}h" for t in ticks])
     last.set_xlabel("day and time of day")
     figure.suptitle(title)
+    return figure
+
+
+class _DecimalComma(Formatter):
+    """A number formatter's labels with a decimal comma: ``2,5`` for ``2.5``.
+
+    Wraps the axis's own :class:`~matplotlib.ticker.ScalarFormatter`, which writes no
+    thousands separator, so swapping the point is safe and every other choice (offsets,
+    precision) stays matplotlib's.
+    """
+
+    def __init__(self, inner: ScalarFormatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def set_axis(self, axis: object) -> None:
+        super().set_axis(axis)  # type: ignore[arg-type]
+        self.inner.set_axis(axis)  # type: ignore[arg-type]
+
+    def set_locs(self, locs: object) -> None:
+        self.inner.set_locs(locs)  # type: ignore[arg-type]
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.inner(x, pos).replace(".", ",")
+
+    def get_offset(self) -> str:
+        return self.inner.get_offset().replace(".", ",")
+
+
+def decimal_comma(figure: Figure) -> Figure:
+    """Number ticks written the Spanish way (decimal comma) on every axis of ``figure``.
+
+    Titles and axis labels are already in the report's language; the tick numbers come from
+    matplotlib, which writes a decimal point whatever the text around it says.
+    """
+    for axes in figure.get_axes():
+        for axis in (axes.xaxis, axes.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, ScalarFormatter):
+                axis.set_major_formatter(_DecimalComma(formatter))
     return figure

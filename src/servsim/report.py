@@ -226,8 +226,13 @@ def note(sentence: str) -> str:
     return f'<p class="note">{_e(sentence)}</p>'
 
 
-def save_png(figure: Figure, path: Path) -> None:
-    """Write a PNG atomically: a reader never sees half an image."""
+def save_png(figure: Figure, path: Path, language: Language = "en") -> None:
+    """Write a PNG atomically: a reader never sees half an image.
+
+    A Spanish figure gets decimal commas on its number ticks, like the page around it.
+    """
+    if language == "es":
+        plots.decimal_comma(figure)
     results.write_atomic(path, lambda staging: figure.savefig(staging, format="png", dpi=100))
 
 
@@ -243,11 +248,13 @@ def figure_name(stem: str, language: Language) -> str:
     return f"{stem}.png" if language == "en" else f"{stem}.{language}.png"
 
 
-def figure_block(folder: Path, filename: str, caption: str, figure: Figure) -> str:
+def figure_block(
+    folder: Path, filename: str, caption: str, figure: Figure, language: Language = "en"
+) -> str:
     """Save ``figure`` as ``folder/figures/filename`` and return its ``<figure>`` HTML."""
     figures_dir = folder / FIGURES
     figures_dir.mkdir(exist_ok=True)
-    save_png(figure, figures_dir / filename)
+    save_png(figure, figures_dir / filename, language)
     return (
         f'<figure><img src="{_e(FIGURES)}/{_e(filename)}" alt="{_e(caption)}">'
         f"<figcaption>{_e(caption)}</figcaption></figure>"
@@ -1003,6 +1010,7 @@ def _interval_view(run: _Run) -> str:
         figure_name("interval_view", run.language),
         run.t("report.caption.intervals"),
         plots.interval_view(intervals, goal, run.language),
+        run.language,
     )
     parts = [figure]
     if not days.empty:
@@ -1204,7 +1212,7 @@ def _figures(run: _Run, ip_table: pd.DataFrame) -> str:
         ),
     ]
     blocks = [
-        figure_block(run.folder, figure_name(stem, language), caption, fig)
+        figure_block(run.folder, figure_name(stem, language), caption, fig, language)
         for stem, caption, fig in drawn
     ]
     return section("figures", run.t("report.figures"), *blocks)
