@@ -131,32 +131,57 @@ def test_load_steps_cut_the_interval_evenly() -> None:
             load_steps(1800.0, wrong)
 
 
-def test_the_load_steps_add_up_to_their_interval() -> None:
-    """Sums kept per 10-min step: regrouped, they are the half hour's; split, the steps' loads
-    average to the half hour's, and abandoners count a full handle time in the load."""
-    scenario = _one_day_textbook(
-        **{"horizon.days": 0.25, "horizon.warm_up": 0, "reporting.interval": 600}
+def _sinusoidal(scale: float, **overrides: object):
+    """The sinusoidal validation case with its arrivals times ``scale``."""
+    base = load_scenario(SINUSOIDAL)
+    profile = [
+        {**p.model_dump(mode="json"), "per_hour": p.per_hour * scale} for p in base.arrivals.profile
+    ]
+    return base.with_overrides({"arrivals.profile": profile, **overrides})
+
+
+def _infinite_server_load(scenario, step: float, steps: int) -> np.ndarray:
+    """M_t/M/inf's mean number in service averaged over each step, from the arrival profile.
+
+    Written out from m' = lambda(t) - m / s (s the mean service time), empty at time 0: within
+    a step of constant rate, m relaxes towards lambda s at rate 1 / s.
+    """
+    service = 360.0
+    rates = [p.per_hour / 3600 for p in scenario.arrivals.profile]
+    m, out = 0.0, []
+    for k in range(steps):
+        level = rates[int(k * step // 1800) % len(rates)] * service
+        decay = math.exp(-step / service)
+        out.append(level + (m - level) * (1 - decay) * service / step)
+        m = level + (m - level) * decay
+    return np.array(out)
+
+
+def test_the_load_steps_add_up_and_count_abandoners_as_served() -> None:
+    """Sums kept per 10-min step add up to the half hour's. 8 agents against 12-17 erlangs
+    (sinusoidal x3, 00:00-06:00): a third of the callers abandon, yet the load measured is the
+    infinite-server one written out from the arrival rates, because each abandoner counts a
+    handle time instead of its wait; the plain offered work falls far short of it."""
+    scenario = _sinusoidal(
+        3, **{"horizon.days": 0.25, "horizon.warm_up": 0, "staff.front.agents.headcount": 8}
     )
-    result = simulate(scenario, replications=2, seed=5)
-    bins = 12
-    measured = _measure(result, ["agents"], bins, 1800.0, 3)
-    whole = _measure(
-        simulate(scenario.with_overrides({"reporting.interval": 1800}), replications=2, seed=5),
-        ["agents"],
-        bins,
-        1800.0,
-        1,
+    fine = simulate(scenario.with_overrides({"reporting.interval": 600}), replications=6, seed=5)
+    whole = simulate(scenario.with_overrides({"reporting.interval": 1800}), replications=6, seed=5)
+    measured = _measure(fine, ["agents"], 12, 1800.0, 3)
+    plain = _measure(whole, ["agents"], 12, 1800.0, 1)
+    np.testing.assert_allclose(measured.step_offered["agents"].sum(axis=1), plain.offered["agents"])
+    np.testing.assert_allclose(measured.load["agents"], plain.load["agents"])
+    np.testing.assert_allclose(
+        measured.step_load["agents"].mean(axis=1), measured.load["agents"], rtol=0.02
     )
-    assert measured.step_offered["agents"].shape == (bins, 3)
-    np.testing.assert_allclose(measured.step_offered["agents"].sum(axis=1), whole.offered["agents"])
-    np.testing.assert_allclose(measured.step_load["agents"].mean(axis=1), whole.load["agents"])
-    np.testing.assert_allclose(measured.load["agents"], whole.load["agents"])
-    assert measured.handle["agents"] == pytest.approx(whole.handle["agents"])
-    sums = measured.sums.groupby("bin")[["offered", "offered_work", "abandoned"]].sum()
-    expected = (
-        sums["offered_work"] + sums["abandoned"] * measured.handle["agents"]
-    ).to_numpy() / (2 * 1800.0)
-    np.testing.assert_allclose(measured.load["agents"], expected)
+    assert fine.intervals["abandoned"].sum() > 0.25 * fine.intervals["offered"].sum()
+    # the first steps fill an empty system and the last is cut by the horizon's end
+    theory = _infinite_server_load(scenario, 600.0, 36)[3:-3]
+    loads = measured.step_load["agents"].ravel()[3:-3]
+    assert abs(loads.mean() / theory.mean() - 1) < 0.04
+    assert np.sqrt(np.mean((loads / theory - 1) ** 2)) < 0.18
+    offered_work = fine.intervals.groupby("bin")["offered_work"].sum().to_numpy() / (6 * 600)
+    assert offered_work[3:-3].mean() < 0.85 * theory.mean()
 
 
 # ---------------------------------------------------------------- against theory
@@ -326,11 +351,7 @@ def test_the_rising_edge_waits_as_the_target_says_where_per_interval_erlang_c_do
     arrivals, so per-interval Erlang C from the arrival rate overstaffs (few wait), while the
     iterative plan keeps the share who wait near its 0.2; judged under common random numbers
     on a seed the staffing never saw."""
-    base = load_scenario(SINUSOIDAL)
-    profile = [
-        {**p.model_dump(mode="json"), "per_hour": p.per_hour * 2} for p in base.arrivals.profile
-    ]
-    scenario = base.with_overrides({"arrivals.profile": profile, "horizon.days": 0.5})
+    scenario = _sinusoidal(2, **{"horizon.days": 0.5})
     target = "service_level>=0.8@0s"
     plan = staff(scenario, [target], replications=4)
     assert plan.scenario.reporting.interval == 1800.0

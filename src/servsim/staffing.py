@@ -315,11 +315,13 @@ def _measure(
 
     The load is the infinite-server one iterative staffing sizes for: every visit served from
     the moment it queued. ``offered_work`` counts an abandoner only for the time it waited, so
-    each abandoner adds the pool's mean handle time, in the step it queued in (the step's lag
-    is small beside a share of the load this size). Left out, the load would be short by about
-    the abandonment rate (2-3% at a 20% chance of waiting: an agent at 60 erlangs), and the
-    plan short everywhere. An abandoner who retries is then counted twice, once here and once
-    as its retry, the smaller error as long as fewer than half retry.
+    each abandoner counts the pool's mean handle time instead, in the step it queued in (the
+    step's lag is small beside a share of the load this size; its wait is taken as the step's
+    waiting time, ``in_queue``, less the answered visits' waits, ``wait_all_sum``). Left as it
+    was, the load would be short by about the abandonment rate (2-3% at a 20% chance of
+    waiting: an agent at 60 erlangs), and the plan short everywhere. An abandoner who retries
+    is then counted twice, once here and once as its retry, the smaller error as long as fewer
+    than half retry.
     """
     fine = result.intervals
     replications = max(int(fine["replication"].nunique()), 1)
@@ -332,7 +334,15 @@ def _measure(
     present: dict[str, bool] = {}
     step_offered: dict[str, np.ndarray] = {}
     step_load: dict[str, np.ndarray] = {}
-    columns = ["offered", "offered_work", "abandoned"]
+    columns = ["offered", "offered_work", "abandoned", "in_queue", "wait_all_sum"]
+
+    def work(sums: pd.DataFrame, unserved: float) -> np.ndarray:
+        """Seconds of infinite-server work: abandoners' waits swapped for a handle time each."""
+        waited = (sums["in_queue"] - sums["wait_all_sum"]).clip(lower=0.0)
+        waited = waited.where(sums["abandoned"] > 0, 0.0)
+        total = sums["offered_work"] + sums["abandoned"] * unserved - waited
+        return np.asarray(total.clip(lower=0.0).to_numpy(dtype=np.float64))
+
     for pool in pools:
         mine = sums[sums["pool"] == pool]
         handled = float(mine["handled"].sum())
@@ -343,17 +353,13 @@ def _measure(
         by_bin = by_bin.reindex(range(bins), fill_value=0.0)
         offered[pool] = by_bin["offered"].to_numpy(dtype=np.float64) / replications
         open_[pool] = by_bin["on_floor"].to_numpy(dtype=np.float64) > 0
-        work = by_bin["offered_work"] + by_bin["abandoned"] * unserved
-        load[pool] = work.to_numpy(dtype=np.float64) / (replications * length)
+        load[pool] = work(by_bin, unserved) / (replications * length)
         by_step = fine[fine["pool"] == pool].groupby("bin")[columns].sum()
         by_step = by_step.reindex(range(bins * steps), fill_value=0.0)
         step_offered[pool] = (
             by_step["offered"].to_numpy(dtype=np.float64).reshape(bins, steps) / replications
         )
-        work = by_step["offered_work"] + by_step["abandoned"] * unserved
-        step_load[pool] = work.to_numpy(dtype=np.float64).reshape(bins, steps) / (
-            replications * step
-        )
+        step_load[pool] = work(by_step, unserved).reshape(bins, steps) / (replications * step)
     return _Measured(offered, open_, load, handle, present, sums, step_offered, step_load)
 
 
