@@ -14,8 +14,8 @@
 3. **Run time** of the staffing of the 5-day helpdesk's two pools (agents, back office) with
    two shift templates. Goal: <= 2 min on 2 cores.
 
-Run: ``python bench/bench_staffing.py`` (``--scale``, ``--replications``, ``--verify``,
-``--verify-seed``, ``--load-step``, ``--skip``).
+Run: ``python bench/bench_staffing.py`` (``--scale``, ``--replications``, ``--seed``,
+``--verify``, ``--verify-seed``, ``--load-step``, ``--skip``).
 """
 
 from __future__ import annotations
@@ -73,14 +73,19 @@ def _scaled(scenario, scale: float):
 
 
 def time_stability(
-    scale: float, replications: int, verify: int, verify_seed: int, load_step: float | None
+    scale: float,
+    replications: int,
+    verify: int,
+    verify_seed: int,
+    load_step: float | None,
+    seed: int | None,
 ) -> None:
     scenario = _scaled(load_scenario(SINUSOIDAL), scale)
     goal = scenario.service_level.goal
     warm_up = scenario.horizon.warm_up
     target = f"service_level>={goal}@0s"
     started = time.perf_counter()
-    plan = staff(scenario, [target], replications=replications, load_step=load_step)
+    plan = staff(scenario, [target], replications=replications, seed=seed, load_step=load_step)
     seconds = time.perf_counter() - started
     # a half hour's probability of waiting is autocorrelated within a replication: judge both
     # plans on many more replications than the staffing used, so the figure is the plan's and
@@ -197,6 +202,9 @@ def main() -> None:
         "--verify", type=int, default=120, help="replications judging the sinusoidal plans"
     )
     parser.add_argument(
+        "--seed", type=int, default=None, help="seed of the sinusoidal staffing (its own: 11)"
+    )
+    parser.add_argument(
         "--verify-seed", type=int, default=2026, help="seed judging the sinusoidal plans"
     )
     parser.add_argument(
@@ -210,7 +218,9 @@ def main() -> None:
     skip = set(args.skip.split(","))
     if "1" not in skip:
         step = None if args.load_step is None else args.load_step * 60.0
-        time_stability(args.scale, args.replications, args.verify, args.verify_seed, step)
+        time_stability(
+            args.scale, args.replications, args.verify, args.verify_seed, step, args.seed
+        )
     if "2" not in skip:
         back_office_cost(args.replications)
     if "3" not in skip:

@@ -472,7 +472,6 @@ def _requirements(
     for pool, need in needs.items():
         handle = measured.handle[pool]
         offered = measured.offered[pool]
-        rates = measured.load[pool] / handle if from_load else offered / length
         hours = measured.open[pool] if within is None else within[pool]
         if from_load:
             step_rates = measured.step_load[pool] / handle
@@ -486,6 +485,7 @@ def _requirements(
                 dtype=np.int64,
             )
         else:
+            rates = offered / length
             required = np.array(
                 [
                     need(float(r), handle) if o > 0 and is_open else 0
@@ -1201,6 +1201,8 @@ def staff(
     """
     if not 0.0 <= shrinkage < 1.0:
         raise ValueError(f"shrinkage must lie in [0, 1), got {shrinkage}")
+    if max_iterations < 1:
+        raise ValueError(f"max_iterations must be at least 1, got {max_iterations}")
     planner, pool_targets, run_targets = _Planner.for_targets(
         scenario, targets, interval, replications, seed, executor, workers, progress, load_step
     )
