@@ -298,6 +298,13 @@ def test_the_staff_command_refuses_a_wrong_target_plainly(
     assert code == 2
     err = capsys.readouterr().err
     assert "servicelevel" in err and "Traceback" not in err
+    target = "service_level>=0.8@20s"
+    code = main(
+        ["staff", str(TEXTBOOK), "--target", target, "--load-step", "7min", "--no-save", "-q"]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "load step" in err and "7 min" in err and "Traceback" not in err
 
 
 def test_shift_templates_in_a_scenario_are_checked_and_used(tmp_path: Path) -> None:
