@@ -28,6 +28,7 @@ from servsim.theory import (
     servers_for_occupancy,
     servers_for_service_level,
     servers_for_targets,
+    servers_for_varying_load,
 )
 
 # --------------------------------------------------------------------------
@@ -512,3 +513,94 @@ def test_any_string_parses_or_raises_value_error(text: str) -> None:
     else:
         assert isinstance(target, StaffingTarget)
         assert parse_target(str(target)) == target
+
+
+# --------------------------------------------------------------------------
+# One headcount through sub-intervals of changing load
+# --------------------------------------------------------------------------
+
+
+def interval_measure(
+    target: StaffingTarget, rates: list[float], handle: float, patience: float, servers: int
+) -> float:
+    """What a half hour reports when its steps run at these rates: written out per measure."""
+    queues = [erlang_a(r, handle, servers, patience) for r in rates]
+    if target.kind == "occupancy":
+        return sum(q.occupancy for q in queues) / len(rates)
+    if target.kind == "asa":
+        answered = [r * (1 - q.abandon_probability) for r, q in zip(rates, queues, strict=True)]
+        waits = [q.mean_wait_served for q in queues]
+        return sum(a * w for a, w in zip(answered, waits, strict=True)) / sum(answered)
+    if target.kind == "abandonment":
+        values = [q.abandon_probability for q in queues]
+    else:
+        assert target.answer_time is not None
+        values = [q.service_level(target.answer_time) for q in queues]
+    return sum(r * v for r, v in zip(rates, values, strict=True)) / sum(rates)
+
+
+def interval_meets(
+    targets: list[StaffingTarget], rates: list[float], handle: float, patience: float, n: int
+) -> bool:
+    if n < 1 or (math.isinf(patience) and n <= max(rates) * handle):
+        return False
+    for target in targets:
+        value = interval_measure(target, rates, handle, patience, n)
+        if value < target.bound if target.kind == "service_level" else value > target.bound:
+            return False
+    return True
+
+
+@settings(max_examples=40, deadline=None)
+@given(rate=RATES, handle=HANDLES, patience=PATIENCES, targets=st.lists(TARGETS, max_size=3))
+def test_one_step_is_the_stationary_staffing(
+    rate: float, handle: float, patience: float, targets: list[StaffingTarget]
+) -> None:
+    wanted = targets or [StaffingTarget("service_level", 0.8, 20.0)]
+    lam = rate / 3600
+    assert servers_for_varying_load([lam], handle, wanted, patience) == servers_for_targets(
+        lam, handle, wanted, patience
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rate=RATES,
+    rise=st.lists(st.floats(0.6, 1.6), min_size=2, max_size=6),
+    handle=HANDLES,
+    patience=PATIENCES,
+    targets=st.lists(TARGETS, min_size=1, max_size=3),
+)
+def test_a_varying_load_is_staffed_for_the_interval_as_it_reports(
+    rate: float,
+    rise: list[float],
+    handle: float,
+    patience: float,
+    targets: list[StaffingTarget],
+) -> None:
+    """The count meets the interval's measures (steps weighted by their calls), one fewer
+    misses, and it lies between the stationary counts of the lightest and heaviest step."""
+    rates = [rate * r / 3600 for r in rise]
+    n = servers_for_varying_load(rates, handle, targets, patience)
+    assert interval_meets(targets, rates, handle, patience, n)
+    assert not interval_meets(targets, rates, handle, patience, n - 1)
+    light = servers_for_targets(min(rates), handle, targets, patience)
+    heavy = servers_for_targets(max(rates), handle, targets, patience)
+    assert light <= n <= heavy
+
+
+def test_a_rising_half_hour_needs_more_than_its_mean_load() -> None:
+    """50 -> 60 erlangs over three 10-min steps: P(wait) <= 0.2 for the half hour's callers
+    needs more agents than the stationary answer at the mean load of 55, and fewer than at 60."""
+    handle, patience = 360.0, 600.0
+    rates = [load / handle for load in (50.0, 55.0, 60.0)]
+    target = "service_level>=0.8@0s"
+    mean = servers_for_targets(55.0 / handle, handle, target, patience)
+    peak = servers_for_targets(60.0 / handle, handle, target, patience)
+    n = servers_for_varying_load(rates, handle, target, patience)
+    assert mean < n < peak
+    # weighting the late, busier step by more callers (arrivals lead the load) asks for more
+    assert servers_for_varying_load(rates, handle, target, patience, arrivals=[1, 1, 3]) >= n
+    assert servers_for_varying_load([0.0, 0.0], handle, target, patience) == 0
+    with pytest.raises(ValueError, match="arrival weights"):
+        servers_for_varying_load(rates, handle, target, patience, arrivals=[1.0])

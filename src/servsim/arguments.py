@@ -275,6 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval", default="30min", help="planning interval (default 30min; divides a day)"
     )
     staffing.add_argument(
+        "--load-step",
+        help=(
+            "the step the load is measured and staffed in within an interval (default: equal "
+            "steps of at most 10min; the interval itself for one step per interval)"
+        ),
+    )
+    staffing.add_argument(
         "--pools", help="comma-separated pools to staff (default: every pool a target fits)"
     )
     staffing.add_argument(

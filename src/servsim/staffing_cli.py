@@ -57,6 +57,7 @@ def staff_command(
     scenario = load_scenario(args.scenario)
     try:
         interval = float(parse_duration(args.interval))
+        load_step = None if args.load_step is None else float(parse_duration(args.load_step))
         targets = [parse_staffing_target(text) for text in args.target]
         templates = (
             [parse_shift_template(text) for text in args.shift]
@@ -92,6 +93,7 @@ def staff_command(
             shrinkage=args.shrinkage,
             executor=executor,
             progress=say,
+            load_step=load_step,
         )
     except ValueError as exc:
         errors.print(Text(f"servsim staff: {exc}"), soft_wrap=True)

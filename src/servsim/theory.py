@@ -36,7 +36,7 @@ import difflib
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -65,6 +65,7 @@ __all__ = [
     "servers_for_occupancy",
     "servers_for_service_level",
     "servers_for_targets",
+    "servers_for_varying_load",
 ]
 
 # Stop extending the Erlang A chain once a bound on the (length-weighted)
@@ -1162,6 +1163,109 @@ def servers_for_targets(
         _servers_for(arrival_rate, mean_service_time, t, mean_patience, max_servers) for t in wanted
     )
     return agents_to_schedule(on_floor, shrinkage)
+
+
+def _averaged(
+    target: StaffingTarget,
+    queues: Sequence[ErlangA],
+    arrivals: Sequence[float],
+    steps: int,
+) -> float:
+    """One target's measure over sub-intervals held at one staffing, as an interval reports it.
+
+    A planning interval's service level and abandonment are shares of the calls that arrived in
+    it, so each sub-interval counts by its arrivals; ASA is a mean over answered calls, so by
+    those; occupancy is busy time over paid time, and every sub-interval is paid alike (one
+    without arrivals adds paid time and no work).
+    """
+    if target.kind == "occupancy":
+        return sum(q.occupancy for q in queues) / steps
+    weights = [
+        w * (1.0 - q.abandon_probability) if target.kind == "asa" else w
+        for q, w in zip(queues, arrivals, strict=True)
+    ]
+    total = sum(weights)
+    if not total > 0:
+        return math.nan
+    return sum(w * target.achieved(q) for q, w in zip(queues, weights, strict=True)) / total
+
+
+def servers_for_varying_load(
+    arrival_rates: Sequence[float],
+    mean_service_time: float,
+    targets: StaffingTarget | str | Iterable[StaffingTarget | str],
+    mean_patience: float = math.inf,
+    arrivals: Sequence[float] | None = None,
+    max_servers: int = 100_000,
+) -> int:
+    """The fewest agents that, held through sub-intervals of changing load, meet every target.
+
+    A planning interval is staffed with one headcount, but on a rising or falling edge its load
+    changes within it: a half hour whose load climbs from 50 to 60 erlangs makes its late
+    callers wait far more than its early ones, and the stationary answer for the mean load
+    (55) leaves the interval's share of callers who wait above the goal. Here each sub-interval
+    of equal length is solved as a stationary queue at its own rate (the time-varying
+    staffing of Feldman, Mandelbaum, Massey & Whitt 2008, in fine steps), and the interval's
+    measure is their average as the interval reports it (:func:`_averaged`: by arrivals for
+    service level and abandonment, by answered calls for ASA, by time for occupancy). With a
+    single sub-interval this is :func:`servers_for_targets` without shrinkage.
+
+    Without abandonment (``mean_patience = math.inf``) the count is above every sub-interval's
+    offered load, where Erlang C has a steady state at all.
+
+    Args:
+        arrival_rates: Mean arrival rate (``lambda``) in each sub-interval, >= 0.
+        mean_service_time: Mean service time in the same unit, > 0.
+        targets: One target or several (:func:`servers_for_targets`).
+        mean_patience: Mean patience, > 0, or ``math.inf`` for no abandonment.
+        arrivals: Each sub-interval's weight in the interval's shares of calls (the calls
+            that arrived in it, which on an edge lead the load that ``arrival_rates``
+            carries); by default the rates themselves.
+        max_servers: Give up beyond this many agents.
+
+    Returns:
+        The smallest number of agents meeting every target on the interval's average.
+
+    Raises:
+        ValueError: If an argument is out of range, no target or no sub-interval is given, or
+            more than ``max_servers`` agents would be needed.
+    """
+    if isinstance(targets, StaffingTarget | str):
+        targets = [targets]
+    wanted = [t if isinstance(t, StaffingTarget) else parse_target(t) for t in targets]
+    if not wanted:
+        raise ValueError("servers_for_varying_load needs at least one staffing target")
+    rates = [_non_negative("arrival_rate", r) for r in arrival_rates]
+    if not rates:
+        raise ValueError("servers_for_varying_load needs at least one sub-interval")
+    weights = [_non_negative("arrivals", w) for w in (rates if arrivals is None else arrivals)]
+    if len(weights) != len(rates):
+        raise ValueError(f"{len(rates)} sub-interval rates but {len(weights)} arrival weights")
+    service = _positive("mean_service_time", mean_service_time)
+    patience = _patience(mean_patience)
+    _servers_cap(max_servers)
+    busy = [(r, w) for r, w in zip(rates, weights, strict=True) if r > 0]
+    if not busy:
+        return 0
+    peak = max(r for r, _ in busy) * service
+
+    def meets(servers: int) -> bool:
+        queues = [erlang_a(r, service, servers, patience) for r, _ in busy]
+        loads = [w for _, w in busy]
+        for target in wanted:
+            value = _averaged(target, queues, loads, len(rates))
+            low = target.kind == "service_level"
+            # a NaN (nobody arrived to count) has nothing to miss
+            if (value < target.bound) if low else (value > target.bound):
+                return False
+        return True
+
+    return _fewest_servers(
+        meets,
+        _known_to_miss(peak, patience),
+        max_servers,
+        f"{', '.join(map(str, wanted))} at offered loads up to {peak:.4g} erlangs",
+    )
 
 
 def _shrinkage(shrinkage: float) -> float:
