@@ -11,6 +11,7 @@ Agg canvas), and an empty input gives a figure that says so instead of an error.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -260,8 +261,12 @@ def sweep_panels(
         return no_data(title, empty)
     columns = 2 if len(panels) > 1 else 1
     rows = math.ceil(len(panels) / columns)
-    figure = _figure(9.0 if columns == 2 else 6.0, 3.0 * rows + 0.8)
+    labels = list(dict.fromkeys(line.label for panel in panels for line in panel.lines))
+    shown = [label for label in labels if label] if len(labels) > 1 else []
+    legend_height = 0.25 * sum(len(_wrapped(label, 90).splitlines()) for label in shown)
+    figure = _figure(9.0 if columns == 2 else 6.0, 3.0 * rows + 0.8 + legend_height)
     grid = figure.subplots(rows, columns, squeeze=False)
+    wrapped_x = _wrapped(x_label, 45)
     for axes, panel in zip(grid.flat, panels, strict=False):
         for index, line in enumerate(panel.lines):
             x = np.asarray(line.x, dtype=float)
@@ -280,14 +285,28 @@ def sweep_panels(
             )
         if ticks:
             axes.set_xticks([p for p, _ in ticks], [t for _, t in ticks], fontsize=8)
-        axes.set_title(panel.title, fontsize=10)
-        axes.set_xlabel(x_label, fontsize=9)
-        if any(line.label for line in panel.lines):
-            axes.legend(fontsize=7)
+        axes.set_title(_wrapped(panel.title, 45), fontsize=10)
+        axes.set_xlabel(wrapped_x, fontsize=9)
     for axes in list(grid.flat)[len(panels) :]:
         axes.set_axis_off()
-    figure.suptitle(title)
+    if shown:  # one legend for every panel, below them, so no curve is ever hidden behind it
+        handles = {h.get_label(): h for ax in grid.flat for h in ax.get_lines()}
+        figure.legend(
+            [handles[label] for label in shown if label in handles],
+            [_wrapped(label, 90) for label in shown if label in handles],
+            loc="outside lower center",
+            fontsize=7,
+            frameon=False,
+        )
+    figure.suptitle(_wrapped(title, 70))
     return figure
+
+
+def _wrapped(text: str, width: int) -> str:
+    """Long parameter paths broken over lines (at dots and spaces), so no title is clipped."""
+    if len(text) <= width:
+        return text
+    return "\n".join(textwrap.wrap(text.replace(".", ". "), width)).replace(". ", ".")
 
 
 @dataclass(frozen=True)
