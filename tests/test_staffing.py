@@ -380,3 +380,27 @@ def test_the_rising_edge_waits_as_the_target_says_where_per_interval_erlang_c_do
     assert judged[1].mean() < 0.12
     assert 0.12 < judged[0].mean() <= 0.2
     assert judged[0].mean() > judged[1].mean() + 0.02
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ("pilot", "iteration 1: simulating 2 replications", "verification")),
+        ("es", ("piloto", "iteración 1: simulando 2 réplicas", "verificación")),
+    ],
+)
+def test_the_staff_command_tells_its_steps_in_the_language_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], language: str, words: tuple[str, ...]
+) -> None:
+    """Issue 13: the progress lines of ``servsim staff`` speak the reader's language."""
+    half_day = tmp_path / "half_day.yaml"
+    half_day.write_text(
+        TEXTBOOK.read_text().replace("horizon: {days: 3, warm_up: 2h}", "horizon: {days: 0.5}")
+    )
+    args = ["--lang", language, "staff", str(half_day), "--target", "service_level>=0.8@20s"]
+    assert main([*args, "-r", "2", "--no-save"]) == 0
+    told = capsys.readouterr().err
+    for word in words:
+        assert word in told, (word, told[-800:])
+    other = ("simulando", "iteración") if language == "en" else ("simulating", "iteration 1")
+    assert not any(word in told for word in other)

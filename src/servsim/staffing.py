@@ -51,6 +51,7 @@ from servsim.catalogue import lookup
 from servsim.executors import Executor
 from servsim.experiment import SimulationResult, simulate
 from servsim.intervals import interval_bins, mean_patience
+from servsim.notices import Notice
 from servsim.scenario import (
     SECONDS_PER_DAY,
     Scenario,
@@ -117,7 +118,7 @@ the simulation's (for ``offered_load``, the load pooled over the iterations), th
 staff, what the verified plan achieved, and whether the pool's targets were met there (an
 interval without work offered meets them)."""
 
-ProgressReport = Callable[[str], None]
+ProgressReport = Callable[[Notice], None]
 """Told what the staffing run is doing, one line per step (the CLI prints them)."""
 
 _TARGET_PATTERN = re.compile(
@@ -220,6 +221,19 @@ def parse_shift_template(text: str) -> ShiftTemplateSpec:
 def templates_of(scenario: Scenario) -> list[ShiftTemplateSpec]:
     """The shift templates a scenario declares (``staffing.shift_templates``)."""
     return list(scenario.staffing.shift_templates)
+
+
+def _step_notice(step: str, runs: int) -> Notice:
+    """What a staffing step says as it starts, in the reader's language (``iteration 3``)."""
+    kind, _, rest = step.partition(" ")
+    number = int(rest) if rest.isdigit() else 1
+    if kind == "pilot":
+        return Notice("staff_pilot", {"runs": runs}, "note")
+    if kind == "iteration":
+        return Notice("staff_iteration", {"n": number, "runs": runs}, "note")
+    if kind == "verification":
+        return Notice("staff_verification", {"n": number, "runs": runs}, "note")
+    return Notice("staff_check", {"runs": runs}, "note")
 
 
 def parse_staffing_target(text: str) -> PoolTarget | RunTarget:
@@ -884,7 +898,7 @@ class _Planner:
         self, candidate: Scenario, step: str, seed: int | None = None
     ) -> tuple[SimulationResult, _Measured]:
         """One simulation, under the run's seed unless told, measured per pool and interval."""
-        self.say(f"{step}: simulating {self.runs} replications")
+        self.say(_step_notice(step, self.runs))
         result = simulate(
             candidate,
             replications=self.runs,
@@ -954,7 +968,7 @@ class _Planner:
             if changed == 0:
                 break
             if len(history) >= 3 and min(history[-2:]) >= history[-3]:
-                self.say(f"the staffing flips {changed} intervals by noise: stopping there")
+                self.say(Notice("staff_noise", {"changed": changed}, "note"))
                 break
         assert pooled is not None
         return grid, pooled
@@ -985,7 +999,7 @@ class _Roster:
         on_duty: dict[str, np.ndarray] = {}
         tables = []
         for pool, templates in self.templates.items():
-            planner.say(f"scheduling shifts for {pool}")
+            planner.say(Notice("staff_shifts", {"pool": pool}, "note"))
             plan = schedule_shifts(
                 requirement[pool],
                 round(planner.length),
@@ -1191,7 +1205,8 @@ def staff(
         max_iterations: iterative staffing's limit.
         workers: as :func:`servsim.simulate`.
         executor: as :func:`servsim.simulate`.
-        progress: told each step as it starts.
+        progress: told each step as it starts, as a :class:`~servsim.notices.Notice`
+            (``str(notice)`` is the English line; ``notice.render("es")`` the Spanish one).
         load_step: the step (seconds) the load is measured and staffed in within an interval
             (:func:`servers_for_varying_load`); by default steps of at most 10 minutes
             (:func:`load_steps`). The interval's own length gives one step per interval.

@@ -17,6 +17,7 @@ from rich.text import Text
 from servsim.arguments import EXIT_OK, EXIT_USAGE
 from servsim.catalogue import unit_of
 from servsim.language import text
+from servsim.notices import Notice
 from servsim.presentation import format_number, format_share, format_value, mean_cell
 from servsim.scenario import load_scenario
 from servsim.schema_types import parse_duration
@@ -75,9 +76,11 @@ def staff_command(
     if executor is None:
         return EXIT_USAGE
 
-    def say(line: str) -> None:
+    language = voice.language if voice is not None else "en"
+
+    def say(step: Notice) -> None:
         if not args.quiet:
-            errors.print(Text(line), soft_wrap=True)
+            errors.print(Text(step.render(language)), soft_wrap=True)
 
     if not args.no_save:
         results.check_writable(Path(args.results))
