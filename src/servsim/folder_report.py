@@ -108,36 +108,6 @@ def _float(value: object) -> float:
         return math.nan
 
 
-def value_cell(
-    mean: float,
-    low: float,
-    high: float,
-    unit: Unit | None,
-    currency: str | None = None,
-    language: Language = "en",
-) -> str:
-    """``mean [low .. high]`` as :func:`servsim.presentation.mean_cell` writes it.
-
-    Money is followed by its currency; numbers are written as ``language`` writes them.
-    """
-    return mean_cell(mean, low, high, unit, currency, language)
-
-
-def change_cell(
-    difference: float,
-    low: float,
-    high: float,
-    unit: Unit | None,
-    currency: str | None = None,
-    language: Language = "en",
-) -> str:
-    """A signed difference and its interval, as :func:`servsim.presentation.difference_cell`.
-
-    Money is followed by its currency; numbers are written as ``language`` writes them.
-    """
-    return difference_cell(difference, low, high, unit, currency, language)
-
-
 def verdict_of(
     difference: float, low: float, high: float, note: str = "", exact: bool | None = None
 ) -> Verdict:
@@ -321,7 +291,7 @@ def difference_rows(
         shown = (
             _t(language, "verdict.not_comparable")
             if verdict == "not_comparable"
-            else change_cell(d, low, high, unit_of(metric), currency, language)
+            else difference_cell(d, low, high, unit_of(metric), currency, language)
         )
         out.append(
             DifferenceRow(
@@ -360,7 +330,7 @@ def _side_by_side(
     cells: dict[tuple[str, str], str] = {}
     for row in summary.to_dict("records"):
         metric = str(row["metric"])
-        cells[(metric, str(row["scenario"]))] = value_cell(
+        cells[(metric, str(row["scenario"]))] = mean_cell(
             _float(row["mean"]),
             _float(row["ci_low"]),
             _float(row["ci_high"]),
@@ -483,7 +453,7 @@ def _contact_levels_report(page: _Page) -> Path:
     headings = [f"{_level(page, levels[s])} ({s})" for s in scenario_names]
     metrics = list(dict.fromkeys(str(m) for m in comparison["metric"]))
     cells = {
-        (str(r["metric"]), str(r["scenario"])): value_cell(
+        (str(r["metric"]), str(r["scenario"])): mean_cell(
             _float(r["mean"]),
             _float(r["ci_low"]),
             _float(r["ci_high"]),
@@ -608,7 +578,7 @@ def _sensitivities(
             verdict = verdict_of(d, low, high, exact=exact_of(found))
             mark = " *" if verdict == "significant" else ""
             cells.append(
-                change_cell(d, low, high, unit_of(str(metric)), language=page.language) + mark
+                difference_cell(d, low, high, unit_of(str(metric)), language=page.language) + mark
             )
         shown = page.t(f"change.{change}") if change in CHANGES else str(change)
         rows.append([shown, page.label(str(metric)), *cells])
@@ -1014,7 +984,7 @@ def _staffing_report(page: _Page) -> Path:
         [
             str(r["target"]),
             str(r["pool"]) or page.t("staffing.whole_run"),
-            value_cell(
+            mean_cell(
                 _float(r["mean"]),
                 _float(r["ci_low"]),
                 _float(r["ci_high"]),

@@ -316,7 +316,7 @@ class _Run:
     def cell(self, metric: str) -> str:
         """``mean [low .. high]`` of a metric in its unit (money in the currency); ``-``."""
         mean, low, high = self.row(metric)
-        return value_cell(mean, low, high, unit_of(metric), self.currency, self.language)
+        return mean_cell(mean, low, high, unit_of(metric), self.currency, self.language)
 
     def number(self, value: float, unit: Unit | None) -> str:
         """A value alone in its unit, written in the report's language."""
@@ -355,21 +355,6 @@ def _in_window(table: pd.DataFrame, run: _Run) -> pd.DataFrame:
     keys = [k for k in ("replication", "customer") if k in table.columns and k in customers]
     kept = customers.loc[customers["arrived"] >= run.scenario.horizon.warm_up, keys]
     return table.merge(kept, on=keys, how="inner")
-
-
-def value_cell(
-    mean: float,
-    low: float,
-    high: float,
-    unit: Unit | None,
-    currency: str | None = None,
-    language: Language = "en",
-) -> str:
-    """``mean [low .. high]`` in one unit (money followed by ``currency``); ``-`` without mean.
-
-    Numbers are written as ``language`` writes them (:func:`servsim.presentation.localised`).
-    """
-    return mean_cell(mean, low, high, unit, currency, language)
 
 
 # --------------------------------------------------------------------------- summary
@@ -445,7 +430,7 @@ def _goal_item(run: _Run, goal: Goal, headline: bool) -> str:
         pool=pool or "",
         convention=convention,
     )
-    reached = value_cell(goal.mean, goal.low, goal.high, "share", language=run.language)
+    reached = mean_cell(goal.mean, goal.low, goal.high, "share", language=run.language)
     return (
         f'<li class="goal" data-metric="{_e(goal.metric)}" data-verdict="{_e(goal.verdict)}">'
         f"{_e(what)}: {_e(reached)} "
