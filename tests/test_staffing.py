@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -404,3 +405,24 @@ def test_the_staff_command_tells_its_steps_in_the_language_asked(
         assert word in told, (word, told[-800:])
     other = ("simulando", "iteración") if language == "en" else ("simulating", "iteration 1")
     assert not any(word in told for word in other)
+
+
+def test_staff_hours_by_day_add_up_the_interval_table() -> None:
+    """The day table the terminal and the report show: sums of the intervals, in hours."""
+    from servsim.staffing import staff_hours_by_day
+
+    intervals = pd.DataFrame(
+        {
+            "day": [1, 1, 1, 2],
+            "pool": ["agents", "agents", "back", "agents"],
+            "erlang_required": [2, 3, 1, 4],
+            "simulated_required": [3, 3, 1, 5],
+            "scheduled": [3, 4, 1, 5],
+        }
+    )
+    table = staff_hours_by_day(intervals, 1800.0).set_index(["day", "pool"])
+    assert table.loc[(1, "agents"), "erlang_required"] == pytest.approx(2.5)
+    assert table.loc[(1, "agents"), "scheduled"] == pytest.approx(3.5)
+    assert table.loc[(1, "agents"), "peak"] == 4
+    assert table.loc[(2, "agents"), "simulated_required"] == pytest.approx(2.5)
+    assert len(table) == 3

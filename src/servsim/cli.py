@@ -77,19 +77,6 @@ else:
     results = LazyModule("servsim.results")
 
 
-COMPARE_HEADLINE = (
-    "service_level_offered",
-    "goal_met",
-    "abandonment",
-    "staff_cost",
-    "cost_per_resolved_issue",
-    "csat_mean",
-    "nps",
-)
-"""Shown by ``compare`` after the five standards (and occupancy per pool): what a staffing or
-design change is usually judged on, cost and satisfaction included. ``--all-metrics`` shows all."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse and run a command line, as the ``servsim`` console script does."""
     return run_command(build_parser().parse_args(argv), argv)
@@ -969,6 +956,8 @@ def _print_comparison(
         (r["scenario"], r["metric"]): r for r in comparison.differences.to_dict("records")
     }
     available = list(dict.fromkeys(comparison.summary["metric"]))
+    from servsim.compare import COMPARE_HEADLINE
+
     metrics = _shown_metrics(available, everything, COMPARE_HEADLINE, ("occupancy",))
     grid = Grid(
         voice.say("compare.title", count=len(names), replications=replications, seed=seed),

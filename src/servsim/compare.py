@@ -26,6 +26,19 @@ from servsim.scenario import ResolvedScenario, Scenario, resolve_scenario
 from servsim.scenario.paths import differing_paths
 from servsim.statistics import CONFIDENCE, confidence_interval, metric_interval
 
+COMPARE_HEADLINE = (
+    "service_level_offered",
+    "goal_met",
+    "abandonment",
+    "staff_cost",
+    "cost_per_resolved_issue",
+    "csat_mean",
+    "nps",
+)
+"""What a comparison shows after the five standards (and occupancy per pool), in the terminal
+and in its report: what a staffing or design change is usually judged on, cost and
+satisfaction included."""
+
 
 @dataclass(frozen=True)
 class Comparison:

@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 
 from servsim import folder_plots, plots, results
 from servsim.catalogue import STANDARDS, Unit, lookup, unit_of
+from servsim.compare import COMPARE_HEADLINE
 from servsim.folder_plots import ForestRow, Verdict
 from servsim.language import Language, messages, text
 from servsim.presentation import (
@@ -42,6 +43,7 @@ from servsim.presentation import (
     metric_label,
 )
 from servsim.report import STYLE, build_report, escape, html_table, save_png
+from servsim.staffing import staff_hours_by_day
 
 __all__ = [
     "COMPARE_SHOWN",
@@ -57,16 +59,7 @@ __all__ = [
 REPORT = "report.html"
 FIGURES = "figures"
 
-COMPARE_SHOWN = (
-    *STANDARDS,
-    "service_level_offered",
-    "goal_met",
-    "abandonment",
-    "staff_cost",
-    "cost_per_resolved_issue",
-    "csat_mean",
-    "nps",
-)
+COMPARE_SHOWN = (*STANDARDS, *COMPARE_HEADLINE)
 """The metrics a comparison's report shows first and draws (with occupancy per pool): the five
 service standards, then what a staffing or design change is usually judged on."""
 SWEEP_METRICS = ("service_level_offered", "average_response_time", "csat_mean", "staff_cost")
@@ -1039,20 +1032,19 @@ def _hours(page: _Page, intervals: pd.DataFrame, scenario: dict[str, Any]) -> st
     if intervals.empty:
         return ""
     reporting = scenario.get("reporting") if isinstance(scenario.get("reporting"), dict) else {}
-    length = _float((reporting or {}).get("interval", 1800.0)) / 3600.0
-    rows = []
-    for (day, pool), group in intervals.groupby(["day", "pool"], sort=False):
-        rows.append(
-            [
-                str(day),
-                str(pool),
-                *(
-                    format_number(group[c].sum() * length, ",.1f", page.language)
-                    for c in ("erlang_required", "simulated_required", "scheduled")
-                ),
-                str(int(group["scheduled"].max())),
-            ]
-        )
+    interval = _float((reporting or {}).get("interval", 1800.0))
+    rows = [
+        [
+            str(row["day"]),
+            str(row["pool"]),
+            *(
+                format_number(float(value), ",.1f", page.language)
+                for value in (row["erlang_required"], row["simulated_required"], row["scheduled"])
+            ),
+            str(row["peak"]),
+        ]
+        for row in staff_hours_by_day(intervals, interval).to_dict("records")
+    ]
     return f"<h3>{escape(page.t('staffing.hours.heading'))}</h3>" + html_table(
         [
             page.t("column.day"),

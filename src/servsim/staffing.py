@@ -82,6 +82,7 @@ __all__ = [
     "parse_shift_template",
     "parse_staffing_target",
     "staff",
+    "staff_hours_by_day",
     "templates_of",
     "with_interval_staffing",
 ]
@@ -221,6 +222,21 @@ def parse_shift_template(text: str) -> ShiftTemplateSpec:
 def templates_of(scenario: Scenario) -> list[ShiftTemplateSpec]:
     """The shift templates a scenario declares (``staffing.shift_templates``)."""
     return list(scenario.staffing.shift_templates)
+
+
+def staff_hours_by_day(intervals: pd.DataFrame, interval_seconds: float) -> pd.DataFrame:
+    """Per day and pool, the staff hours each stage of a plan asks for, and its peak headcount.
+
+    ``intervals`` is a plan's interval table (:data:`INTERVAL_COLUMNS`); the hours are the
+    Erlang requirement of the pilot, the simulated requirement and the scheduled staff, summed
+    over the day's intervals; ``peak`` is the most staff scheduled in one interval. The
+    terminal and the staffing report show this same table.
+    """
+    hours = interval_seconds / 3600.0
+    grouped = intervals.groupby(["day", "pool"], sort=False)
+    table = grouped[["erlang_required", "simulated_required", "scheduled"]].sum() * hours
+    table["peak"] = grouped["scheduled"].max().astype(int)
+    return table.reset_index()
 
 
 def _step_notice(step: str, runs: int) -> Notice:

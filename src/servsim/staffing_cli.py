@@ -168,8 +168,9 @@ def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None)
             ),
         )
     print_grid(console, verdicts, voice)
+    from servsim.staffing import staff_hours_by_day
+
     table = plan.intervals
-    length = float(plan.scenario.reporting.interval) / 3600.0
     hours = Grid(
         voice.say("staff.hours.title"),
         [
@@ -181,16 +182,19 @@ def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None)
             ),
         ],
     )
-    grouped = table.groupby(["day", "pool"], sort=False)
-    for (day, pool), rows in grouped:
+    for daily in staff_hours_by_day(table, plan.scenario.reporting.interval).to_dict("records"):
         hours.add(
-            str(day),
-            str(pool),
+            str(daily["day"]),
+            str(daily["pool"]),
             *(
-                format_number(rows[c].sum() * length, ",.1f", voice.language)
-                for c in ("erlang_required", "simulated_required", "scheduled")
+                format_number(float(value), ",.1f", voice.language)
+                for value in (
+                    daily["erlang_required"],
+                    daily["simulated_required"],
+                    daily["scheduled"],
+                )
             ),
-            str(int(rows["scheduled"].max())),
+            str(daily["peak"]),
         )
     print_grid(console, hours, voice)
     offered = table[table["offered"] > 0]
@@ -222,17 +226,13 @@ def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None)
     console.print(Text(voice.say("staff.cost", cost=cost, verdict=verdict)))
 
 
-def save_plan(
-    plan: StaffingPlan, root: str | Path, command: list[str], seed: int | None
-) -> Path:
+def save_plan(plan: StaffingPlan, root: str | Path, command: list[str], seed: int | None) -> Path:
     """The plan as ``RESULTS/staffing/<scenario>/<run-id>/`` with its figure."""
     from servsim import results
     from servsim.plots import staffing_plan
 
     scenario = plan.scenario
-    manifest = results.base_manifest(
-        "staffing", seed=seed, replications=None, command=command
-    )
+    manifest = results.base_manifest("staffing", seed=seed, replications=None, command=command)
     manifest["scenario"] = scenario.name
     manifest["targets"] = plan.targets["target"].drop_duplicates().tolist()
     manifest["met"] = plan.met
