@@ -1,11 +1,13 @@
 """The event loop: SimPy's environment and processes with the per-event overhead trimmed.
 
-A servsim customer costs about three SimPy events, and at that rate the Python calls SimPy
+A servsim customer costs about two SimPy events, and at that rate the Python calls SimPy
 makes around each event (``step`` for every event, ``Timeout.__init__`` and ``schedule`` for
 every delay, ``Process._resume`` for every resumption, the ``now`` property) are a large part
 of a run's time. Everything here does what SimPy 4.1 does, in the same order, with fewer
 calls, so a model gives the same events in the same order, hence the same records, on this
-loop as on SimPy's own (``tests/test_model.py`` runs both).
+loop as on SimPy's own (``tests/test_model.py`` runs both). :meth:`Engine.resume` is the
+one thing SimPy has no call for: it resumes an event's waiters within the current step
+instead of scheduling the event, which the queue uses to start a waiting customer's service.
 """
 
 from __future__ import annotations
