@@ -273,7 +273,7 @@ RECORD_TYPES: dict[str, type[tuple[object, ...]]] = {
 }
 
 
-COMPACT_EVERY = 32_768
+COMPACT_EVERY = 65_536
 """Arrivals between two compactions of the recorder (rows to column arrays, or a batch)."""
 
 _PER_CUSTOMER = ("customers", "contacts", "visits")
