@@ -243,8 +243,10 @@ def test_lean_processes_give_what_plain_simpy_processes_give(
 def test_quick_event_loop_gives_what_simpy_gives(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The engine's inlined run loop, timeouts and ticket events process the same events in
-    the same order as SimPy's own ``step``, ``Timeout`` and ``succeed``: same records."""
+    """The engine's inlined run loop, timeouts and tickets process the same events in the same
+    order as SimPy's own ``step``, ``Timeout`` and ``Event``: same records. Both runs use the
+    queue that resumes a waiting customer within the releasing step (``Engine.resume``), which
+    is model logic, not the loop's: records equal bit for bit, not only in distribution."""
     scenario = short(ROOT / "scenarios" / f"{name}.yaml", days=2)
     quick = simulate_replication(scenario, seed=4, replication=1)
     monkeypatch.setattr(engine.Engine, "run", simpy.Environment.run)
