@@ -308,6 +308,54 @@ def test_nobody_served_off_shift() -> None:
     assert np.sum(arrived < 9 * HOUR) > 10
 
 
+
+def test_fixed_times_that_tie_with_shift_changes() -> None:
+    """Fixed 30-minute services, shifts changing on the half hour, fixed patience: services
+    end, shifts change and patience runs out at the same instants. Still FIFO, never above
+    the headcount, nobody abandons once served, and each abandoner waited their patience."""
+    scenario = make(
+        horizon={"days": 2},
+        segments=[segment(patience=fixed("30min"))],
+        arrivals={"profile": [{"start": "08:00", "end": "24:00", "per_hour": 14}]},
+        staff={
+            "front": [
+                {
+                    "name": "agents",
+                    "shifts": [
+                        {"start": "08:00", "end": "10:30", "headcount": 6},
+                        {"start": "10:30", "end": "14:00", "headcount": 8},
+                        {"start": "14:00", "end": "18:30", "headcount": 5},
+                        {"start": "18:30", "end": "24:00", "headcount": 7},
+                    ],
+                }
+            ]
+        },
+        service_cycle=[
+            {
+                "name": "call",
+                "served_by": "agents",
+                "service_time": fixed("30min"),
+                "resolution": 1,
+            }
+        ],
+    )
+    tables = run(scenario)
+    visits = tables.visits
+    starts = assert_never_above_headcount(tables, "agents")
+    assert np.sum(np.mod(starts, 1800.0) == 0.0) > 20  # services that start on the half hour
+    served = visits[visits["started"].notna()]
+    assert ((served["started"] - served["queued"]) <= 1800.0).all()
+    ended = served[served["ended"].notna()]
+    assert np.allclose(ended["ended"] - ended["started"], 1800.0)
+    abandoned = visits[visits["outcome"] == "abandoned"]
+    assert len(abandoned) > 20
+    assert abandoned["started"].isna().all()
+    assert np.allclose(abandoned["ended"] - abandoned["queued"], 1800.0)
+    # FIFO: in order of queueing, the customers served start in order
+    in_order = served.sort_values(["queued", "customer"], kind="stable")["started"].to_numpy()
+    assert (np.diff(in_order) >= 0).all()
+
+
 # --------------------------------------------------------------------------- 2. routing
 
 TWO_POOLS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any, get_args
@@ -15,6 +16,7 @@ import servsim
 from servsim.metrics import replication_metrics
 from servsim.model import ServiceSystem, engine, journey, run, simulate_replication
 from servsim.model.journey import arrivals
+from servsim.model.staffing import StaffedQueue
 from servsim.records import (
     ABANDONED,
     ANSWERED,
@@ -27,6 +29,7 @@ from servsim.records import (
     ContactKind,
     ContactOutcome,
     CustomerOutcome,
+    Recorder,
     VisitOutcome,
 )
 from servsim.scenario import ResolvedScenario, resolve_scenario
@@ -240,14 +243,15 @@ def test_lean_processes_give_what_plain_simpy_processes_give(
 def test_quick_event_loop_gives_what_simpy_gives(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The engine's inlined run loop, timeouts and ticket events process the same events in
-    the same order as SimPy's own ``step``, ``Timeout`` and ``succeed``: same records."""
+    """The engine's inlined run loop, timeouts and tickets process the same events in the same
+    order as SimPy's own ``step``, ``Timeout`` and ``Event``: same records. Both runs use the
+    queue that resumes a waiting customer within the releasing step (``Engine.resume``), which
+    is model logic, not the loop's: records equal bit for bit, not only in distribution."""
     scenario = short(ROOT / "scenarios" / f"{name}.yaml", days=2)
     quick = simulate_replication(scenario, seed=4, replication=1)
     monkeypatch.setattr(engine.Engine, "run", simpy.Environment.run)
     monkeypatch.setattr(engine.Engine, "delay", lambda self, delay: simpy.Timeout(self, delay))
     monkeypatch.setattr(engine.Engine, "pending", lambda self: simpy.Event(self))
-    monkeypatch.setattr(engine.Engine, "fire", lambda self, event, value: event.succeed(value))
     plain = simulate_replication(scenario, seed=4, replication=1)
     assert len(quick.visits) > 100
     for table, records in quick.as_dict().items():
@@ -361,3 +365,102 @@ def test_overloaded_scenario_ends_at_the_horizon_with_a_warning() -> None:
     assert (visits["ended"].dropna() <= scenario.horizon.length).all()
     inside = result.records.customers["outcome"].eq("in_system").sum()
     assert inside > 100  # kept and flagged, not dropped
+
+
+# ------------------------------------------------------- events that fall at the same instant
+
+
+def _queue(servers: int) -> tuple[engine.Engine, StaffedQueue]:
+    env = engine.Engine()
+    queue = StaffedQueue(env, "agents", "front", Recorder())
+    queue.set_rostered(servers)
+    return env, queue
+
+
+def _customer(
+    env: engine.Engine,
+    queue: StaffedQueue,
+    name: str,
+    hops: list[float],
+    service: float,
+    log: list[tuple[str, str, float]],
+    patience: float = math.inf,
+) -> Generator[Any, Any, None]:
+    """Arrive after ``hops`` (each a timeout: later hops schedule the arrival later), queue,
+    be served; log each start, end and abandonment with the queue's state checked."""
+    for hop in hops:
+        yield env.timeout(hop)
+    ticket = queue.request(patience)
+    served = True if ticket is None else (yield ticket)
+    if not served:
+        log.append((name, "abandoned", env.now))
+        return
+    assert queue.busy <= queue.on_floor + queue.kept or queue.overtime
+    log.append((name, "started", env.now))
+    yield env.timeout(service)
+    queue.release()
+    log.append((name, "ended", env.now))
+
+
+@pytest.mark.parametrize("arrival_first", [True, False], ids=["arrival_first", "release_first"])
+def test_release_and_arrival_at_the_same_instant_keep_fifo(arrival_first: bool) -> None:
+    """A ends at 10 with B waiting and C arriving at 10: B starts at 10 and C after B, whichever
+    of the release and the arrival the event loop takes first (C arrives by one timeout
+    scheduled before A's service end, or by two, the second scheduled after it)."""
+    env, queue = _queue(1)
+    log: list[tuple[str, str, float]] = []
+    env.process(_customer(env, queue, "A", [0.0], 10.0, log))
+    env.process(_customer(env, queue, "B", [1.0], 5.0, log))
+    env.process(_customer(env, queue, "C", [10.0] if arrival_first else [5.0, 5.0], 5.0, log))
+    env.run(until=100.0)
+    starts = {name: time for name, what, time in log if what == "started"}
+    assert starts == {"A": 0.0, "B": 10.0, "C": 15.0}
+    assert queue.busy == queue.waiting == 0
+
+
+@pytest.mark.parametrize("shift_first", [True, False], ids=["shift_first", "release_first"])
+def test_shift_end_at_the_instant_a_service_ends(shift_first: bool) -> None:
+    """Two agents, one leaves at 10 when A's service ends, C waits: if the shift ends first,
+    the freed agent has gone and C waits for B (20); if A's release comes first, its agent
+    is still on shift and takes C at 10, then finishes C on overtime. Never more start than
+    are on the floor or kept, and the overtime shows in the staffing records."""
+    env, queue = _queue(2)
+    log: list[tuple[str, str, float]] = []
+
+    def shift() -> Generator[Any, Any, None]:
+        for hop in [10.0] if shift_first else [5.0, 5.0]:
+            yield env.timeout(hop)
+        queue.set_rostered(1)
+
+    if shift_first:
+        env.process(shift())
+    env.process(_customer(env, queue, "A", [0.0], 10.0, log))
+    env.process(_customer(env, queue, "B", [0.0], 20.0, log))
+    env.process(_customer(env, queue, "C", [1.0], 5.0, log))
+    if not shift_first:
+        env.process(shift())
+    env.run(until=100.0)
+    starts = {name: time for name, what, time in log if what == "started"}
+    assert starts["C"] == (20.0 if shift_first else 10.0)
+    overtime = [(r.time, r.overtime) for r in queue.recorder.staffing if r.overtime]
+    assert overtime == [(10.0, 1)]  # B past the shift (shift first) or C (release first)
+    assert queue.busy == queue.waiting == queue.overtime == 0
+
+
+@pytest.mark.parametrize("timer_first", [True, False], ids=["patience_first", "release_first"])
+def test_patience_running_out_as_a_server_frees(timer_first: bool) -> None:
+    """B's patience ends at 10, the instant A's service ends: B abandons (the timer came
+    first, and the server then stays idle) or is served (the release came first, and the
+    timer then finds B served): never both, never an abandonment after service started."""
+    env, queue = _queue(1)
+    log: list[tuple[str, str, float]] = []
+    if timer_first:  # A's service end is scheduled at 5, after B's timer (scheduled at 4)
+        env.process(_customer(env, queue, "Z", [0.0], 5.0, log))
+        env.process(_customer(env, queue, "A", [1.0], 5.0, log))
+    else:  # A's service end is scheduled at 0, before B's timer
+        env.process(_customer(env, queue, "A", [0.0], 10.0, log))
+    env.process(_customer(env, queue, "B", [4.0], 5.0, log, patience=6.0))
+    env.run(until=100.0)
+    b = [(what, time) for name, what, time in log if name == "B"]
+    assert b == ([("abandoned", 10.0)] if timer_first else [("started", 10.0), ("ended", 15.0)])
+    assert queue.busy == queue.waiting == queue.waiting_present == 0

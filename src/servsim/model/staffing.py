@@ -95,7 +95,10 @@ class StaffedQueue:
         """Join the queue; ``None`` means a server was free and service starts now.
 
         Otherwise the returned event fires with ``SERVED`` when a server takes the customer,
-        or with ``ABANDONED`` once ``patience`` seconds have passed in the queue.
+        or with ``ABANDONED`` once ``patience`` seconds have passed in the queue. Either way
+        the customer resumes within the step that decides it (no event of its own), so the
+        process waiting on it must only start something then (schedule a service's end,
+        record the abandonment), never call back into this queue before its next ``yield``.
         """
         if self.busy < self.on_floor and not self.waiting:
             self.busy += 1
@@ -111,12 +114,13 @@ class StaffedQueue:
         return ticket
 
     def _abandon(self, ticket: simpy.Event, _: Any) -> None:
+        """Patience ran out: the customer leaves the queue, within the patience timer's step."""
         if ticket._value is PENDING:  # not served yet
             self.waiting -= 1
             self.waiting_present -= 1  # only customers queuing in person run out of patience
             if not self.waiting_present:
                 self.kept = 0
-            self.env.fire(ticket, ABANDONED)
+            self.env.resume(ticket, ABANDONED)
 
     def release(self) -> None:
         """A server finished a service: take the next customer if the shift allows."""
@@ -127,10 +131,16 @@ class StaffedQueue:
             self._dispatch()
 
     def _dispatch(self) -> None:
+        """Start the service of as many waiting customers as there are free servers, FIFO.
+
+        Each is resumed at once, within the step that freed the server or changed the
+        headcount (:meth:`Engine.resume`), not by a ticket event of its own: a waiting
+        customer's service starts in the same step as the release that allows it. The
+        queue's counts are settled for all of them before the first one resumes.
+        """
         waiting = self._waiting
-        fire = self.env.fire
         capacity = self.on_floor + self.kept
-        started = False
+        started: list[simpy.Event] = []
         while self.waiting and self.busy < capacity:
             ticket, present = waiting.popleft()
             if ticket._value is not PENDING:  # abandoned earlier, left in place: O(1) abandoning
@@ -139,12 +149,15 @@ class StaffedQueue:
             self.waiting_present -= present
             self.busy += 1
             self.served += 1
-            started = True
-            fire(ticket, SERVED)
+            ticket._value = SERVED  # taken: a patience timer of this instant finds it served
+            started.append(ticket)
         if not self.waiting_present:
             self.kept = 0
         if started and self.busy > self.on_floor:
             self._record()
+        resume = self.env.resume
+        for ticket in started:
+            resume(ticket, SERVED)
 
     def _record(self) -> None:
         """Append the pool's state from now on (only when something a record holds changed)."""
