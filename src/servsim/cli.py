@@ -272,7 +272,7 @@ def _run(
         if record is not None:  # the folder is writable: the scenario is kept even on failure
             _report_stale(record.stale, errors, voice)
             results.start_run(record, scenario)
-        with _progress(errors, "replications", show_progress) as progress:
+        with _progress(errors, voice.say("progress.replications"), show_progress) as progress:
             task = progress.add_task(
                 scenario.name, total=replications if isinstance(replications, int) else None
             )
@@ -677,7 +677,7 @@ def _contact_levels(
     if args.derive:
         scenarios = _derived_and_staffed(scenarios[0], replications, seed, console, errors, voice)
     results = []
-    with _progress(errors, "replications", show_progress) as progress:
+    with _progress(errors, voice.say("progress.replications"), show_progress) as progress:
         for scenario in scenarios:
             task = progress.add_task(scenario.name, total=replications)
             results.append(
@@ -1094,7 +1094,8 @@ def _compare(
             if record is not None:  # the scenarios are kept even if a scenario crashes
                 _report_stale(record.stale, errors, voice)
                 results.start_comparison(record, names, scenarios)
-            with executor, _progress(errors, "replications", show_progress) as progress:
+            unit = voice.say("progress.replications")
+            with executor, _progress(errors, unit, show_progress) as progress:
                 task = progress.add_task(
                     voice.say(
                         "compare.progress", count=len(scenarios), where=_where(executor, voice)
@@ -1157,7 +1158,8 @@ def _sweep(
     )
     show_progress = not args.quiet and console.is_terminal
     try:
-        with executor, _progress(errors, "points", show_progress, rate=True) as progress:
+        unit = voice.say("progress.points")
+        with executor, _progress(errors, unit, show_progress, rate=True) as progress:
             task = progress.add_task(spec.name, total=len(points))
             result = run_sweep(
                 spec,
