@@ -386,6 +386,7 @@ def test_an_exact_sensitivity_is_not_marked_significant(monkeypatch: pytest.Monk
     """contact-levels --derive: an effect the same in every replication is written as exact."""
     import servsim.derive
     from servsim.cli import _print_sensitivities
+    from servsim.derive import SENSITIVITY_COLUMNS
     from servsim.scenario import load_scenario
 
     scenario = load_scenario(ROOT / "scenarios" / "bank_account_high.yaml")
@@ -394,15 +395,7 @@ def test_an_exact_sensitivity_is_not_marked_significant(monkeypatch: pytest.Monk
             [scenario.name, "high", "one_more_agent", "staff_cost", 160.0, 160.0, 160.0],
             [scenario.name, "high", "trained_front_line", "csat_mean", 0.2, 0.1, 0.3],
         ],
-        columns=[
-            "scenario",
-            "contact_level",
-            "change",
-            "metric",
-            "difference",
-            "ci_low",
-            "ci_high",
-        ],
+        columns=list(SENSITIVITY_COLUMNS),
     )
     monkeypatch.setattr(servsim.derive, "sensitivities", lambda *_args: effects)
     spoken: tuple[tuple[Language, str, str, str], ...] = (

@@ -25,6 +25,7 @@ from servsim.scenario import Routing, Scenario, resolve_scenario
 __all__ = [
     "LEVELS",
     "SENSITIVITIES",
+    "SENSITIVITY_COLUMNS",
     "StaffingSearch",
     "derive_levels",
     "sensitivities",
@@ -231,6 +232,18 @@ def _pools_of(served_by: str | Routing | None) -> set[str]:
     return {served_by.fallback, *served_by.by_request_type.values(), *served_by.by_segment.values()}
 
 
+SENSITIVITY_COLUMNS = (
+    "scenario",
+    "contact_level",
+    "change",
+    "metric",
+    "difference",
+    "ci_low",
+    "ci_high",
+)
+"""The columns of :func:`sensitivities`: one paired effect per scenario and change."""
+
+
 def sensitivities(scenarios: list[Scenario], replications: int, seed: int) -> pd.DataFrame:
     """Per scenario, the paired effect of each change of :data:`SENSITIVITIES` with its CI.
 
@@ -262,15 +275,4 @@ def sensitivities(scenarios: list[Scenario], replications: int, seed: int) -> pd
                     "ci_high": float(row["ci_high"]),
                 }
             )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "scenario",
-            "contact_level",
-            "change",
-            "metric",
-            "difference",
-            "ci_low",
-            "ci_high",
-        ],
-    )
+    return pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))

@@ -43,7 +43,7 @@ from servsim.presentation import (
     metric_label,
 )
 from servsim.report import STYLE, build_report, escape, html_table, save_png
-from servsim.staffing import staff_hours_by_day
+from servsim.staffing import intervals_met_by_pool, staff_hours_by_day
 
 __all__ = [
     "COMPARE_SHOWN",
@@ -916,9 +916,12 @@ def _staffing_report(page: _Page) -> Path:
             ),
         )
     plan_parts.append(_hours(page, intervals, scenario))
-    offered = intervals[intervals["offered"] > 0] if "offered" in intervals else intervals
-    if not offered.empty and "met" in offered:
-        shares = offered.groupby("pool", sort=False)["met"].mean()
+    shares = (
+        intervals_met_by_pool(intervals)
+        if {"offered", "met"} <= set(intervals.columns)
+        else pd.Series(dtype=float)
+    )
+    if not shares.empty:
         plan_parts.append(
             _note(
                 page.t(

@@ -78,6 +78,7 @@ __all__ = [
     "StaffingCheck",
     "StaffingPlan",
     "check_staffing",
+    "intervals_met_by_pool",
     "load_steps",
     "parse_shift_template",
     "parse_staffing_target",
@@ -237,6 +238,16 @@ def staff_hours_by_day(intervals: pd.DataFrame, interval_seconds: float) -> pd.D
     table = grouped[["erlang_required", "simulated_required", "scheduled"]].sum() * hours
     table["peak"] = grouped["scheduled"].max().astype(int)
     return table.reset_index()
+
+
+def intervals_met_by_pool(intervals: pd.DataFrame) -> pd.Series:
+    """Per pool, the share of its intervals with offered work where every target was met.
+
+    Intervals without offered work have nothing to judge and are left out; a pool that was
+    offered nothing is absent. The terminal and the staffing report both print it.
+    """
+    offered = intervals[intervals["offered"] > 0]
+    return offered.groupby("pool", sort=False)["met"].mean()
 
 
 def _step_notice(step: str, runs: int) -> Notice:

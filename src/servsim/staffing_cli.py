@@ -168,7 +168,7 @@ def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None)
             ),
         )
     print_grid(console, verdicts, voice)
-    from servsim.staffing import staff_hours_by_day
+    from servsim.staffing import intervals_met_by_pool, staff_hours_by_day
 
     table = plan.intervals
     hours = Grid(
@@ -197,9 +197,8 @@ def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None)
             str(daily["peak"]),
         )
     print_grid(console, hours, voice)
-    offered = table[table["offered"] > 0]
-    if not offered.empty:
-        shares = offered.groupby("pool", sort=False)["met"].mean()
+    shares = intervals_met_by_pool(table)
+    if not shares.empty:
         console.print(
             Text(
                 voice.say(
