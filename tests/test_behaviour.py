@@ -1061,3 +1061,54 @@ def test_profile_period_for_one_day() -> None:
     means = per_day / replications
     for mean, expected in zip(means, [40, 240, 40], strict=True):
         assert mean == pytest.approx(expected, abs=4 * math.sqrt(expected / replications))
+
+
+def in_process(factor: float | None) -> Any:
+    """Two steps in person: a quick reception, then a slow desk with too few staff."""
+    seg = segment(patience=fixed("3min"))
+    if factor is not None:
+        seg["in_process_patience_factor"] = factor
+    return make(
+        contact_level="high",
+        segments=[seg],
+        arrivals={"per_hour": 20},
+        staff={
+            "front": [
+                {"name": "greeters", "headcount": 3},
+                {"name": "advisors", "headcount": 1},
+            ]
+        },
+        service_cycle=[
+            {"name": "reception", "served_by": "greeters", "service_time": exp("1min")},
+            {
+                "name": "desk",
+                "served_by": "advisors",
+                "service_time": exp("4min"),
+                "resolution": 1,
+            },
+        ],
+    )
+
+
+def test_a_customer_already_served_waits_in_process() -> None:
+    """Once served in a contact, a later wait in it is in process (Maister): by default the
+    customer does not walk out of it; with a factor, their patience there is that many times
+    their patience before being served. More patience never means more abandoners, under
+    common random numbers."""
+    committed = run(in_process(None)).visits
+    desk = committed[committed["step"] == 1]
+    assert len(desk) > 100
+    assert (desk["outcome"] != "abandoned").all()  # felt (long waits), never abandoned
+    assert ((desk["started"] - desk["queued"]) > 600).any()
+    reception = committed[committed["step"] == 0]
+    abandoned_by_factor = []
+    for factor in (1.0, 2.0, 4.0):
+        visits = run(in_process(factor)).visits
+        at_desk = visits[(visits["step"] == 1) & (visits["outcome"] == "abandoned")]
+        assert np.allclose(at_desk["ended"] - at_desk["queued"], 180.0 * factor)
+        abandoned_by_factor.append(len(at_desk))
+        # the wait before being served is untouched: the reception's records are the same
+        same = visits[visits["step"] == 0].reset_index(drop=True)
+        pd.testing.assert_frame_equal(same, reception.reset_index(drop=True))
+    assert abandoned_by_factor[0] > 20
+    assert abandoned_by_factor[0] >= abandoned_by_factor[1] >= abandoned_by_factor[2]

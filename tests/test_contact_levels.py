@@ -99,7 +99,13 @@ def test_less_contact_moves_each_trade_off_the_way_the_theory_says(
     [3, pytest.param(17, marks=pytest.mark.slow), pytest.param(2026, marks=pytest.mark.slow)],
 )
 def test_front_line_staff_and_training_move_csat_more_at_high_contact(seed: int) -> None:
-    """§8.10: where customers live the front line, what it gives them shows in CSAT."""
+    """§8.10: where customers live the front line, what it gives them shows in CSAT; where
+    they are away, a slow back office shows as repeated questions (status inquiries).
+
+    At high contact the customer waits for the back office in person, already being served
+    (an in-process wait: felt, but not walked out of), so a slower back office costs CSAT
+    there, not repeated questions.
+    """
     from servsim.derive import sensitivities
 
     files = [servsim.load_scenario(SCENARIOS / f"bank_account_{lvl}.yaml") for lvl in LEVELS]
@@ -110,6 +116,11 @@ def test_front_line_staff_and_training_move_csat_more_at_high_contact(seed: int)
         assert high["metric"] == "csat_mean"
         assert high["ci_low"] > 0, (change, high)  # a paired gain at high contact ...
         assert high["ci_low"] > low["ci_high"], (change, high, low)  # ... beyond low's
+    # §8.10, the other side: a slower back office shows most where the customer is away
+    high, low = (effects.loc[(level, "slower_back_office")] for level in ("high", "low"))
+    assert high["metric"] == "repeated_questions_share"
+    assert low["ci_low"] > 0, low  # status inquiries: a paired rise at low contact ...
+    assert low["ci_low"] > high["ci_high"], (high, low)  # ... beyond high's
 
 
 # --------------------------------------------------------------------------- --derive

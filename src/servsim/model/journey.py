@@ -1,8 +1,9 @@
 """The SimPy processes: arrivals, the customer journey through the service cycle, status inquiries.
 
 A customer lives the cycle in order: at each touchpoint they queue for the pool that serves it
-(or use self-service), may abandon if present and out of patience, are served, and the visit
-fails, resolves the issue, or hands them on to the next touchpoint. Unresolved customers
+(or use self-service), may abandon if present and out of patience (once served by staff in a
+contact, a later wait in it is in process: patience × the segment's factor), are served, and
+the visit fails, resolves the issue, or hands them on to the next touchpoint. Unresolved customers
 re-contact later; abandoners may retry. While the issue sits with the back office and the
 customer is away, a late resolution prompts status inquiries to the front line.
 
@@ -241,6 +242,7 @@ def customer_journey(
         customer.contact_kind = kind
         customer.contact_started = contact_started
         customer.contact_repeats = repeats
+        in_process = False  # served by staff earlier in this contact (Maister: in-process wait)
         while True:
             tp = cycle[step]
             present = tp.present
@@ -263,6 +265,8 @@ def customer_journey(
                 service = tp.draw_service(request_type)
                 u = tp.repeat_outcome.next()
                 patience = segment.draw_patience() if present else INFINITY
+            if in_process and present:
+                patience *= segment.in_process_factor  # inf: felt, never abandoned
             queued = env._now
             customer.visit_touchpoint = tp  # the visit under way, for the horizon
             customer.visit_queue = queue
@@ -289,6 +293,7 @@ def customer_journey(
                         break
                 started = customer.visit_started = env._now
                 customer.asked = True
+                in_process = True
                 yield pause(service * queue.handle_factor)
                 queue.release()
                 key = (request_type, queue.name, queue.proficiency)

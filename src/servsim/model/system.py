@@ -94,6 +94,7 @@ class SegmentRuntime:
     decisions: UniformBuffer
     delays: UniformBuffer
     patience_draws: UniformBuffer
+    in_process_factor: float  # patience multiplier once served in a contact; inf: no abandoning
 
     def draw(self, spec: ResolvedDistribution, buffer: UniformBuffer) -> float:
         """One value of ``spec`` from a buffered stream."""
@@ -441,6 +442,11 @@ class ServiceSystem:
                 decisions=streams.buffer(f"decisions:{seg.name}"),
                 delays=streams.buffer(f"delays:{seg.name}"),
                 patience_draws=streams.buffer(f"patience:{seg.name}"),
+                in_process_factor=(
+                    math.inf
+                    if seg.in_process_patience_factor is None
+                    else seg.in_process_patience_factor
+                ),
             )
             for code, seg in enumerate(scenario.segments)
         ]

@@ -213,6 +213,14 @@ class Segment(StrictModel):
         default=None,
         description="how long a present customer waits in a queue before abandoning; none: forever",
     )
+    in_process_patience_factor: Annotated[Real, Field(ge=1.0, le=1000.0)] | None = Field(
+        default=None,
+        description=(
+            "a present customer already served by staff in this contact waits at a later step "
+            "this many times their patience; none: they wait to the end (an in-process wait is "
+            "felt, not abandoned)"
+        ),
+    )
     request_mix: dict[str, Probability] = Field(default_factory=lambda: {"general": 1.0})
     expectations: Expectations = Field(default_factory=Expectations)
     recontact: Recontact = Field(default_factory=Recontact)
