@@ -170,6 +170,47 @@ def test_the_staffing_search_finds_the_erlang_c_headcount(start: int) -> None:
     assert set(found.steps) == ({"+agents"} if start < 8 else {"-agents"})
 
 
+def test_the_staffing_search_holds_every_queue_to_the_goal() -> None:
+    """A small queue that misses the goal is not hidden by a big one that meets it.
+
+    The textbook M/M/c line (8 agents: 88% within 20 s) with a second step few customers take
+    (one in twenty, escalated to an expert on the same call). Overall the service level is above 80%
+    at the start, the experts' well below: the search adds experts until their own queue
+    meets the goal too, and leaves the agents at Erlang C's eight.
+    """
+    import yaml
+
+    from servsim.derive import staff_to_goal
+
+    data = yaml.safe_load((SCENARIOS / "validation" / "mmc_textbook.yaml").read_text())
+    data["staff"]["front"] = [
+        {"name": "agents", "headcount": 8},
+        {"name": "experts", "headcount": 1},
+    ]
+    data["service_cycle"][0]["resolution"] = 0.95
+    data["service_cycle"].append(
+        {
+            "name": "expert",
+            "served_by": "experts",
+            "service_time": {"kind": "exponential", "mean": "6min"},
+            "resolution": 1.0,
+        }
+    )
+    scenario = servsim.validate_scenario(data)
+    start = servsim.simulate(scenario, replications=4, seed=5).summary["mean"]
+    assert start["service_level_offered"] >= 0.8 > start["pool_service_level[experts]"]
+    found = staff_to_goal(scenario, replications=4, seed=5)
+    assert found.met and found.headcounts["agents"] == (8,)
+    assert found.headcounts["experts"][0] > 1 and "+experts" in found.steps
+    end = servsim.simulate(found.scenario, replications=4, seed=5).summary["mean"]
+    assert end["pool_service_level[experts]"] >= 0.8 and end["pool_service_level[agents]"] >= 0.8
+    fewer = found.scenario.with_overrides(
+        {"staff.front.experts.headcount": found.headcounts["experts"][0] - 1}
+    )
+    below = servsim.simulate(fewer, replications=4, seed=5).summary["mean"]
+    assert below["pool_service_level[experts]"] < 0.8  # and it is the least that does
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [3, 17, 2026])
 def test_the_trade_offs_hold_on_a_base_they_were_not_tuned_on(seed: int) -> None:
@@ -197,6 +238,52 @@ def test_the_trade_offs_hold_on_a_base_they_were_not_tuned_on(seed: int) -> None
     lower = compare(staffed[1:], replications=5, seed=seed).differences
     personal = lower[lower["metric"] == "personal_score"]
     assert (personal["ci_high"] < 0).all(), personal
+
+
+def _effects_by_replication(
+    scenario: servsim.Scenario, replications: int, seed: int
+) -> pd.DataFrame:
+    """Per replication (rows) and change (columns), the change's paired effect on its metric."""
+    from servsim.derive import SENSITIVITIES, sensitivity_variants
+
+    variants = sensitivity_variants(scenario)
+    table = compare([scenario, *variants.values()], replications=replications, seed=seed)
+    rows = table.replications.set_index(["scenario", "replication"])
+    return pd.DataFrame(
+        {
+            change: rows.loc[variants[change].name][metric] - rows.loc[scenario.name][metric]
+            for change, metric in SENSITIVITIES
+        }
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [3, 17, 2026])
+def test_where_a_change_pays_off_on_a_base_it_was_not_tuned_on(seed: int) -> None:
+    """§8.10 on the helpdesk derived at high and low contact and staffed by the search.
+
+    Each level's effect is paired with its own base, replication by replication, and the two
+    levels share their customers (common random numbers), so the gap between the effects is
+    itself paired: its CI says whether the change moves the metric more at one level.
+    Training the front line gains more CSAT face to face (assurance and empathy weigh more and
+    carry whole in person, section 2b); a slower back office raises repeated questions more
+    where the customer is away and asks for news.
+    """
+    from servsim.derive import derive_levels, staff_to_goal
+    from servsim.statistics import confidence_interval
+
+    high, _, low = derive_levels(servsim.load_scenario(SCENARIOS / "helpdesk.yaml"))
+    effects = {
+        level.contact_level: _effects_by_replication(
+            staff_to_goal(level, 4, seed).scenario, 8, seed
+        )
+        for level in (high, low)
+    }
+    training = effects["high"]["trained_front_line"] - effects["low"]["trained_front_line"]
+    assert confidence_interval(training.to_numpy(), signed=True)["ci_low"] > 0, training
+    slower = effects["low"]["slower_back_office"] - effects["high"]["slower_back_office"]
+    assert confidence_interval(effects["low"]["slower_back_office"].to_numpy())["ci_low"] > 0
+    assert confidence_interval(slower.to_numpy(), signed=True)["ci_low"] > 0, slower
 
 
 # --------------------------------------------------------------------------- status inquiries

@@ -118,13 +118,15 @@ def staff_to_goal(
 ) -> StaffingSearch:
     """The least staff with which ``scenario`` meets its service-level goal (a simple search).
 
-    Each step runs ``replications`` replications under ``seed`` and reads the headline service
-    level (per offered contact, the scenario's convention). Below the goal, the pool whose own
-    service level is lowest gets one more person on every shift; once the goal is met, each
-    pool in turn loses one person per shift while the goal stays met. Pools that serve nobody
-    waiting in person (a decoupled back office) are never changed: the goal does not depend on
-    them. ``progress`` is told each step as a note (:class:`servsim.notices.Notice`), which
-    the CLI says in the reader's language.
+    The goal is met when the headline service level (per offered contact, the scenario's
+    convention) and the service level of every pool a customer waits for (planners judge
+    each queue against the goal, docs/model.md section 9: a pool that misses it is not hidden
+    by the others) reach it. Each step runs ``replications`` replications under ``seed``.
+    While the goal is missed, the pool whose own service level is lowest gets one more person
+    on every shift; once it is met, each pool in turn loses one person per shift while it
+    stays met. Pools that serve nobody waiting in person (a decoupled back office) are never
+    changed: the goal does not depend on them. ``progress`` is told each step as a note
+    (:class:`servsim.notices.Notice`), which the CLI says in the reader's language.
     """
     goal = scenario.service_level.goal
     headline = _headline(scenario)
@@ -137,29 +139,31 @@ def staff_to_goal(
             spec.name: float(means.get(column("pool_service_level", spec.name), math.nan))
             for _, spec in resolve_scenario(candidate).staff.pools()
         }
-        return float(means.get(headline, math.nan)), pools
+        judged = {name: value for name, value in pools.items() if not math.isnan(value)}
+        return float(means.get(headline, math.nan)), judged
+
+    def meets(level: float, pools: dict[str, float]) -> bool:
+        return level >= goal and all(value >= goal for value in pools.values())
 
     current = scenario
     level, pools = measure(current)
-    while not level >= goal and len(steps) < MAX_STEPS:
-        judged = {name: value for name, value in pools.items() if not math.isnan(value)}
-        if not judged:
-            break
-        weakest = min(judged, key=judged.__getitem__)
+    while not meets(level, pools) and pools and len(steps) < MAX_STEPS:
+        weakest = min(pools, key=pools.__getitem__)
         bigger = _shifted(current, weakest, +1)
         assert bigger is not None
         current, steps = bigger, [*steps, f"+{weakest}"]
         level, pools = measure(current)
         if progress is not None:
             progress(_step(scenario.name, "+1", weakest, level))
-    if level >= goal:
-        for name in [n for n, value in pools.items() if not math.isnan(value)]:
+    met = meets(level, pools)
+    if met:
+        for name in list(pools):
             while len(steps) < 2 * MAX_STEPS:
                 smaller = _shifted(current, name, -1)
                 if smaller is None:
                     break
                 smaller_level, smaller_pools = measure(smaller)
-                if not smaller_level >= goal:
+                if not meets(smaller_level, smaller_pools):
                     break
                 current, level, pools = smaller, smaller_level, smaller_pools
                 steps.append(f"-{name}")
@@ -169,7 +173,7 @@ def staff_to_goal(
         spec.name: tuple(shift.headcount for shift in spec.shifts) or (spec.headcount or 0,)
         for _, spec in current.staff.pools()
     }
-    return StaffingSearch(current, headcounts, level, bool(level >= goal), tuple(steps))
+    return StaffingSearch(current, headcounts, level, met, tuple(steps))
 
 
 SENSITIVITIES = (
