@@ -36,6 +36,7 @@ from servsim.language import Language, messages, text
 from servsim.presentation import (
     difference_cell,
     exact_of,
+    format_duration,
     format_number,
     format_share,
     format_value,
@@ -69,9 +70,9 @@ MAX_TICKS = 12
 MAX_LINES = 6
 """Most lines of one sweep panel; with more combinations of the other parameters, they are
 held at their middle values instead."""
-UNCATALOGUED = ("staff_hours_total",)
+UNCATALOGUED: dict[str, Unit] = {"staff_hours_total": "hours"}
 """Columns of :func:`servsim.analysis.contact_level_comparison` that the catalogue does not
-declare (sums made for the comparison); their labels are messages."""
+declare (sums made for the comparison), with their units; their labels are messages."""
 EXACT = 1e-9
 """An interval narrower than this (relative to the difference, at least absolutely) has no
 width: the quantity did not vary between replications."""
@@ -410,7 +411,12 @@ def _compare_report(page: _Page) -> Path:
         else html_table(
             [page.t("column.scenario"), page.t("column.input"), reference, page.t("column.value")],
             (
-                [str(r["scenario"]), str(r["path"]), str(r["reference"]), str(r["value"])]
+                [
+                    str(r["scenario"]),
+                    str(r["path"]),
+                    _input_value(page, r["reference"]),
+                    _input_value(page, r["value"]),
+                ]
                 for r in inputs.to_dict("records")
             ),
         )
@@ -450,7 +456,7 @@ def _contact_levels_report(page: _Page) -> Path:
             _float(r["mean"]),
             _float(r["ci_low"]),
             _float(r["ci_high"]),
-            unit_of(str(r["metric"])),
+            unit_of(str(r["metric"])) or UNCATALOGUED.get(str(r["metric"])),
             currency,
             page.language,
         )
@@ -862,6 +868,13 @@ def _target_unit(target: str) -> Unit | None:
     return units.get(key) or unit_of(key)
 
 
+def _input_value(page: _Page, value: object) -> str:
+    """A scenario input as saved; one the scenario does not have (NaN, None) says so."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return page.t("compare.inputs.absent")
+    return str(value)
+
+
 def _staffing_figure(page: _Page, intervals: pd.DataFrame, goal: float | None) -> Figure:
     """:func:`servsim.plots.staffing_plan`, its words in the report's language."""
     figure = plots.staffing_plan(intervals, goal)
@@ -910,8 +923,8 @@ def _staffing_report(page: _Page) -> Path:
             _note(
                 page.t(
                     "staffing.goal",
-                    goal=format_value(goal, "share", language=page.language),
-                    target=format_value(target, "seconds", language=page.language),
+                    goal=format_share(goal, page.language),
+                    target=format_duration(target, page.language),
                 )
             ),
         )

@@ -51,6 +51,7 @@ from servsim.metrics import daily_metrics
 from servsim.notices import Notice, notices_from_manifest
 from servsim.presentation import (
     SATISFACTION_SHOWN,
+    format_duration,
     format_number,
     format_share,
     format_value,
@@ -426,7 +427,7 @@ def _goal_item(run: _Run, goal: Goal, headline: bool) -> str:
     what = run.t(
         "report.goal.overall" if headline or pool is None else "report.goal.pool",
         goal=format_share(goal.goal, run.language),
-        target=run.number(goal.target, "seconds"),
+        target=format_duration(goal.target, run.language),
         pool=pool or "",
         convention=convention,
     )
@@ -620,20 +621,25 @@ def _quadrant(run: _Run, quadrant: str) -> str:
     return run.t("report.quadrant." + quadrant.replace(" ", "_"))
 
 
+def _performance(run: _Run, performance: float) -> str:
+    """A moment's mean utility v, signed, with the level it reaches: ``+0.27 (3 expected)``."""
+    level = utility_level(performance, run.scenario)
+    shown = format_number(performance, "+.2f", run.language)
+    return shown + (f" ({level} {run.t(f'term.level.{level}')})" if level else "")
+
+
 def _act_first(run: _Run, ip_table: pd.DataFrame) -> str:
     """The first moments of truth of the importance-performance priority order."""
     if ip_table.empty:
         return note(run.t("report.ip.not_available"))
     rows = []
     for row in ip_table.head(ACT_FIRST).to_dict("records"):
-        level = utility_level(float(row["performance"]), run.scenario)
         rows.append(
             [
                 str(row["priority"]),
                 str(row["touchpoint"]),
                 _quadrant(run, str(row["quadrant"])),
-                f"{float(row['performance']):+.2f}"
-                + (f" ({level} {run.t(f'term.level.{level}')})" if level else ""),
+                _performance(run, float(row["performance"])),
             ]
         )
     classes = ["first" if r[2] == _quadrant(run, "concentrate here") else "" for r in rows]
@@ -1105,9 +1111,9 @@ def _satisfaction(run: _Run, ip_table: pd.DataFrame) -> str:
                 str(row["priority"]),
                 str(row["touchpoint"]),
                 _quadrant(run, str(row["quadrant"])),
-                str(row["moments"]),
+                format_number(float(row["moments"]), ",.0f", run.language),
                 format_number(float(row["importance"]), ".2f", run.language),
-                format_number(float(row["performance"]), "+.2f", run.language),
+                _performance(run, float(row["performance"])),
             ]
             for row in ip_table.to_dict("records")
         ]
@@ -1187,7 +1193,10 @@ def _figures(run: _Run, ip_table: pd.DataFrame) -> str:
         ),
         (
             "staffing",
-            run.t("report.caption.staffing", days=f"{days:g}"),
+            run.t(
+                "report.caption.staffing" + (".one" if days == 1 else ""),
+                days=format_number(days, "g", language),
+            ),
             plots.staffing_over_time(
                 run.table("staffing"),
                 days=days,
