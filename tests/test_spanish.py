@@ -254,3 +254,11 @@ def test_the_spanish_run_report_writes_performance_and_counts_in_spanish(
     cells = re.findall(r"<td[^>]*>([+-]\d+[.,]\d\d)(?: \(\d [^)]+\))?</td>", summary)
     assert cells and all("," in cell for cell in cells), cells
     assert "antes de 60,0 s" not in page and "en 20 s" in page  # the textbook's 20 s target
+
+
+def test_a_saved_time_reads_as_a_person_writes_it() -> None:
+    from servsim.report import readable_time
+
+    assert readable_time("2026-12-05T07:22:38+00:00") == "2026-12-05 07:22 UTC"
+    assert readable_time("2026-12-05T08:22:38+01:00") == "2026-12-05 07:22 UTC"
+    assert readable_time("not a time") == "not a time"

@@ -43,7 +43,7 @@ from servsim.presentation import (
     mean_cell,
     metric_label,
 )
-from servsim.report import STYLE, build_report, escape, html_table, save_png
+from servsim.report import STYLE, build_report, escape, html_table, readable_time, save_png
 from servsim.staffing import intervals_met_by_pool, staff_hours_by_day
 
 __all__ = [
@@ -229,7 +229,7 @@ def _facts(page: _Page, manifest: dict[str, Any]) -> list[str]:
     if manifest.get("run_id"):
         out.append(page.t("meta.run", run=manifest["run_id"]))
     if manifest.get("created"):
-        out.append(page.t("meta.created", created=manifest["created"]))
+        out.append(page.t("meta.created", created=readable_time(manifest["created"])))
     if manifest.get("servsim_version"):
         out.append(f"servsim {manifest['servsim_version']}")
     return out
@@ -425,6 +425,9 @@ def _compare_report(page: _Page) -> Path:
         "inputs", page.t("compare.inputs.heading"), page.t("compare.inputs.explain"), body
     )
     name = str(saved.manifest.get("comparison") or reference)
+    listed = [str(s) for s in saved.manifest.get("scenarios") or []]
+    if "_vs_" in name and len(listed) >= 2:  # files compared: their names, not the folder's
+        name = ", ".join(listed)
     facts = [page.t("meta.reference", name=reference), *_facts(page, saved.manifest)]
     return page.write(
         page.t("compare.title", name=name),
@@ -542,6 +545,9 @@ def _contact_levels_report(page: _Page) -> Path:
         page.figure("tradeoff.png", figure, page.t("levels.tradeoff.caption")),
     )
     name = page.folder.parent.name
+    listed = [str(s) for s in saved.manifest.get("scenarios") or []]
+    if name in listed and len(listed) >= 2:  # files side by side: all their names
+        name = ", ".join(listed)
     return page.write(
         page.t("levels.title", name=name),
         _facts(page, saved.manifest),

@@ -35,6 +35,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -89,6 +90,7 @@ __all__ = [
     "figure_name",
     "html_table",
     "page",
+    "readable_time",
     "referenced_figures",
     "save_png",
     "utility_level",
@@ -445,6 +447,17 @@ def csat_level(csat: float) -> int | None:
     if math.isnan(csat):
         return None
     return int(min(5, max(1, math.floor(csat + 0.5))))
+
+
+def readable_time(created: object) -> str:
+    """A saved ISO time as a reader writes it: ``2026-12-05 07:22 UTC``; as saved otherwise."""
+    try:
+        moment = datetime.fromisoformat(str(created))
+    except ValueError:
+        return str(created)
+    if moment.utcoffset() is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def utility_level(v: float, scenario: ResolvedScenario | None) -> int | None:
@@ -1228,7 +1241,7 @@ def _title(run: _Run) -> str:
         run.t("report.meta.run", run=run.manifest.get("run_id", run.folder.name)),
     ]
     if run.manifest.get("created"):
-        facts.append(run.t("report.meta.created", created=run.manifest["created"]))
+        facts.append(run.t("report.meta.created", created=readable_time(run.manifest["created"])))
     if run.manifest.get("servsim_version"):
         facts.append(f"servsim {run.manifest['servsim_version']}")
     description = run.resolved.get("description") or ""
