@@ -813,12 +813,18 @@ def _heatmap_section(
         rows = summary[summary["metric"] == metric]
         grid = [[math.nan] * len(x_values) for _ in y_values]
         texts = [[""] * len(x_values) for _ in y_values]
+        # the colour bar in the unit the cells are written in (a share in %), as the panels
+        unit = unit_of(metric)
+        scale, suffix = AXIS_SCALE.get(unit or "", (1.0, ""))
+        if unit == "money" and currency:
+            suffix = currency
         for row in rows.to_dict("records"):
             i, j = y_values.index(row[y_name]), x_values.index(row[x_name])
             mean = _float(row["mean"])
-            grid[i][j] = mean
-            texts[i][j] = format_value(mean, unit_of(metric), currency, page.language)
-        maps.append(folder_plots.Heatmap(page.label(metric), grid, texts))
+            grid[i][j] = mean * scale
+            texts[i][j] = format_value(mean, unit, currency, page.language)
+        label = page.label(metric) + (f" ({suffix})" if suffix else "")
+        maps.append(folder_plots.Heatmap(label, grid, texts))
     figure = folder_plots.heatmaps(
         page.t("sweep.heatmap.title", x=x_name, y=y_name),
         x_name,
