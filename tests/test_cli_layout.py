@@ -218,9 +218,9 @@ def _assert_spanish(out: str) -> None:
     assert "tiempo de primera respuesta" in out
     for english in labels(STANDARDS, "en"):
         assert english not in out, english
-    for heading in ("métrica", "media", "IC del 95%", "momentos de verdad", "arquetipo"):
+    for heading in ("indicador", "media", "IC del 95 %", "momentos de verdad", "arquetipo"):
         assert heading in out, heading
-    assert "nivel de contacto medio" in out
+    assert "nivel de contacto mediano" in out
 
 
 @pytest.mark.parametrize("where", ["before", "after"])

@@ -218,3 +218,47 @@ def test_library_notes_speak_spanish() -> None:
     step = Notice("staffing_step", fields, "note")
     assert step.render("es") == "s: +1 a por turno, nivel de servicio 81,3 %"
     assert str(step) == "s: +1 a per shift, service level 81.3%"
+
+
+# --------------------------------------------------------------------------- review of issue 13
+
+
+def test_a_target_is_written_as_set_and_a_difference_in_the_unit_of_its_interval() -> None:
+    from servsim.presentation import difference_cell, format_duration
+
+    assert format_duration(60.0, "es") == "60 s"
+    assert format_duration(20.0) == "20 s"
+    assert format_duration(90.0, "es") == "90 s"
+    assert format_duration(1800.0) == "30 min"
+    assert format_duration(750.0, "es") == "12,5 min"
+    # a difference near 0 with a wide interval: minutes, not thousands of seconds
+    assert difference_cell(-514.0, -5009.5, 3981.5, "seconds", language="es") == (
+        "-8,6 min [-83,5 min .. +66,4 min]"
+    )
+
+
+def test_spanish_messages_space_the_percent_sign_and_use_the_decimal_comma() -> None:
+    """``IC del 95 %`` as the numbers are written (``84,4 %``), never ``95%`` or ``0.15``."""
+    for key, entry in messages().items():
+        spanish = entry["es"]
+        assert not re.search(r"\d%", spanish), (key, spanish)
+        assert not re.search(r"(?<![\w.{])\d+\.\d+(?![\w}])", spanish), (key, spanish)
+
+
+def test_the_spanish_run_report_writes_performance_and_counts_in_spanish(
+    overloaded_run: tuple[Path, str],
+) -> None:
+    run, _ = overloaded_run
+    page = html.unescape(build_report(run, "es").read_text(encoding="utf-8"))
+    summary = page.split('id="summary"', 1)[1].split("</section>", 1)[0]
+    cells = re.findall(r"<td[^>]*>([+-]\d+[.,]\d\d)(?: \(\d [^)]+\))?</td>", summary)
+    assert cells and all("," in cell for cell in cells), cells
+    assert "antes de 60,0 s" not in page and "en 20 s" in page  # the textbook's 20 s target
+
+
+def test_a_saved_time_reads_as_a_person_writes_it() -> None:
+    from servsim.report import readable_time
+
+    assert readable_time("2026-12-05T07:22:38+00:00") == "2026-12-05 07:22 UTC"
+    assert readable_time("2026-12-05T08:22:38+01:00") == "2026-12-05 07:22 UTC"
+    assert readable_time("not a time") == "not a time"

@@ -51,6 +51,7 @@ from servsim.presentation import (
     TOUCHPOINT_SHOWN,
     difference_cell,
     exact_of,
+    format_duration,
     format_interval,
     format_number,
     format_share,
@@ -535,7 +536,7 @@ def _print_goal(
         voice.say(
             "goal",
             goal=format_share(standard.goal, voice.language),
-            target=format_value(standard.target, "seconds", language=voice.language),
+            target=format_duration(standard.target, voice.language),
             convention=voice.say("goal.exclude" if exclude else "goal.include"),
             reached=mean_cell(mean, low, high, "share", language=voice.language),
         )
@@ -867,7 +868,7 @@ def _derived_and_staffed(
                 "derived.intro",
                 name=base.name,
                 goal=format_share(goal.goal, voice.language),
-                target=format_value(goal.target, "seconds", language=voice.language),
+                target=format_duration(goal.target, voice.language),
                 replications=replications,
                 seed=seed,
             )
@@ -1034,14 +1035,16 @@ def _print_input_differences(
             + voice.say("compare.inputs", name=name, reference=reference, count=len(found))
         )
     )
+    absent = voice.say("absent")
     for path, mine, theirs in found[:INPUTS_SHOWN]:
-        console.print(Text(f"    {path}: {_short(mine)} -> {_short(theirs)}"), soft_wrap=True)
+        shown = f"{_short(mine, absent)} -> {_short(theirs, absent)}"
+        console.print(Text(f"    {path}: {shown}"), soft_wrap=True)
     if len(found) > INPUTS_SHOWN:
         console.print(Text("    " + voice.say("more", count=len(found) - INPUTS_SHOWN)))
 
 
-def _short(value: object) -> str:
-    text = "(none)" if value is None else str(value)
+def _short(value: object, absent: str = "(none)") -> str:
+    text = absent if value is None else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -36,13 +36,14 @@ from servsim.language import Language, messages, text
 from servsim.presentation import (
     difference_cell,
     exact_of,
+    format_duration,
     format_number,
     format_share,
     format_value,
     mean_cell,
     metric_label,
 )
-from servsim.report import STYLE, build_report, escape, html_table, save_png
+from servsim.report import STYLE, build_report, escape, html_table, readable_time, save_png
 from servsim.staffing import intervals_met_by_pool, staff_hours_by_day
 
 __all__ = [
@@ -69,9 +70,9 @@ MAX_TICKS = 12
 MAX_LINES = 6
 """Most lines of one sweep panel; with more combinations of the other parameters, they are
 held at their middle values instead."""
-UNCATALOGUED = ("staff_hours_total",)
+UNCATALOGUED: dict[str, Unit] = {"staff_hours_total": "hours"}
 """Columns of :func:`servsim.analysis.contact_level_comparison` that the catalogue does not
-declare (sums made for the comparison); their labels are messages."""
+declare (sums made for the comparison), with their units; their labels are messages."""
 EXACT = 1e-9
 """An interval narrower than this (relative to the difference, at least absolutely) has no
 width: the quantity did not vary between replications."""
@@ -228,7 +229,7 @@ def _facts(page: _Page, manifest: dict[str, Any]) -> list[str]:
     if manifest.get("run_id"):
         out.append(page.t("meta.run", run=manifest["run_id"]))
     if manifest.get("created"):
-        out.append(page.t("meta.created", created=manifest["created"]))
+        out.append(page.t("meta.created", created=readable_time(manifest["created"])))
     if manifest.get("servsim_version"):
         out.append(f"servsim {manifest['servsim_version']}")
     return out
@@ -410,7 +411,12 @@ def _compare_report(page: _Page) -> Path:
         else html_table(
             [page.t("column.scenario"), page.t("column.input"), reference, page.t("column.value")],
             (
-                [str(r["scenario"]), str(r["path"]), str(r["reference"]), str(r["value"])]
+                [
+                    str(r["scenario"]),
+                    str(r["path"]),
+                    _input_value(page, r["reference"]),
+                    _input_value(page, r["value"]),
+                ]
                 for r in inputs.to_dict("records")
             ),
         )
@@ -419,6 +425,9 @@ def _compare_report(page: _Page) -> Path:
         "inputs", page.t("compare.inputs.heading"), page.t("compare.inputs.explain"), body
     )
     name = str(saved.manifest.get("comparison") or reference)
+    listed = [str(s) for s in saved.manifest.get("scenarios") or []]
+    if "_vs_" in name and len(listed) >= 2:  # files compared: their names, not the folder's
+        name = ", ".join(listed)
     facts = [page.t("meta.reference", name=reference), *_facts(page, saved.manifest)]
     return page.write(
         page.t("compare.title", name=name),
@@ -450,7 +459,7 @@ def _contact_levels_report(page: _Page) -> Path:
             _float(r["mean"]),
             _float(r["ci_low"]),
             _float(r["ci_high"]),
-            unit_of(str(r["metric"])),
+            unit_of(str(r["metric"])) or UNCATALOGUED.get(str(r["metric"])),
             currency,
             page.language,
         )
@@ -536,6 +545,9 @@ def _contact_levels_report(page: _Page) -> Path:
         page.figure("tradeoff.png", figure, page.t("levels.tradeoff.caption")),
     )
     name = page.folder.parent.name
+    listed = [str(s) for s in saved.manifest.get("scenarios") or []]
+    if name in listed and len(listed) >= 2:  # files side by side: all their names
+        name = ", ".join(listed)
     return page.write(
         page.t("levels.title", name=name),
         _facts(page, saved.manifest),
@@ -801,12 +813,18 @@ def _heatmap_section(
         rows = summary[summary["metric"] == metric]
         grid = [[math.nan] * len(x_values) for _ in y_values]
         texts = [[""] * len(x_values) for _ in y_values]
+        # the colour bar in the unit the cells are written in (a share in %), as the panels
+        unit = unit_of(metric)
+        scale, suffix = AXIS_SCALE.get(unit or "", (1.0, ""))
+        if unit == "money" and currency:
+            suffix = currency
         for row in rows.to_dict("records"):
             i, j = y_values.index(row[y_name]), x_values.index(row[x_name])
             mean = _float(row["mean"])
-            grid[i][j] = mean
-            texts[i][j] = format_value(mean, unit_of(metric), currency, page.language)
-        maps.append(folder_plots.Heatmap(page.label(metric), grid, texts))
+            grid[i][j] = mean * scale
+            texts[i][j] = format_value(mean, unit, currency, page.language)
+        label = page.label(metric) + (f" ({suffix})" if suffix else "")
+        maps.append(folder_plots.Heatmap(label, grid, texts))
     figure = folder_plots.heatmaps(
         page.t("sweep.heatmap.title", x=x_name, y=y_name),
         x_name,
@@ -862,6 +880,13 @@ def _target_unit(target: str) -> Unit | None:
     return units.get(key) or unit_of(key)
 
 
+def _input_value(page: _Page, value: object) -> str:
+    """A scenario input as saved; one the scenario does not have (NaN, None) says so."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return page.t("compare.inputs.absent")
+    return str(value)
+
+
 def _staffing_figure(page: _Page, intervals: pd.DataFrame, goal: float | None) -> Figure:
     """:func:`servsim.plots.staffing_plan`, its words in the report's language."""
     figure = plots.staffing_plan(intervals, goal)
@@ -910,8 +935,8 @@ def _staffing_report(page: _Page) -> Path:
             _note(
                 page.t(
                     "staffing.goal",
-                    goal=format_value(goal, "share", language=page.language),
-                    target=format_value(target, "seconds", language=page.language),
+                    goal=format_share(goal, page.language),
+                    target=format_duration(target, page.language),
                 )
             ),
         )

@@ -25,6 +25,7 @@ from matplotlib.ticker import Formatter, MaxNLocator, ScalarFormatter
 
 from servsim.analysis import IMPORTANCE_SPLIT
 from servsim.language import Language, text
+from servsim.presentation import format_number, format_share
 from servsim.satisfaction_schema import LEVEL_NAMES
 
 __all__ = [
@@ -157,11 +158,11 @@ def waits_distribution(
                 va="bottom",
                 fontsize=8,
             )
-        facts = text("plot.waits.no_wait", language, share=f"{np.mean(pool_waits <= 0):.0%}")
+        no_wait = format_share(float(np.mean(pool_waits <= 0)), language)
+        facts = text("plot.waits.no_wait", language, share=no_wait)
         if target is not None:
-            facts += ", " + text(
-                "plot.waits.within", language, share=f"{np.mean(pool_waits <= target):.0%}"
-            )
+            within = format_share(float(np.mean(pool_waits <= target)), language)
+            facts += ", " + text("plot.waits.within", language, share=within)
         histogram.set_title(f"{pool}: " + text("plot.waits.histogram", language), fontsize=10)
         ecdf.set_title(f"{pool}: {facts}", fontsize=10)
         histogram.set_ylabel(text("plot.waits.visits", language))
@@ -216,8 +217,10 @@ def moment_levels(
     stellar_shares = shares[5].to_numpy(dtype=np.float64)
     stellar, bitter = text("plot.levels.stellar", language), text("plot.levels.bitter", language)
     for x, (low, high) in enumerate(zip(bitter_shares, stellar_shares, strict=True)):
-        axes.text(x, 1.01, f"{stellar} {high:.0%}", ha="center", va="bottom", fontsize=8)
-        axes.text(x, -0.01, f"{bitter} {low:.0%}", ha="center", va="top", fontsize=8)
+        top = f"{stellar} {format_share(float(high), language)}"
+        foot = f"{bitter} {format_share(float(low), language)}"
+        axes.text(x, 1.01, top, ha="center", va="bottom", fontsize=8)
+        axes.text(x, -0.01, foot, ha="center", va="top", fontsize=8)
     axes.set_xticks(positions, order, rotation=20 if len(order) > 4 else 0)
     axes.tick_params(axis="x", pad=14)
     axes.set_ylim(-0.08, 1.08)
@@ -421,7 +424,11 @@ def staffing_over_time(
         intervals: :func:`servsim.intervals.interval_table`'s rows (time, pool, offered).
         language: of the titles and axes.
     """
-    title = text("plot.staffing.title", language, days=f"{days:g}")
+    title = text(
+        "plot.staffing.title" + (".one" if days == 1 else ""),
+        language,
+        days=format_number(days, "g", language),
+    )
     if staffing.empty or not {"pool", "time", "on_floor"} <= set(staffing.columns):
         return _no_data(title, text("plot.no_data", language))
     if "replication" in staffing.columns:
@@ -567,7 +574,7 @@ def interval_view(
                     goal,
                     color="C3",
                     linestyle=":",
-                    label=text("plot.intervals.goal", language, goal=f"{goal:.0%}"),
+                    label=text("plot.intervals.goal", language, goal=format_share(goal, language)),
                 )
             axes.set_ylim(-0.02, 1.05)
             axes.set_ylabel(f"{pool}\n" + text("plot.intervals.sl_axis", language), fontsize=9)

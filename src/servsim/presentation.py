@@ -23,6 +23,7 @@ __all__ = [
     "archetype_scores",
     "difference_cell",
     "exact_of",
+    "format_duration",
     "format_interval",
     "format_number",
     "format_share",
@@ -149,6 +150,17 @@ def format_value(
     return formatter(value, unit, currency=currency, language=language)(value)
 
 
+def format_duration(seconds: float, language: Language = "en") -> str:
+    """A set duration (a service-level target): ``20 s``, ``1.5 min``, ``2 h``, no idle ``.0``.
+
+    A measured time keeps its decimal (:func:`format_value`); a target someone chose is
+    written as they would say it, so ``80% within 20 s`` rather than ``within 20.0 s``.
+    """
+    written = format_value(seconds, "seconds", language=language)
+    idle = ",0 " if language == "es" else ".0 "
+    return written.replace(idle, " ", 1) if idle in written else written
+
+
 def format_share(value: float, language: Language = "en", decimals: int = 0) -> str:
     """A share as a percentage with ``decimals`` (``80%``, ``80 %`` in Spanish): goals, spans."""
     if math.isnan(value):
@@ -202,8 +214,15 @@ def difference_cell(
     currency: str | None = None,
     language: Language = "en",
 ) -> str:
-    """A paired difference and its interval, signed: ``+1.2 min [+0.8 min .. +1.6 min]``."""
-    show = formatter(difference, unit, signed=True, currency=currency, language=language)
+    """A paired difference and its interval, signed: ``+1.2 min [+0.8 min .. +1.6 min]``.
+
+    The unit suits the largest of the three, not the difference alone: a difference near 0
+    with a wide interval reads ``-8.6 min [-83.5 min .. +66.4 min]``, not ``-514.0 s
+    [-5009.5 s .. +3981.5 s]``.
+    """
+    sizes = [abs(v) for v in (difference, low, high) if not math.isnan(v)]
+    reference = max(sizes) if sizes else difference
+    show = formatter(reference, unit, signed=True, currency=currency, language=language)
     text = show(difference)
     if not (math.isnan(difference) or math.isnan(low) or math.isnan(high)):
         text += f" [{show(low)} .. {show(high)}]"

@@ -35,6 +35,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,6 +52,7 @@ from servsim.metrics import daily_metrics
 from servsim.notices import Notice, notices_from_manifest
 from servsim.presentation import (
     SATISFACTION_SHOWN,
+    format_duration,
     format_number,
     format_share,
     format_value,
@@ -88,6 +90,7 @@ __all__ = [
     "figure_name",
     "html_table",
     "page",
+    "readable_time",
     "referenced_figures",
     "save_png",
     "utility_level",
@@ -426,7 +429,7 @@ def _goal_item(run: _Run, goal: Goal, headline: bool) -> str:
     what = run.t(
         "report.goal.overall" if headline or pool is None else "report.goal.pool",
         goal=format_share(goal.goal, run.language),
-        target=run.number(goal.target, "seconds"),
+        target=format_duration(goal.target, run.language),
         pool=pool or "",
         convention=convention,
     )
@@ -444,6 +447,17 @@ def csat_level(csat: float) -> int | None:
     if math.isnan(csat):
         return None
     return int(min(5, max(1, math.floor(csat + 0.5))))
+
+
+def readable_time(created: object) -> str:
+    """A saved ISO time as a reader writes it: ``2026-12-05 07:22 UTC``; as saved otherwise."""
+    try:
+        moment = datetime.fromisoformat(str(created))
+    except ValueError:
+        return str(created)
+    if moment.utcoffset() is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def utility_level(v: float, scenario: ResolvedScenario | None) -> int | None:
@@ -620,20 +634,25 @@ def _quadrant(run: _Run, quadrant: str) -> str:
     return run.t("report.quadrant." + quadrant.replace(" ", "_"))
 
 
+def _performance(run: _Run, performance: float) -> str:
+    """A moment's mean utility v, signed, with the level it reaches: ``+0.27 (3 expected)``."""
+    level = utility_level(performance, run.scenario)
+    shown = format_number(performance, "+.2f", run.language)
+    return shown + (f" ({level} {run.t(f'term.level.{level}')})" if level else "")
+
+
 def _act_first(run: _Run, ip_table: pd.DataFrame) -> str:
     """The first moments of truth of the importance-performance priority order."""
     if ip_table.empty:
         return note(run.t("report.ip.not_available"))
     rows = []
     for row in ip_table.head(ACT_FIRST).to_dict("records"):
-        level = utility_level(float(row["performance"]), run.scenario)
         rows.append(
             [
                 str(row["priority"]),
                 str(row["touchpoint"]),
                 _quadrant(run, str(row["quadrant"])),
-                f"{float(row['performance']):+.2f}"
-                + (f" ({level} {run.t(f'term.level.{level}')})" if level else ""),
+                _performance(run, float(row["performance"])),
             ]
         )
     classes = ["first" if r[2] == _quadrant(run, "concentrate here") else "" for r in rows]
@@ -1105,9 +1124,9 @@ def _satisfaction(run: _Run, ip_table: pd.DataFrame) -> str:
                 str(row["priority"]),
                 str(row["touchpoint"]),
                 _quadrant(run, str(row["quadrant"])),
-                str(row["moments"]),
+                format_number(float(row["moments"]), ",.0f", run.language),
                 format_number(float(row["importance"]), ".2f", run.language),
-                format_number(float(row["performance"]), "+.2f", run.language),
+                _performance(run, float(row["performance"])),
             ]
             for row in ip_table.to_dict("records")
         ]
@@ -1187,7 +1206,10 @@ def _figures(run: _Run, ip_table: pd.DataFrame) -> str:
         ),
         (
             "staffing",
-            run.t("report.caption.staffing", days=f"{days:g}"),
+            run.t(
+                "report.caption.staffing" + (".one" if days == 1 else ""),
+                days=format_number(days, "g", language),
+            ),
             plots.staffing_over_time(
                 run.table("staffing"),
                 days=days,
@@ -1219,7 +1241,7 @@ def _title(run: _Run) -> str:
         run.t("report.meta.run", run=run.manifest.get("run_id", run.folder.name)),
     ]
     if run.manifest.get("created"):
-        facts.append(run.t("report.meta.created", created=run.manifest["created"]))
+        facts.append(run.t("report.meta.created", created=readable_time(run.manifest["created"])))
     if run.manifest.get("servsim_version"):
         facts.append(f"servsim {run.manifest['servsim_version']}")
     description = run.resolved.get("description") or ""
