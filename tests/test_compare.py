@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import servsim
 from servsim.compare import compare, paired_difference
@@ -167,3 +169,33 @@ def test_saved_differences_mark_a_deterministic_difference_exact_not_significant
     assert "exact" not in old.differences.columns
     rows = {r.metric: r.row.verdict for r in difference_rows(old, "eight_agents")}
     assert rows["staff_cost"] == "exact"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pairs=st.lists(
+        st.tuples(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0)), min_size=2, max_size=6
+    )
+)
+def test_a_difference_of_shares_never_claims_more_than_100_points(
+    pairs: list[tuple[float, float]],
+) -> None:
+    """Two shares differ by at most 1, whatever a few wild replications do to the t interval
+    (goal met in 1 replication of 3 gave -110 .. +177 points); a count is not cut."""
+    reference, other = (np.array(side) for side in zip(*pairs, strict=True))
+    result = paired_difference(reference, other, valid=(0.0, 1.0))
+    assert -1.0 <= result["ci_low"] <= result["difference"] <= result["ci_high"] <= 1.0
+    unbounded = paired_difference(reference * 50, other * 50, valid=(0.0, np.inf))
+    spread = np.std((other - reference) * 50, ddof=1)
+    if spread > 0:  # a real interval, symmetric about the mean
+        mean = unbounded["difference"]
+        assert unbounded["ci_high"] - mean == pytest.approx(mean - unbounded["ci_low"])
+
+
+def test_compare_cuts_the_difference_of_a_share_to_its_range() -> None:
+    scenario = servsim.load_scenario(ROOT / "scenarios" / "validation" / "mmc_textbook.yaml")
+    fewer = scenario.with_overrides({"name": "fewer", "staff.front.agents.headcount": 6})
+    table = compare([scenario, fewer], replications=3, seed=11).differences.set_index("metric")
+    for metric in ("goal_met", "service_level_offered", "abandoned_share"):
+        row = table.loc[metric]
+        assert -1.0 <= row["ci_low"] <= row["difference"] <= row["ci_high"] <= 1.0, metric

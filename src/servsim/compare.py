@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from servsim.catalogue import unit_of
+from servsim.catalogue import lookup, unit_of
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
 from servsim.experiment import fixed_replications
 from servsim.notices import Notice
@@ -89,10 +89,16 @@ class Comparison:
 
 
 def paired_difference(
-    reference: np.ndarray, other: np.ndarray, confidence: float = CONFIDENCE
+    reference: np.ndarray,
+    other: np.ndarray,
+    confidence: float = CONFIDENCE,
+    valid: tuple[float, float] | None = None,
 ) -> dict[str, float]:
     """Mean of other - reference over paired replications, its CI, and the unpaired CI width.
 
+    ``valid`` is the range the metric itself can take: a difference of two such values lies
+    within plus or minus its width (two shares differ by at most 100 points), and the
+    interval, symmetric by construction, is cut there, as a metric's own interval is.
     Replications where either value is missing (NaN) are left out of the pair. A difference
     the same in every replication (staff cost under fixed staffing) is ``exact``: its interval
     has no width, so no test applies and it is never ``significant``, which a reader of the
@@ -100,7 +106,9 @@ def paired_difference(
     """
     keep = ~(np.isnan(reference) | np.isnan(other))
     a, b = reference[keep], other[keep]
-    paired = confidence_interval(b - a, confidence, signed=True)  # a difference has a sign
+    span = None if valid is None else valid[1] - valid[0]
+    bounds = None if span is None or math.isinf(span) else (-span, span)
+    paired = confidence_interval(b - a, confidence, signed=True, valid=bounds)  # it has a sign
     n_a, n_b = a.size, b.size
     if n_a > 1 and n_b > 1:
         var = a.var(ddof=1) / n_a + b.var(ddof=1) / n_b
@@ -126,6 +134,12 @@ def paired_difference(
         "exact": float(exact),
         "n": paired["n"],
     }
+
+
+def _valid_range(metric: str) -> tuple[float, float] | None:
+    """The range a metric column can take, from the catalogue; None for an unknown column."""
+    found = lookup(metric)
+    return found.metric.valid if found is not None else None
 
 
 def compare(
@@ -193,7 +207,9 @@ def compare(
                     "reference": names[0],
                     "metric": metric,
                     **paired_difference(
-                        reference[metric].to_numpy(dtype=float), other[metric].to_numpy(dtype=float)
+                        reference[metric].to_numpy(dtype=float),
+                        other[metric].to_numpy(dtype=float),
+                        valid=_valid_range(metric),
                     ),
                 }
             )
