@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from matplotlib.text import Text
-from test_report_browser import HEIGHT, browser, load_in_chromium
+from test_report_browser import HEIGHT, LAPTOP, browser, load_in_chromium
 from test_report_browser import problems as run_problems
 
 from servsim import folder_report, results
@@ -307,3 +307,5 @@ def test_folder_reports_in_chromium(
     assert len(findings["images"]) == len(referenced_figures(_page(page))) > 0
     found = _problems(findings, width, kind)
     assert not found, f"{kind} report ({language}) at {width}x{HEIGHT}:\n" + "\n".join(found)
+    if width >= LAPTOP:  # a laptop shows (and prints) every table whole, none scrolled aside
+        assert findings["scrollable"] == [], (kind, language, findings["scrollable"])

@@ -35,6 +35,7 @@ ROOT = Path(__file__).parents[1]
 SCENARIO = ROOT / "scenarios" / "bank_account_medium.yaml"
 
 WIDTHS = (1280, 800, 500)
+LAPTOP = 1280
 """Window widths: a laptop, half a screen, and the narrowest window headless Chromium opens."""
 HEIGHT = 900
 SECTIONS = (
@@ -260,6 +261,8 @@ def test_report_in_chromium(run_dir: Path, width: int, language: str) -> None:
     assert len(findings["images"]) == len(referenced_figures(page)) == FIGURE_COUNT
     found = problems(findings, width)
     assert not found, f"{report.name} at {width}x{HEIGHT}:\n" + "\n".join(found)
+    if width >= LAPTOP:  # a laptop shows (and prints) every table whole, none scrolled aside
+        assert findings["scrollable"] == [], findings["scrollable"]
 
 
 def test_the_check_sees_a_broken_page(tmp_path: Path) -> None:

@@ -128,6 +128,7 @@ table { border-collapse: collapse; margin: 0.6em 0; }
 th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: left;
          vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.compact th, table.compact td { padding: 0.2em 0.4em; font-size: 0.88em; }
 tr.standard td { font-weight: bold; }
 tr.first td { background: #fdf1e6; }
 .warning { color: #8a5a00; } figure { margin: 1em 0; } img { max-width: 100%; height: auto; }
@@ -177,16 +178,20 @@ def html_table(
     numeric: Sequence[bool] | None = None,
     row_classes: Sequence[str] | None = None,
     raw: bool = False,
+    compact: bool = False,
 ) -> str:
     """An HTML table of already formatted text cells; every cell is escaped here.
 
     The table sits in a ``.table-scroll`` box that scrolls sideways when the window is narrower
     than the table, so the page itself never does. ``raw``: the body cells are HTML already
     (built with :func:`escape`), for cells that hold a small code hint or a verdict mark.
+    ``compact``: smaller type and padding, for a table of many columns (the days) that should
+    fit a laptop's page, and a printout, whole.
     """
     numeric = numeric or [False] * len(header)
     head = "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"
-    out = ['<div class="table-scroll"><table>', head]
+    opening = '<table class="compact">' if compact else "<table>"
+    out = [f'<div class="table-scroll">{opening}', head]
     for index, row in enumerate(rows):
         css = row_classes[index] if row_classes and row_classes[index] else ""
         cells = "".join(
@@ -1022,7 +1027,8 @@ def _interval_view(run: _Run) -> str:
         rows = []
         for row in days.to_dict("records"):
             weekday = run.t(f"term.weekday.{row['weekday']}") if "weekday" in row else ""
-            cells = [str(row["day"]), weekday, str(row["pool"])]
+            day = f"{weekday}\u00a0{row['day']}" if weekday else str(row["day"])  # as the axes
+            cells = [day, str(row["pool"])]
             for name, unit in shown:
                 value = float(row[name])
                 cells.append(format_value(value, unit, language=run.language))
@@ -1032,12 +1038,12 @@ def _interval_view(run: _Run) -> str:
             html_table(
                 [
                     run.t("report.col.day"),
-                    run.t("report.col.weekday"),
                     run.t("report.col.pool"),
                     *(run.t(f"report.col.{name}") for name, _ in shown),
                 ],
                 rows,
-                numeric=[True, False, False, *[True] * len(shown)],
+                numeric=[False, False, *[True] * len(shown)],
+                compact=True,
             )
         )
         parts.append(note(run.t("report.days.note")))
