@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 import servsim
 from servsim import catalogue
-from servsim.catalogue import CATALOGUE, DAILY, PERCENTILES, MetricColumn, column, lookup
+from servsim.catalogue import CATALOGUE, DAILY, PERCENTILES, MetricColumn, column, lookup, unit_of
 from servsim.metrics import daily_metrics
 from servsim.presentation import difference_cell, format_interval, mean_cell, metric_label
 from servsim.satisfaction import moment_touchpoints
@@ -81,7 +81,9 @@ def test_valid_ranges_agree_with_units() -> None:
         low, high = metric.valid
         assert low < high, metric.key
         if metric.unit == "share":
-            assert low >= -1.0 and high == 1.0, metric.key  # a share; NPS may go to -1
+            assert (low, high) == (0.0, 1.0), metric.key
+        elif metric.unit == "index":  # a difference of two shares (NPS)
+            assert (low, high) == (-1.0, 1.0), metric.key
         elif metric.unit in ("seconds", "hours", "count", "money"):
             assert (low, high) == (0.0, math.inf), metric.key
         elif metric.unit == "score":
@@ -247,3 +249,17 @@ def test_handle_time_mean_by_hand() -> None:
         )
     metrics = replication_metrics(recorder.tables(), scenario)
     assert metrics[column("handle_time_mean", "agents")] == pytest.approx(90.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "shown"),
+    [(0.484, "en", "+48.4"), (-0.033, "es", "-3,3"), (0.0, "en", "+0.0"), (1.0, "es", "+100,0")],
+)
+def test_nps_reads_as_points_from_minus_100_to_plus_100(
+    value: float, language: str, shown: str
+) -> None:
+    """Managers know NPS as a signed score, not a percentage; the saved value stays -1..1."""
+    from servsim.presentation import format_value
+
+    assert unit_of("nps") == "index"
+    assert format_value(value, unit_of("nps"), language=language) == shown  # type: ignore[arg-type]

@@ -46,9 +46,11 @@ __all__ = [
 
 Scope = Literal["overall", "pool", "touchpoint", "day"]
 """What one value describes: the whole window, one staff pool, one touchpoint, one pool's day."""
-Unit = Literal["seconds", "hours", "share", "count", "money", "score", "utility"]
+Unit = Literal["seconds", "hours", "share", "count", "money", "score", "utility", "index"]
 """``share``: a fraction (shown in %); ``score``: a bounded rating; ``utility``: a signed
-satisfaction scale with 0 at the adequate edge of the zone of tolerance."""
+satisfaction scale with 0 at the adequate edge of the zone of tolerance; ``index``: a signed
+difference of two shares that managers read as points from -100 to +100 (NPS), kept as the
+fraction and shown times 100."""
 Better = Literal["higher", "lower", "neither"]
 Group = Literal["standard", "other", "pool", "satisfaction", "derived", "daily"]
 """Where a metric sits in tables: the five service standards first, then the others."""
@@ -65,6 +67,7 @@ UNIT_RANGES: Final[dict[Unit, tuple[float, float]]] = {
     "money": (0.0, math.inf),
     "score": (0.0, 1.0),
     "utility": UNBOUNDED,
+    "index": (-1.0, 1.0),
 }
 """The usual range of each unit; a metric may narrow or (NPS, a difference of shares) widen it."""
 

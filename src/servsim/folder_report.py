@@ -646,6 +646,7 @@ def _positions(values: Sequence[object]) -> tuple[dict[object, float], list[tupl
 
 AXIS_SCALE: dict[str, tuple[float, str]] = {
     "share": (100.0, "%"),
+    "index": (100.0, ""),
     "seconds": (1.0, "s"),
     "hours": (1.0, "h"),
 }

@@ -124,6 +124,11 @@ def formatter(
         def show(value: float) -> str:
             return number(value * 100, ".1f") + (points if signed else percent)
 
+    elif unit == "index":  # NPS: points from -100 to +100, always signed, as managers read it
+
+        def show(value: float) -> str:
+            return localised(format(value * 100, "+.1f"), language)
+
     elif unit == "hours":
 
         def show(value: float) -> str:
