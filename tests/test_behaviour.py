@@ -308,7 +308,6 @@ def test_nobody_served_off_shift() -> None:
     assert np.sum(arrived < 9 * HOUR) > 10
 
 
-
 def test_fixed_times_that_tie_with_shift_changes() -> None:
     """Fixed 30-minute services, shifts changing on the half hour, fixed patience: services
     end, shifts change and patience runs out at the same instants. Still FIFO, never above
@@ -743,6 +742,17 @@ def test_no_retry_customers_leave_abandoned() -> None:
     assert (outcome[outcome == "abandoned"].index.isin(abandoned)).all()
 
 
+def two_steps(first: tuple[str, str, str], second: tuple[str, str, str]) -> list[dict[str, Any]]:
+    """A cycle of two touchpoints, each ``(name, pool, mean)`` with exponential service; the
+    second resolves the issue."""
+    steps = [
+        {"name": name, "served_by": pool, "service_time": exp(mean)}
+        for name, pool, mean in (first, second)
+    ]
+    steps[1]["resolution"] = 1
+    return steps
+
+
 def test_absent_customer_never_abandons() -> None:
     """Medium contact: the back office works while the customer is away, whatever the queue."""
     scenario = make(
@@ -753,15 +763,9 @@ def test_absent_customer_never_abandons() -> None:
             "front": [{"name": "agents", "headcount": 1}],
             "back": [{"name": "back_office", "headcount": 1}],
         },
-        service_cycle=[
-            {"name": "intake", "served_by": "agents", "service_time": exp("1min")},
-            {
-                "name": "processing",
-                "served_by": "back_office",
-                "service_time": exp("3min"),
-                "resolution": 1,
-            },
-        ],
+        service_cycle=two_steps(
+            ("intake", "agents", "1min"), ("processing", "back_office", "3min")
+        ),
     )
     visits = run(scenario).visits
     front = visits[visits["step"] == 0]
@@ -1078,15 +1082,7 @@ def in_process(factor: float | None) -> Any:
                 {"name": "advisors", "headcount": 1},
             ]
         },
-        service_cycle=[
-            {"name": "reception", "served_by": "greeters", "service_time": exp("1min")},
-            {
-                "name": "desk",
-                "served_by": "advisors",
-                "service_time": exp("4min"),
-                "resolution": 1,
-            },
-        ],
+        service_cycle=two_steps(("reception", "greeters", "1min"), ("desk", "advisors", "4min")),
     )
 
 
