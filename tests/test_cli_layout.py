@@ -22,11 +22,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.console import Console
+from rich.text import Text
 
 from servsim.catalogue import CATALOGUE, STANDARDS
 from servsim.cli import main
-from servsim.language import Language, messages
-from servsim.terminal import Column, Grid, Voice, fitted
+from servsim.language import Language, messages, text
+from servsim.terminal import Column, Grid, Voice, fitted, print_prose, wrapped
 
 ROOT = Path(__file__).parents[1]
 LIGHT = ROOT / "scenarios" / "validation" / "mmc_light.yaml"
@@ -92,12 +93,41 @@ def check_layout(out: str, width: int, labels: Sequence[str], path: Path | None)
         line for line in lines if cell_len(line) > width and (path is None or line != str(path))
     ]
     assert not too_wide, "\n".join(too_wide)
+    assert not prose_breaks(out), prose_breaks(out)
     joined = label_column(out)
     for label in labels:
         assert " ".join(label.split()) in joined, (label, out)
     if path is not None:
         assert str(path) in lines, out  # alone on its line, never wrapped
         assert path.is_dir()
+
+
+TABLE_LINE = re.compile(r"[│┃┏┓┗┛┡┩└┘┌┐├┤━─]")
+"""A line drawn by a table (rows, rules): what is checked here is prose, between tables."""
+UNIT_FIRST = re.compile(r"(?:%|p\. p\.|pp|ms|s|min|h|d|x|[A-Z]{2,5}|[$€£¥])(?=$|[\s,;:.)\]])")
+NUMBER_LAST = re.compile(r"(?:^|[\s(\[])[-+−]?\d+(?:[.,]\d+)*$")
+OPEN_INTERVAL = re.compile(r"\[[-+−]?\d[^\]]*$")
+
+
+def prose_breaks(out: str) -> list[str]:
+    """Where a line outside the tables breaks what a reader reads as one: a number and its unit
+    (``84,4`` / ``% [80,3 % ..``), an interval (``[80,3 % ..`` / ``89,6 %]``); and any no-break
+    space, which would not paste back as the space it looks like.
+    """
+    lines = out.splitlines()
+    found = [f"no-break space: {line!r}" for line in lines if "\u00a0" in line]
+    for line, after in zip(lines, [*lines[1:], ""], strict=True):
+        if TABLE_LINE.search(line):
+            continue
+        if OPEN_INTERVAL.search(line):
+            found.append(f"interval cut: {line.strip()!r} / {after.strip()!r}")
+        elif (
+            NUMBER_LAST.search(line.rstrip())
+            and not TABLE_LINE.search(after)
+            and UNIT_FIRST.match(after.strip())
+        ):
+            found.append(f"unit cut: {line.strip()!r} / {after.strip()!r}")
+    return found
 
 
 def labels(keys: Sequence[str], language: Language = "en") -> list[str]:
@@ -410,3 +440,76 @@ def test_an_exact_sensitivity_is_not_marked_significant(monkeypatch: pytest.Monk
         assert "*" not in out and f"{cost} EUR [" not in out
         assert interval in out  # a real interval keeps its low .. high
         assert all(cell_len(line) <= 80 for line in out.splitlines())
+
+
+# --------------------------------------------------------------------------- prose lines
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_prose_never_breaks_a_number_from_its_unit_at_any_width(
+    language: str,
+    spanish_scenario: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13: ``servsim --lang es run`` at 120 columns ended a line with ``84,4`` and began
+    the next with ``% [80,3 % .. 89,6 %]``. The goal line, the moment levels and the archetype
+    line, at every width from 60 to 120: no number cut from its unit, no interval cut, no line
+    wider than the terminal, and every word of the sentence still there.
+    """
+    argv = ["--lang", language, "run", str(spanish_scenario), "--no-save", "-q"]
+    _, out, _ = run_cli(argv, 400, capsys, monkeypatch)  # each sentence on one line
+    sentences = [line for line in out.splitlines() if line[:1].isalnum()]
+    best = text("term.level.5", language)  # type: ignore[arg-type]
+    assert len(sentences) >= 3 and any(re.search(rf"5 {best} [\d.,]+ ?%", s) for s in sentences)
+    for width in range(60, 121):
+        code, out, _ = run_cli(argv, width, capsys, monkeypatch)
+        assert code == 0
+        assert not prose_breaks(out), (width, prose_breaks(out))
+        assert all(cell_len(line) <= width for line in out.splitlines()), (width, out)
+        prose = " ".join(" ".join(line.split()) for line in out.splitlines())
+        for sentence in sentences:  # every word still there, in order, only the breaks move
+            assert " ".join(sentence.split()) in prose, (width, sentence, out)
+
+
+def test_a_warning_wraps_at_free_spaces_in_its_colour(tmp_path: Path) -> None:
+    """The yellow prefix stays yellow, units stay with their numbers, a path stays whole."""
+    path = tmp_path / ("a_long_folder_name_" * 4) / "results.csv"
+    line = Text.assemble(
+        ("warning: ", "yellow"),
+        f"99,5 % [98,9 % .. 100,0 %] of 1.234,50 EUR by 20 s, written to {path} at 3,2 p. p.",
+    )
+    console = Console(width=40, record=True, file=io.StringIO(), color_system="truecolor")
+    print_prose(console, line, whole=[str(path)])
+    out = console.export_text()
+    assert not prose_breaks(out), out
+    assert str(path) in out.splitlines()  # wider than the console, never cut
+    assert all(cell_len(line) <= 40 for line in out.splitlines() if line != str(path))
+    assert " ".join(out.split()) == line.plain.strip()
+    pieces = wrapped(line, 40, whole=[str(path)])
+    assert pieces[0].spans[0].style == "yellow" and pieces[0].plain.startswith("warning: ")
+    styled = wrapped(Text("  a note that is long enough to wrap twice at thirty", "yellow"), 30)
+    assert [p.plain for p in styled] == [
+        "  a note that is long enough",
+        "  to wrap twice at thirty",
+    ]
+    assert all(p.style == "yellow" for p in styled)  # continuation lines keep indent and colour
+
+
+numbers = st.from_regex(r"[-+]?\d{1,3}([.,]\d)?", fullmatch=True)
+units = st.sampled_from(["%", "p. p.", "pp", "s", "min", "h", "d", "x", "EUR", "USD"])
+measures = st.builds("{} {}".format, numbers, units)
+intervals = st.builds("[{} .. {}]".format, measures, measures)
+means = st.builds("{} {}".format, measures, intervals)  # a mean and its interval
+tokens = st.one_of(words, numbers, measures, intervals, means)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(tokens, min_size=1, max_size=30).map(" ".join), st.integers(50, 130))
+def test_wrapped_breaks_only_at_free_spaces(sentence: str, width: int) -> None:
+    """Generated sentences of words, numbers, measures and intervals, at any width: every line
+    fits, the lines joined by one space give the sentence back, nothing read as one is cut."""
+    lines = [piece.plain for piece in wrapped(sentence, width)]
+    assert all(cell_len(line) <= width for line in lines), lines
+    assert " ".join(lines) == sentence
+    assert not prose_breaks("\n".join(lines)), lines

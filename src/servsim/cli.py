@@ -32,6 +32,7 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -61,7 +62,16 @@ from servsim.presentation import (
     metric_value,
 )
 from servsim.scenario import Scenario, ScenarioError, load_scenario
-from servsim.terminal import Column, Grid, Voice, print_grid, print_saved
+from servsim.terminal import (
+    Column,
+    Grid,
+    Voice,
+    print_grid,
+    print_problem,
+    print_prose,
+    print_saved,
+    wrapped,
+)
 from servsim.version import LazyModule
 
 if TYPE_CHECKING:
@@ -90,7 +100,7 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     try:
         language = choose_language(getattr(args, "lang", None), os.environ)
     except ValueError as exc:  # a wrong --lang or SERVSIM_LANG: a usage error, said plainly
-        errors.print(Text(f"servsim: error: {exc}"), soft_wrap=True)
+        print_problem(errors, f"servsim: error: {exc}")
         return EXIT_USAGE
     voice = Voice(language)
     try:
@@ -113,13 +123,13 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
             return _sweep(args, console, errors, command, voice)
         return _run(args, console, errors, command, voice)
     except ScenarioError as exc:
-        errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        print_problem(errors, str(exc))
         return EXIT_USAGE
     except results.ResultsWriteError as exc:
-        errors.print(Text(voice.say("write_failed", problem=str(exc))), soft_wrap=True)
+        print_problem(errors, voice.say("write_failed", problem=str(exc)))
         return EXIT_OUTPUT
     except KeyboardInterrupt:
-        errors.print(Text(voice.say("interrupted")))
+        print_prose(errors, voice.say("interrupted"))
         return EXIT_INTERRUPTED
 
 
@@ -130,9 +140,9 @@ def _report_stale(
     if stale is None:
         return
     for path in stale.removed:
-        errors.print(Text(voice.say("stale.removed", path=str(path))), soft_wrap=True)
+        print_prose(errors, voice.say("stale.removed", path=str(path)), whole=[str(path)])
     for path in stale.kept:
-        errors.print(Text(voice.say("stale.kept", path=str(path))), soft_wrap=True)
+        print_prose(errors, voice.say("stale.kept", path=str(path)), whole=[str(path)])
 
 
 def _saving(
@@ -159,24 +169,23 @@ def _validate(paths: list[Path], console: Console, errors: Console, voice: Voice
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
-            errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            print_problem(errors, str(exc))
             status = EXIT_USAGE
             continue
         pools = ", ".join(
             f"{p.name} ({voice.say(f'side.{side}')})" for side, p in scenario.staff.pools()
         )
         console.print(Text(f"{path}: ok"), soft_wrap=True, highlight=False, crop=False)
-        console.print(
-            Text(
-                "  "
-                + voice.say(
-                    "validate.ok",
-                    name=scenario.name,
-                    level=voice.say(f"level.{scenario.contact_level}"),
-                    touchpoints=len(scenario.service_cycle),
-                    pools=pools,
-                )
-            )
+        print_prose(
+            console,
+            "  "
+            + voice.say(
+                "validate.ok",
+                name=scenario.name,
+                level=voice.say(f"level.{scenario.contact_level}"),
+                touchpoints=len(scenario.service_cycle),
+                pools=pools,
+            ),
         )
     return status
 
@@ -242,7 +251,7 @@ def _replications_or_problem(
 
         return fixed_replications(scenario, given, purpose)
     except ValueError as exc:
-        errors.print(Text(str(exc)), soft_wrap=True)
+        print_problem(errors, str(exc))
         return None
 
 
@@ -252,7 +261,7 @@ def _run(
     from servsim.experiment import simulate
 
     if args.replications is not None and args.replications < 1:
-        errors.print(Text(voice.say("usage.replications")))
+        print_prose(errors, voice.say("usage.replications"))
         return EXIT_USAGE
     scenario = _with_records(load_scenario(args.scenario), args)
     if args.interval is not None:
@@ -298,7 +307,7 @@ def _run(
         )
         stopping = getattr(result, "stopping", None)
         if stopping is not None:
-            console.print(Text(stopping.notice().render(voice.language)))
+            print_prose(console, stopping.notice().render(voice.language))
         _print_satisfaction(result, console, voice)
         if args.by is not None:
             _print_interval_view(result, args.by, console, voice)
@@ -366,7 +375,6 @@ def _print_interval_view(
     for pool, rows in view.groupby("pool", sort=False):
         table = Table(
             title=Text(voice.say(f"view.title.{by}", pool=str(pool))),
-            caption=Text(caption),
             box=box.SIMPLE_HEAD,
             pad_edge=False,
             collapse_padding=True,
@@ -387,6 +395,10 @@ def _print_interval_view(
                 _view_cell(float(values[key]), style, voice.language) for key, style in columns
             ]
             table.add_row(when, *cells)
+        # the caption wrapped as prose at the table's width, never between 15 and min
+        drawn = console.render_lines(table, console.options, pad=False)
+        table_width = max((Segment.get_line_length(line) for line in drawn), default=1)
+        table.caption = Text("\n").join(wrapped(caption, table_width))
         console.print(table)
 
 
@@ -407,7 +419,7 @@ def _print_warnings(
         line = render_saved(warning, voice.language)
         if scenario is not None:
             line = voice.say("warning.of_scenario", scenario=scenario, warning=line)
-        errors.print(Text.assemble((voice.say("warning"), "yellow"), line), soft_wrap=True)
+        print_prose(errors, Text.assemble((voice.say("warning"), "yellow"), line))
 
 
 def _with_records(scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -450,16 +462,16 @@ def _suggest_warmup(
     )
     with status:
         suggestion = suggest_warmup(scenario, seed=args.seed, replications=pilots)
-    console.print(Text(suggestion.notice().render(voice.language)))
+    print_prose(console, suggestion.notice().render(voice.language))
     current = scenario.horizon.warm_up
-    console.print(
-        Text(
-            voice.say(
-                "warmup.current",
-                warm_up=format_value(float(current), "seconds", language=voice.language),
-                path=str(args.scenario),
-            )
-        )
+    print_prose(
+        console,
+        voice.say(
+            "warmup.current",
+            warm_up=format_value(float(current), "seconds", language=voice.language),
+            path=str(args.scenario),
+        ),
+        whole=[str(args.scenario)],
     )
     return EXIT_OK
 
@@ -546,7 +558,7 @@ def _print_goal(
         text(f"goal.{verdict}", voice.language),
         style="bold green" if verdict == "met" else "bold yellow",
     )
-    console.print(line)
+    print_prose(console, line)
 
 
 def _interval(row: Mapping[Hashable, Any] | None, name: str, voice: Voice) -> tuple[str, str]:
@@ -587,11 +599,12 @@ def _print_satisfaction(result: SimulationResult, console: Console, voice: Voice
     def shown(name: str) -> str:
         return metric_value(name, float(means.get(name, math.nan)), voice.language)
 
-    levels = "  ".join(
+    groups = [
         f"{k} {text(f'term.level.{k}', voice.language)} " + shown(f"level_share_{k}")
         for k in range(1, 6)
-    )
-    console.print(Text(voice.say("moment_levels", levels=levels)))
+    ]  # each level read as one: "5 asombroso 3,2 %" never split
+    levels = "  ".join(groups)
+    print_prose(console, voice.say("moment_levels", levels=levels), whole=groups)
 
     moments = Grid(
         text("term.moments_of_truth", voice.language),
@@ -622,9 +635,9 @@ def _print_satisfaction(result: SimulationResult, console: Console, voice: Voice
         line.append(
             " " + voice.say("overloaded", pools=", ".join(result.overloaded)), style="yellow"
         )
-    console.print(line)
+    print_prose(console, line)
     if archetype.inconsistent:
-        console.print(Text(voice.say("friendly_zoo"), style="bold yellow"))
+        print_prose(console, voice.say("friendly_zoo"), style="bold yellow")
 
     priorities = result.importance_performance()
     if priorities.empty:
@@ -661,11 +674,11 @@ def _contact_levels(
     from servsim.experiment import simulate
 
     if args.replications is not None and args.replications < 1:
-        errors.print(Text(voice.say("usage.replications")))
+        print_prose(errors, voice.say("usage.replications"))
         return EXIT_USAGE
     scenarios = [load_scenario(path) for path in args.scenarios]  # all checked before running
     if args.derive and len(scenarios) != 1:
-        errors.print(Text(voice.say("usage.derive_one")))
+        print_prose(errors, voice.say("usage.derive_one"))
         return EXIT_USAGE
     replications = _replications_or_problem(
         scenarios[0], args.replications, "a contact-level comparison", errors
@@ -704,7 +717,7 @@ def _contact_levels(
             line += " " + voice.say("levels.inconsistent")
         if result.overloaded:
             line += " " + voice.say("levels.overloaded", pools=", ".join(result.overloaded))
-        console.print(Text(line))
+        print_prose(console, line)
     print_grid(console, _levels_grid(comparison, results, replications, seed, voice), voice)
     effects = (
         _print_sensitivities(scenarios, replications, seed, console, voice)
@@ -862,17 +875,16 @@ def _derived_and_staffed(
     from servsim.derive import derive_levels, staff_to_goal
 
     goal = base.service_level
-    console.print(
-        Text(
-            voice.say(
-                "derived.intro",
-                name=base.name,
-                goal=format_share(goal.goal, voice.language),
-                target=format_duration(goal.target, voice.language),
-                replications=replications,
-                seed=seed,
-            )
-        )
+    print_prose(
+        console,
+        voice.say(
+            "derived.intro",
+            name=base.name,
+            goal=format_share(goal.goal, voice.language),
+            target=format_duration(goal.target, voice.language),
+            replications=replications,
+            seed=seed,
+        ),
     )
     staffed = []
     for scenario in derive_levels(base):
@@ -880,22 +892,21 @@ def _derived_and_staffed(
             scenario,
             replications,
             seed,
-            lambda note: errors.print(Text(note.render(voice.language)), soft_wrap=True),
+            lambda note: print_prose(errors, note.render(voice.language)),
         )
         counts = ", ".join(
             f"{pool} {'/'.join(str(n) for n in shifts)}"
             for pool, shifts in found.headcounts.items()
         )
-        console.print(
-            Text(
-                "  "
-                + voice.say(
-                    "derived.staffed" if found.met else "derived.short",
-                    name=scenario.name,
-                    counts=counts,
-                    level=format_share(found.service_level, voice.language, 1),
-                )
-            )
+        print_prose(
+            console,
+            "  "
+            + voice.say(
+                "derived.staffed" if found.met else "derived.short",
+                name=scenario.name,
+                counts=counts,
+                level=format_share(found.service_level, voice.language, 1),
+            ),
         )
         staffed.append(found.scenario)
     return staffed
@@ -920,7 +931,7 @@ def _executor(
     try:
         return executor_for(workers, scheduler, customers)
     except RuntimeError as exc:
-        errors.print(Text(str(exc)), soft_wrap=True)
+        print_problem(errors, str(exc))
         return None
 
 
@@ -993,25 +1004,24 @@ def _print_comparison(
     print_grid(console, grid, voice)
     for name in names[1:]:
         changed = significant[name]
-        console.print(
-            Text(
-                voice.say(
-                    "compare.significant",
-                    name=name,
-                    reference=reference,
-                    metrics=", ".join(changed),
-                )
-                if changed
-                else voice.say("compare.no_significant", name=name, reference=reference)
+        print_prose(
+            console,
+            voice.say(
+                "compare.significant",
+                name=name,
+                reference=reference,
+                metrics=", ".join(changed),
             )
+            if changed
+            else voice.say("compare.no_significant", name=name, reference=reference),
         )
         if exact[name]:
-            console.print(Text("  " + voice.say("compare.exact", metrics=", ".join(exact[name]))))
+            print_prose(console, "  " + voice.say("compare.exact", metrics=", ".join(exact[name])))
         notes = sorted({differences[(name, m)]["note"] for m in metrics} - {""})
         if name in comparison.notes:  # said in the reader's language
             notes = [comparison.notes[name].render(voice.language)]
         for note in notes:
-            console.print(Text(f"  {note}", style="yellow"))
+            print_prose(console, f"  {note}", style="yellow")
         _print_input_differences(comparison.inputs.get(name, ()), name, reference, console, voice)
 
 
@@ -1027,20 +1037,20 @@ def _print_input_differences(
 ) -> None:
     """Every input that differs besides what the comparison is about: effects may come from it."""
     if not found:
-        console.print(Text("  " + voice.say("compare.same_inputs", name=name, reference=reference)))
-        return
-    console.print(
-        Text(
-            "  "
-            + voice.say("compare.inputs", name=name, reference=reference, count=len(found))
+        print_prose(
+            console, "  " + voice.say("compare.same_inputs", name=name, reference=reference)
         )
+        return
+    print_prose(
+        console,
+        "  " + voice.say("compare.inputs", name=name, reference=reference, count=len(found)),
     )
     absent = voice.say("absent")
     for path, mine, theirs in found[:INPUTS_SHOWN]:
         shown = f"{_short(mine, absent)} -> {_short(theirs, absent)}"
-        console.print(Text(f"    {path}: {shown}"), soft_wrap=True)
+        print_prose(console, f"    {path}: {shown}", whole=[f"{path}:"], hang=2)
     if len(found) > INPUTS_SHOWN:
-        console.print(Text("    " + voice.say("more", count=len(found) - INPUTS_SHOWN)))
+        print_prose(console, "    " + voice.say("more", count=len(found) - INPUTS_SHOWN))
 
 
 def _short(value: object, absent: str = "(none)") -> str:
@@ -1068,10 +1078,8 @@ def _compare(
             _with_records(variant, args) for variant in load_scenario(path).variant_scenarios()
         )
     if len(scenarios) < 2:
-        errors.print(
-            Text(voice.say("usage.nothing_to_compare", path=str(args.scenarios[0]))),
-            soft_wrap=True,
-        )
+        path = str(args.scenarios[0])
+        print_prose(errors, voice.say("usage.nothing_to_compare", path=path), whole=[path])
         return EXIT_USAGE
     reference = scenarios[0]
     voice = voice.costs_in(reference.reporting.currency)
@@ -1079,7 +1087,7 @@ def _compare(
     if replications is None:
         return EXIT_USAGE
     if args.seed is not None and args.seed < 0:
-        errors.print(Text(voice.say("usage.seed")))
+        print_prose(errors, voice.say("usage.seed"))
         return EXIT_USAGE
     seed = args.seed if args.seed is not None else reference.seed
     work = sum(_customers(s) for s in scenarios) * replications
@@ -1112,7 +1120,7 @@ def _compare(
             if record is not None:
                 results.save_comparison(record, comparison)
     except RuntimeError as exc:
-        errors.print(Text(f"comparison failed: {exc}"), soft_wrap=True)
+        print_problem(errors, f"comparison failed: {exc}")
         return EXIT_FAILED
     if record is not None:
         print_saved(console, voice.say("saved.comparison"), record.folder)
@@ -1146,18 +1154,17 @@ def _sweep(
     executor = _executor(args.workers, args.scheduler, errors, expected_work(spec, base))
     if executor is None:
         return EXIT_USAGE
-    console.print(
-        Text(
-            voice.say(
-                "sweep.start",
-                name=spec.name,
-                points=len(points),
-                replications=replications,
-                base=base.name,
-                seed=seed,
-                where=_where(executor, voice),
-            )
-        )
+    print_prose(
+        console,
+        voice.say(
+            "sweep.start",
+            name=spec.name,
+            points=len(points),
+            replications=replications,
+            base=base.name,
+            seed=seed,
+            where=_where(executor, voice),
+        ),
     )
     show_progress = not args.quiet and console.is_terminal
     try:
@@ -1174,71 +1181,63 @@ def _sweep(
                 command=["servsim", *argv],
             )
     except results.SweepExists as exc:
-        errors.print(Text(str(exc)), soft_wrap=True)
+        print_problem(errors, str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         kept = _finished_points(folder, {p.filename for p in points})
-        errors.print(
-            Text(
-                voice.say(
-                    "sweep.interrupted",
-                    kept=kept,
-                    points=len(points),
-                    folder=str(folder / results.POINT_FILES),
-                )
-            ),
-            soft_wrap=True,
+        kept_in = str(folder / results.POINT_FILES)
+        print_prose(
+            errors,
+            voice.say("sweep.interrupted", kept=kept, points=len(points), folder=kept_in),
+            whole=[kept_in],
         )
         return EXIT_INTERRUPTED
 
     finished = int(result.table["point"].nunique()) if not result.table.empty else 0
     failed = len(result.failures)
     if result.changed:
-        console.print(
-            Text(
-                voice.say(
-                    "sweep.changed", changes="; ".join(result.changed), discarded=result.discarded
-                )
+        print_prose(
+            console,
+            voice.say(
+                "sweep.changed", changes="; ".join(result.changed), discarded=result.discarded
             ),
-            soft_wrap=True,
+            whole=result.changed,  # each change read whole: "base_scenario: content changed"
         )
     print_saved(console, voice.say("sweep.saved"), folder)
-    console.print(
-        Text(
-            voice.say(
-                "sweep.points",
-                run=finished - result.skipped,
-                resumed=result.skipped,
-                failed=failed,
-                points=len(points),
-            )
-        )
+    print_prose(
+        console,
+        voice.say(
+            "sweep.points",
+            run=finished - result.skipped,
+            resumed=result.skipped,
+            failed=failed,
+            points=len(points),
+        ),
     )
     if failed:
         _print_failures(result.failures, result.parameters, console, voice)
+    failures_file = str(folder / "failures.csv")
     if finished == 0:
-        errors.print(
-            Text(
-                voice.say("sweep.all_failed", file=str(folder / "failures.csv")),
-                style="bold red",
-            ),
-            soft_wrap=True,
+        print_prose(
+            errors,
+            voice.say("sweep.all_failed", file=failures_file),
+            style="bold red",
+            whole=[failures_file],
         )
         return EXIT_FAILED
     if failed:
-        errors.print(
-            Text(
-                voice.say("warning")
-                + voice.say(
-                    "sweep.some_failed",
-                    failed=failed,
-                    points=len(points),
-                    file=str(folder / "failures.csv"),
-                    finished=finished,
-                ),
-                style="yellow",
+        print_prose(
+            errors,
+            voice.say("warning")
+            + voice.say(
+                "sweep.some_failed",
+                failed=failed,
+                points=len(points),
+                file=failures_file,
+                finished=finished,
             ),
-            soft_wrap=True,
+            style="yellow",
+            whole=[failures_file],
         )
     return EXIT_OK
 
@@ -1279,7 +1278,7 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
     try:
         kind.check(folder)
     except results.FailedResultFolder as exc:
-        errors.print(Text(text("cli.report.failed", language, problem=str(exc))), soft_wrap=True)
+        print_problem(errors, text("cli.report.failed", language, problem=str(exc)))
         return EXIT_USAGE
     except results.NotAResultFolder:
         pass
@@ -1296,9 +1295,10 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
                     "cli.report.not_result", language, kind=kind.name, missing=", ".join(missing)
                 )
             )
-            errors.print(
-                Text(text("cli.report.give", language, folder=str(folder), reason=reason)),
-                soft_wrap=True,
+            print_prose(
+                errors,
+                text("cli.report.give", language, folder=str(folder), reason=reason),
+                whole=[str(folder)],
             )
             return EXIT_USAGE
         held = (
@@ -1306,19 +1306,18 @@ def _report(folder: Path, console: Console, errors: Console, language: Language 
             if runs
             else text("cli.report.results", language)
         )
-        console.print(
-            Text(
-                text("cli.report.newest", language, folder=str(folder), held=held, name=newest.name)
-            ),
-            soft_wrap=True,
+        print_prose(
+            console,
+            text("cli.report.newest", language, folder=str(folder), held=held, name=newest.name),
+            whole=[str(folder)],
         )
         folder = newest
     try:
         path = build_folder_report(folder, language)
     except results.NotAResultFolder as exc:
-        errors.print(Text(str(exc)), soft_wrap=True)
+        print_problem(errors, str(exc))
         return EXIT_USAGE
-    console.print(Text(text("cli.report.written", language, path=str(path))), soft_wrap=True)
+    print_prose(console, text("cli.report.written", language, path=str(path)), whole=[str(path)])
     return EXIT_OK
 
 

@@ -21,7 +21,15 @@ from servsim.notices import Notice
 from servsim.presentation import format_number, format_share, format_value, mean_cell
 from servsim.scenario import load_scenario
 from servsim.schema_types import parse_duration
-from servsim.terminal import Column, Grid, Voice, print_grid, print_saved
+from servsim.terminal import (
+    Column,
+    Grid,
+    Voice,
+    print_grid,
+    print_problem,
+    print_prose,
+    print_saved,
+)
 
 if TYPE_CHECKING:
     from servsim.catalogue import Unit
@@ -66,10 +74,10 @@ def staff_command(
             else templates_of(scenario)
         )
     except ValueError as exc:
-        errors.print(Text(f"servsim staff: {exc}"), soft_wrap=True)
+        print_problem(errors, f"servsim staff: {exc}")
         return EXIT_USAGE
     if args.replications is not None and args.replications < 1:
-        errors.print("--replications must be at least 1")
+        print_prose(errors, "--replications must be at least 1")
         return EXIT_USAGE
     pools = [p.strip() for p in args.pools.split(",") if p.strip()] if args.pools else None
     executor = _executor(args, scenario, errors)
@@ -80,7 +88,7 @@ def staff_command(
 
     def say(step: Notice) -> None:
         if not args.quiet:
-            errors.print(Text(step.render(language)), soft_wrap=True)
+            print_prose(errors, step.render(language))
 
     if not args.no_save:
         results.check_writable(Path(args.results))
@@ -99,14 +107,14 @@ def staff_command(
             load_step=load_step,
         )
     except ValueError as exc:
-        errors.print(Text(f"servsim staff: {exc}"), soft_wrap=True)
+        print_problem(errors, f"servsim staff: {exc}")
         return EXIT_USAGE
     finally:
         executor.close()
     voice = voice or Voice()
     print_plan(plan, console, voice)
     for warning in plan.warnings:
-        errors.print(Text(voice.say("staff.warning", warning=warning)), soft_wrap=True)
+        print_prose(errors, voice.say("staff.warning", warning=warning))
     if not args.no_save:
         folder = save_plan(plan, args.results, ["servsim", *argv], args.seed)
         print_saved(console, voice.say("saved.run"), folder)
@@ -130,7 +138,7 @@ def _executor(args: argparse.Namespace, scenario: Scenario, errors: Console) -> 
     try:
         return executor_for(args.workers, args.scheduler, work)
     except RuntimeError as exc:
-        errors.print(Text(str(exc)), soft_wrap=True)
+        print_problem(errors, str(exc))
         return None
 
 
@@ -199,30 +207,29 @@ def print_plan(plan: StaffingPlan, console: Console, voice: Voice | None = None)
     print_grid(console, hours, voice)
     shares = intervals_met_by_pool(table)
     if not shares.empty:
-        console.print(
-            Text(
-                voice.say(
-                    "staff.intervals_met",
-                    shares=", ".join(
-                        f"{pool} {format_share(share, voice.language)}"
-                        for pool, share in shares.items()
-                    ),
-                )
-            )
+        print_prose(
+            console,
+            voice.say(
+                "staff.intervals_met",
+                shares=", ".join(
+                    f"{pool} {format_share(share, voice.language)}"
+                    for pool, share in shares.items()
+                ),
+            ),
         )
     if not plan.shifts.empty:
-        console.print(
-            Text(
-                voice.say(
-                    "staff.shifts",
-                    shifts=int(plan.shifts["count"].sum()),
-                    templates=plan.shifts["template"].nunique(),
-                )
-            )
+        print_prose(
+            console,
+            voice.say(
+                "staff.shifts",
+                shifts=int(plan.shifts["count"].sum()),
+                templates=plan.shifts["template"].nunique(),
+            ),
         )
     cost = format_value(plan.cost, "money", voice.currency, voice.language)
     verdict = voice.say("staff.all_met" if plan.met else "staff.some_missed")
-    console.print(Text(voice.say("staff.cost", cost=cost, verdict=verdict)))
+    # the cost whole, whatever the currency is written as (the wrap knows EUR, not every one)
+    print_prose(console, voice.say("staff.cost", cost=cost, verdict=verdict), whole=[cost])
 
 
 def save_plan(plan: StaffingPlan, root: str | Path, command: list[str], seed: int | None) -> Path:

@@ -11,11 +11,19 @@ tables, each repeating the label columns, when they do not fit side by side.
 The words come from :mod:`servsim.language` (``cli.*`` messages) and the metric labels from
 the catalogue, in the language chosen once at the edge and carried in a :class:`Voice` with
 the currency costs are written in.
+
+A sentence printed between the tables goes through :func:`print_prose` (a problem raised
+elsewhere and quoted as it is, through :func:`print_problem`): rich wraps at any
+whitespace, the no-break space included, so left to itself it ends a line with ``84,4`` and
+starts the next with ``% [80,3 % .. 89,6 %]``. :func:`wrapped` breaks only at the spaces a
+reader can break at, never between a number and its unit nor inside an interval, and the
+captions of the tables are wrapped the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -29,7 +37,17 @@ from servsim.catalogue import DAILY, lookup
 from servsim.language import Language, messages, text
 from servsim.presentation import metric_label
 
-__all__ = ["Column", "Grid", "Voice", "fitted", "print_grid", "print_saved"]
+__all__ = [
+    "Column",
+    "Grid",
+    "Voice",
+    "fitted",
+    "print_grid",
+    "print_problem",
+    "print_prose",
+    "print_saved",
+    "wrapped",
+]
 
 PREFERRED_KEY_WIDTH = 28
 """A label column is given up to this many columns before a value column is moved to a table
@@ -221,9 +239,14 @@ def fitted(grid: Grid, width: int, voice: Voice) -> list[Table]:
         title = grid.title
         if len(parts) > 1:
             title = voice.say("part", title=grid.title, part=number, parts=len(parts))
+        table_width = sum(widths) + _overhead(len(columns))
         table = Table(
-            title=Text(title) if title else None,
-            caption=Text(grid.caption) if grid.caption and number == len(parts) else None,
+            title=_fitted_text(title, table_width) if title else None,
+            caption=(
+                _fitted_text(grid.caption, table_width)
+                if grid.caption and number == len(parts)
+                else None
+            ),
         )
         for index, column_width in zip(columns, widths, strict=True):
             column = grid.columns[index]
@@ -248,5 +271,140 @@ def print_grid(console: Console, grid: Grid, voice: Voice) -> None:
 
 def print_saved(console: Console, heading: str, path: Path | str) -> None:
     """``heading`` on a line, then the path alone on the next, never wrapped, to copy whole."""
-    console.print(Text(heading), soft_wrap=False)
+    print_prose(console, heading)
     console.print(Text(str(path)), soft_wrap=True, highlight=False, crop=False)
+
+
+# --------------------------------------------------------------------------- prose
+
+_NUMBER = r"(?<![^\s(\[])[-+−]?\d+(?:[.,]\d+)*"
+"""A number starting a word (``84,4``, ``-1.234,50``, ``+0.20``), not the digits of ``p95``."""
+_UNIT = r"(?:%|p\. p\.|pp|ms|s|min|h|d|x|[A-Z]{2,5}|[A-Z]{0,3}[$€£¥₹])"
+"""What follows a number after a space and belongs to it: a percent sign, percentage points,
+a time, ``x``, a currency code (``EUR``, ``USD``) or symbol, or an upper-case unit (``GB``)."""
+_NUMBER_AND_UNIT = re.compile(rf"{_NUMBER} {_UNIT}(?=$|[\s,;:.)\]])")
+_INTERVAL = re.compile(
+    rf"(?:{_NUMBER}(?: {_UNIT})? )?\[[^\[\]\n]*? \.\. [^\[\]\n]*?\]|\S+ \.\. \S+"
+)
+"""An interval, ``[77,0 % .. 90,0 %]`` or ``12.3 .. 14.1``, read as one thing, with the value it
+bounds when one comes before it: ``83,5 % [77,0 % .. 90,0 %]``."""
+
+
+def _held(plain: str, whole: Iterable[str]) -> set[int]:
+    """Positions of the spaces of ``plain`` a line must not break at."""
+    held: set[int] = set()
+
+    def hold(start: int, end: int) -> None:
+        held.update(i for i in range(start, end) if plain[i] == " ")
+
+    for pattern in (_NUMBER_AND_UNIT, _INTERVAL):
+        for match in pattern.finditer(plain):
+            hold(*match.span())
+    for part in whole:
+        start = plain.find(part) if part else -1
+        while start >= 0:
+            hold(start, start + len(part))
+            start = plain.find(part, start + len(part))
+    return held
+
+
+def _wrapped_line(line: Text, width: int, whole: Iterable[str], hang: int) -> list[Text]:
+    """One line (no newline) in lines of at most ``width`` cells, broken at free spaces only.
+
+    Continuation lines keep the line's indent, ``hang`` columns more. A word longer than the
+    width (a path) is left whole on a line of its own, wider than the width, rather than cut.
+    """
+    plain = line.plain
+    indent = len(plain) - len(plain.lstrip(" "))
+    if indent == len(plain):
+        return [line]
+    hang += indent + (2 if plain.startswith("- ", indent) else 0)  # under a list item's text
+    hang = hang if 2 * hang <= width else 0
+    held = _held(plain, whole)
+    words: list[tuple[int, int]] = []  # (start, end) of each run between free spaces
+    start = indent
+    for gap in re.finditer(" +", plain[indent:]):
+        first, last = gap.start() + indent, gap.end() + indent
+        if any(i in held for i in range(first, last)):
+            continue
+        if first > start:
+            words.append((start, first))
+        start = last
+    if start < len(plain):
+        words.append((start, len(plain)))
+
+    spans: list[tuple[int, int, int]] = []  # (indent, start, end) of each printed line
+    lead, begin, end = indent, words[0][0], words[0][1]
+    for word_start, word_end in words[1:]:
+        if lead + cell_len(plain[begin:word_end]) <= width:
+            end = word_end
+            continue
+        spans.append((lead, begin, end))
+        lead, begin, end = hang, word_start, word_end
+    spans.append((lead, begin, end))
+
+    lines = []
+    for number, (lead, begin, end) in enumerate(spans):
+        piece = line[0 if number == 0 else begin : end]
+        if number > 0 and lead:
+            piece.pad_left(lead)
+        lines.append(piece)
+    return lines
+
+
+def wrapped(
+    line: Text | str, width: int, whole: Iterable[str] = (), hang: int = 0
+) -> list[Text]:
+    """``line`` in lines of at most ``width`` cells, broken only where a reader would break it.
+
+    Breaks fall at ASCII spaces only, never between a number and its unit (``84,4 %``,
+    ``3.2 p. p.``, ``20 s``, ``1,234.50 EUR``) nor inside an interval (``[77,0 % .. 90,0
+    %]``), nor inside any of the substrings ``whole`` (a path, a group read as one). Each
+    line's styles are kept; newlines in ``line`` start new lines; continuation lines keep the
+    line's indent (a ``- `` item's: its text's) and ``hang`` columns more; a word longer than
+    ``width`` stands alone on a wider line, never cut.
+    """
+    text = Text(line) if isinstance(line, str) else line
+    parts = whole if isinstance(whole, Sequence) else list(whole)
+    return [
+        piece
+        for paragraph in text.split("\n", allow_blank=True)
+        for piece in _wrapped_line(paragraph, max(width, 1), parts, hang)
+    ]
+
+
+def print_prose(
+    console: Console,
+    line: Text | str,
+    *,
+    style: str | None = None,
+    whole: Iterable[str] = (),
+    hang: int = 0,
+) -> None:
+    """Print a sentence wrapped at the console's width by :func:`wrapped`, in ``style``.
+
+    Every line is printed as it is (``soft_wrap``): rich neither wraps it again nor crops a
+    path wider than the terminal. The text printed is the text given, with ordinary spaces.
+    """
+    text = Text(line, style=style or "") if isinstance(line, str) else line
+    if style is not None and not isinstance(line, str):
+        text = text.copy()
+        text.stylize(style)
+    for piece in wrapped(text, console.width, whole, hang):
+        console.print(piece, soft_wrap=True, highlight=False)
+
+
+def print_problem(console: Console, message: str) -> None:
+    """Print a problem's message as it was raised, each of its lines whole (``soft_wrap``).
+
+    A scenario's problems (``path: field: what is wrong``, one a line), a file's
+    ``line 3, column 2`` and an operating system's error are diagnostics a user greps and
+    copies, as a compiler's are: they are not wrapped. The CLI's own sentences go through
+    :func:`print_prose`.
+    """
+    console.print(Text(message), soft_wrap=True, highlight=False, crop=False)
+
+
+def _fitted_text(line: str, width: int) -> Text:
+    """A table's title or caption, pre-wrapped to the table's width by :func:`wrapped`."""
+    return Text("\n").join(wrapped(line, width))
