@@ -21,14 +21,18 @@ from servsim.catalogue import column
 from servsim.experiment import simulate
 from servsim.notices import FieldValue, Notice
 from servsim.scenario import Routing, Scenario, resolve_scenario
+from servsim.statistics import confidence_interval
 
 __all__ = [
+    "GAP_COLUMNS",
     "LEVELS",
     "SENSITIVITIES",
     "SENSITIVITY_COLUMNS",
     "StaffingSearch",
     "derive_levels",
+    "effects_by_replication",
     "sensitivities",
+    "sensitivity_gaps",
     "sensitivity_variants",
     "staff_to_goal",
 ]
@@ -280,3 +284,57 @@ def sensitivities(scenarios: list[Scenario], replications: int, seed: int) -> pd
                 }
             )
     return pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))
+
+
+def effects_by_replication(scenario: Scenario, replications: int, seed: int) -> pd.DataFrame:
+    """Per replication (rows) and change of :data:`SENSITIVITIES` (columns), its paired effect.
+
+    The per-replication view of :func:`sensitivities`: what lets two levels' effects be
+    compared replication by replication (:func:`sensitivity_gaps`).
+    """
+    from servsim.compare import compare
+
+    variants = sensitivity_variants(scenario)
+    table = compare([scenario, *variants.values()], replications=replications, seed=seed)
+    rows = table.replications.set_index(["scenario", "replication"])
+    return pd.DataFrame(
+        {
+            change: rows.loc[variants[change].name][metric] - rows.loc[scenario.name][metric]
+            for change, metric in SENSITIVITIES
+            if change in variants
+        }
+    )
+
+
+GAP_COLUMNS = ("change", "metric", "level", "reference", "gap", "ci_low", "ci_high")
+"""The columns of :func:`sensitivity_gaps`."""
+
+
+def sensitivity_gaps(scenarios: list[Scenario], replications: int, seed: int) -> pd.DataFrame:
+    """How much more each change moves its metric at each scenario than at the first.
+
+    Every scenario runs under the same seed, so the levels share their customers (common
+    random numbers) and each replication's effect at one level can be paired with the same
+    replication's effect at the first: the gap's CI says whether a change pays off more at one
+    contact level than at another (docs/model.md §8, result 10), which two separate CIs that
+    merely do not overlap would say only when the gap is large.
+    """
+    effects = [effects_by_replication(s, replications, seed) for s in scenarios]
+    rows = []
+    for scenario, effect in zip(scenarios[1:], effects[1:], strict=True):
+        for change, metric in SENSITIVITIES:
+            if change not in effect or change not in effects[0]:
+                continue
+            gap = confidence_interval((effect[change] - effects[0][change]).to_numpy(), signed=True)
+            rows.append(
+                {
+                    "change": change,
+                    "metric": metric,
+                    "level": scenario.contact_level,
+                    "reference": scenarios[0].contact_level,
+                    "gap": gap["mean"],
+                    "ci_low": gap["ci_low"],
+                    "ci_high": gap["ci_high"],
+                }
+            )
+    return pd.DataFrame(rows, columns=list(GAP_COLUMNS))
