@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from servsim.catalogue import lookup, unit_of
+from servsim.catalogue import unit_of
 from servsim.executors import Executor, SerialExecutor, run_task, task_for
 from servsim.experiment import fixed_replications
 from servsim.notices import Notice
 from servsim.presentation import is_exact, mean_cell
 from servsim.scenario import ResolvedScenario, Scenario, resolve_scenario
 from servsim.scenario.paths import differing_paths
-from servsim.statistics import CONFIDENCE, confidence_interval, metric_interval
+from servsim.statistics import CONFIDENCE, confidence_interval, metric_interval, valid_range
 
 COMPARE_HEADLINE = (
     "service_level_offered",
@@ -136,12 +136,6 @@ def paired_difference(
     }
 
 
-def _valid_range(metric: str) -> tuple[float, float] | None:
-    """The range a metric column can take, from the catalogue; None for an unknown column."""
-    found = lookup(metric)
-    return found.metric.valid if found is not None else None
-
-
 def compare(
     scenarios: Sequence[Scenario],
     replications: int | None = None,
@@ -209,7 +203,7 @@ def compare(
                     **paired_difference(
                         reference[metric].to_numpy(dtype=float),
                         other[metric].to_numpy(dtype=float),
-                        valid=_valid_range(metric),
+                        valid=valid_range(metric),
                     ),
                 }
             )

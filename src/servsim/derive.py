@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,6 +23,9 @@ from servsim.experiment import simulate
 from servsim.notices import FieldValue, Notice
 from servsim.scenario import Routing, Scenario, resolve_scenario
 from servsim.statistics import confidence_interval
+
+if TYPE_CHECKING:
+    from servsim.compare import Comparison
 
 __all__ = [
     "GAP_COLUMNS",
@@ -252,18 +256,26 @@ SENSITIVITY_COLUMNS = (
 """The columns of :func:`sensitivities`: one paired effect per scenario and change."""
 
 
+def _with_variants(
+    scenario: Scenario, replications: int, seed: int
+) -> tuple[dict[str, Scenario], Comparison]:
+    """The scenario's :func:`sensitivity_variants`, and the scenario compared with them."""
+    from servsim.compare import compare
+
+    variants = sensitivity_variants(scenario)
+    comparison = compare([scenario, *variants.values()], replications=replications, seed=seed)
+    return variants, comparison
+
+
 def sensitivities(scenarios: list[Scenario], replications: int, seed: int) -> pd.DataFrame:
     """Per scenario, the paired effect of each change of :data:`SENSITIVITIES` with its CI.
 
     Each scenario is compared with its variants under common random numbers
     (:func:`servsim.compare.compare`), so an effect is the change's own, not luck's.
     """
-    from servsim.compare import compare
-
     rows = []
     for scenario in scenarios:
-        variants = sensitivity_variants(scenario)
-        comparison = compare([scenario, *variants.values()], replications=replications, seed=seed)
+        variants, comparison = _with_variants(scenario, replications, seed)
         differences = comparison.differences
         for change, metric in SENSITIVITIES:
             if change not in variants:
@@ -292,11 +304,8 @@ def effects_by_replication(scenario: Scenario, replications: int, seed: int) -> 
     The per-replication view of :func:`sensitivities`: what lets two levels' effects be
     compared replication by replication (:func:`sensitivity_gaps`).
     """
-    from servsim.compare import compare
-
-    variants = sensitivity_variants(scenario)
-    table = compare([scenario, *variants.values()], replications=replications, seed=seed)
-    rows = table.replications.set_index(["scenario", "replication"])
+    variants, comparison = _with_variants(scenario, replications, seed)
+    rows = comparison.replications.set_index(["scenario", "replication"])
     return pd.DataFrame(
         {
             change: rows.loc[variants[change].name][metric] - rows.loc[scenario.name][metric]

@@ -14,7 +14,7 @@ from scipy import stats
 
 from servsim.catalogue import lookup
 
-__all__ = ["CONFIDENCE", "confidence_interval", "metric_interval", "summarise"]
+__all__ = ["CONFIDENCE", "confidence_interval", "metric_interval", "summarise", "valid_range"]
 
 CONFIDENCE = 0.95
 
@@ -63,12 +63,17 @@ def confidence_interval(
     }
 
 
+def valid_range(metric: str) -> tuple[float, float] | None:
+    """The range a metric column can take, from the catalogue; None for an unknown column."""
+    found = lookup(metric)
+    return found.metric.valid if found is not None else None
+
+
 def metric_interval(
     values: pd.Series | np.ndarray, metric: str, confidence: float = CONFIDENCE
 ) -> dict[str, float]:
     """:func:`confidence_interval` cut to the metric's valid range in the catalogue."""
-    found = lookup(metric)
-    return confidence_interval(values, confidence, valid=found.metric.valid if found else None)
+    return confidence_interval(values, confidence, valid=valid_range(metric))
 
 
 def summarise(replications: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
